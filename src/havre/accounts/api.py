@@ -1,0 +1,148 @@
+"""JSON routes of accounts: signup, login, logout, me, public profiles."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from pydantic import BaseModel
+
+from havre.accounts import service
+from havre.accounts.avatar import MAX_AVATAR_BYTES, normalize_avatar
+from havre.accounts.models import User
+from havre.errors import N_, NotFound, TooLarge
+from havre.web.blob_response import blob_response
+from havre.web.deps import (
+    RequestContext,
+    clear_session_cookie,
+    get_ctx,
+    require_viewer,
+    set_session_cookie,
+)
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+avatar_router = APIRouter(tags=["media"])
+
+
+class Credentials(BaseModel):
+    handle: str
+    password: str
+
+
+class ProfilePatch(BaseModel):
+    display_name: str | None = None
+    bio: str | None = None
+
+
+class ProfileOut(BaseModel):
+    id: str
+    handle: str
+    display_name: str
+    bio: str
+    avatar_url: str | None
+    follower_count: int
+    following_count: int
+    home_region: str
+
+
+def profile_out(user: User) -> ProfileOut:
+    from havre.videos.schemas import avatar_url
+
+    return ProfileOut(id=user.id, handle=user.handle, display_name=user.display_name, bio=user.bio,
+                      avatar_url=avatar_url(user), follower_count=user.follower_count,
+                      following_count=user.following_count, home_region=user.home_region)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/auth/signup", response_model=ProfileOut, status_code=201)
+def signup(body: Credentials, request: Request, response: Response,
+           ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
+    region = ctx.regions.default
+    with region.session() as s:
+        user = service.create_user(s, handle=body.handle, password=body.password, home_region=region.name)
+        new = service.start_session(s, user, user_agent=request.headers.get("user-agent", ""))
+        s.commit()
+    set_session_cookie(response, region, new.token, ctx.settings)
+    return profile_out(user)
+
+
+@router.post("/auth/login", response_model=ProfileOut)
+def login(body: Credentials, request: Request, response: Response,
+          ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
+    with ctx.regions.default.session() as s:
+        user = service.authenticate(s, handle=body.handle, password=body.password, client=_client(request),
+                                    max_failures=ctx.settings.login_max_failures,
+                                    window_s=ctx.settings.login_window_s)
+        new = service.start_session(s, user, user_agent=request.headers.get("user-agent", ""))
+        s.commit()
+    set_session_cookie(response, ctx.regions.get(user.home_region), new.token, ctx.settings)
+    return profile_out(user)
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(ctx: RequestContext = Depends(get_ctx)) -> Response:
+    response = Response(status_code=204)
+    if ctx.session_token:
+        with ctx.db() as s:
+            service.end_session(s, ctx.session_token)
+            s.commit()
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/me", response_model=ProfileOut)
+def me(viewer: User = Depends(require_viewer)) -> ProfileOut:
+    return profile_out(viewer)
+
+
+@router.get("/users/{handle}", response_model=ProfileOut)
+def get_user(handle: str, ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
+    with ctx.db() as s:
+        user = service.user_by_handle(s, handle)
+        if user is None:
+            raise NotFound(N_("There is no @%(handle)s here."), handle=handle)
+        return profile_out(user)
+
+
+@router.patch("/me", response_model=ProfileOut)
+def patch_me(body: ProfilePatch, ctx: RequestContext = Depends(get_ctx),
+             viewer: User = Depends(require_viewer)) -> ProfileOut:
+    with ctx.db() as s:
+        user = s.get(User, viewer.id)
+        assert user is not None
+        service.update_profile(s, user, display_name=body.display_name, bio=body.bio)
+        s.commit()
+        return profile_out(user)
+
+
+@router.post("/me/avatar", response_model=ProfileOut)
+def upload_avatar(avatar: UploadFile = File(...), ctx: RequestContext = Depends(get_ctx),
+                  viewer: User = Depends(require_viewer)) -> ProfileOut:
+    with tempfile.TemporaryDirectory(prefix="havre-avatar-") as tmp:
+        path = Path(tmp) / "upload"
+        data = avatar.file.read(MAX_AVATAR_BYTES + 1)
+        if len(data) > MAX_AVATAR_BYTES:
+            raise TooLarge(N_("Profile pictures are at most %(limit)s MiB."), field="avatar",
+                           limit=MAX_AVATAR_BYTES // 2**20)
+        path.write_bytes(data)
+        jpeg = normalize_avatar(path)
+    with ctx.db() as s:
+        user = s.get(User, viewer.id)
+        assert user is not None
+        service.set_avatar(s, ctx.region.blobs, user, jpeg)
+        s.commit()
+        return profile_out(user)
+
+
+@avatar_router.get("/media/avatar/{user_id}", include_in_schema=False)
+def avatar(user_id: str, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    with ctx.db() as s:
+        user = s.get(User, user_id)
+    if user is None or not user.avatar_key:
+        raise NotFound(N_("No such picture."))
+    return blob_response(ctx.region.blobs, user.avatar_key, media_type="image/jpeg",
+                         cache_control="public, max-age=300")

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from havre.db.base import (
+    OPERATIONAL,
+    PERSONAL,
+    PUBLIC,
+    SENSITIVE,
+    Base,
+    UTCDateTime,
+    new_id,
+    utcnow,
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=PUBLIC)
+    handle: Mapped[str] = mapped_column(String(32), unique=True, info=PUBLIC)
+    display_name: Mapped[str] = mapped_column(String(64), default="", info=PUBLIC)
+    bio: Mapped[str] = mapped_column(Text, default="", info=PUBLIC)
+    avatar_key: Mapped[str | None] = mapped_column(String(256), info=PUBLIC)
+    password_hash: Mapped[str] = mapped_column(String(256), info=SENSITIVE)
+    home_region: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
+    locale: Mapped[str | None] = mapped_column(String(8), info=PERSONAL)
+    follower_count: Mapped[int] = mapped_column(Integer, default=0, info=PUBLIC)
+    following_count: Mapped[int] = mapped_column(Integer, default=0, info=PUBLIC)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
+
+
+class AuthSession(Base):
+    """A login. Only the SHA-256 of the cookie token is stored, so a DB leak opens no session."""
+
+    __tablename__ = "auth_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info=SENSITIVE)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info=PERSONAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, info=PERSONAL)
+    user_agent: Mapped[str] = mapped_column(String(256), default="", info=PERSONAL)
+
+
+class LoginFailure(Base):
+    """Failed logins, for throttling; rows older than the window are pruned on write."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, info=OPERATIONAL)
+    # Hash of (handle, client address): throttles without keeping who tried what.
+    key_hash: Mapped[str] = mapped_column(String(64), index=True, info=SENSITIVE)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=OPERATIONAL)

@@ -1,0 +1,156 @@
+"""Every write to accounts happens here: signup, login, sessions, profile edits."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from havre.accounts.models import AuthSession, LoginFailure, User
+from havre.blobs import BlobStore
+from havre.db.base import utcnow
+from havre.errors import N_, HavreError, InvalidInput
+
+HANDLE_RE = re.compile(r"^[a-z0-9_][a-z0-9_.]{1,29}$")
+MIN_PASSWORD = 8
+SESSION_TTL = timedelta(days=30)
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+RESERVED = {"api", "static", "media", "admin", "login", "logout", "signup", "upload", "settings", "v", "tag", "following"}
+
+
+class AccountError(InvalidInput):
+    """A user-facing problem with a signup, login or profile edit; ``field`` names the form field."""
+
+
+class LoginThrottled(HavreError):
+    status_code = 429
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(N_("Too many failed logins; try again in %(minutes)s minutes."),
+                         minutes=retry_after_s // 60 + 1)
+        self.retry_after_s = retry_after_s
+
+
+def normalize_handle(handle: str) -> str:
+    return handle.strip().lstrip("@").lower()
+
+
+def validate_handle(handle: str) -> str:
+    handle = normalize_handle(handle)
+    if not HANDLE_RE.match(handle) or handle in RESERVED:
+        raise AccountError(
+            N_("Handles are 2 to 30 characters: lowercase letters, digits, '_' and '.', not starting with '.'."),
+            field="handle")
+    return handle
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(N_("Passwords need at least %(min)s characters."), field="password", min=MIN_PASSWORD)
+    return _hasher.hash(password)
+
+
+def create_user(s: Session, *, handle: str, password: str, home_region: str,
+                display_name: str = "", bio: str = "") -> User:
+    handle = validate_handle(handle)
+    if s.scalar(select(User.id).where(User.handle == handle)):
+        raise AccountError(N_("The handle @%(handle)s is taken; pick another."), field="handle", handle=handle)
+    user = User(handle=handle, password_hash=hash_password(password), home_region=home_region,
+                display_name=display_name or handle, bio=bio)
+    s.add(user)
+    s.flush()
+    return user
+
+
+def user_by_handle(s: Session, handle: str) -> User | None:
+    return s.scalar(select(User).where(User.handle == normalize_handle(handle)))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _throttle_key(handle: str, client: str) -> str:
+    return hashlib.sha256(f"{normalize_handle(handle)}|{client}".encode()).hexdigest()
+
+
+def authenticate(s: Session, *, handle: str, password: str, client: str,
+                 max_failures: int = 5, window_s: int = 900) -> User:
+    """Check a password; raises AccountError on mismatch and LoginThrottled after too many."""
+    key = _throttle_key(handle, client)
+    since = utcnow() - timedelta(seconds=window_s)
+    s.execute(delete(LoginFailure).where(LoginFailure.at < since))
+    failures = s.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key_hash == key)) or 0
+    if failures >= max_failures:
+        oldest = s.scalar(select(func.min(LoginFailure.at)).where(LoginFailure.key_hash == key))
+        assert oldest is not None
+        raise LoginThrottled(max(1, int((oldest - since).total_seconds())))
+    user = user_by_handle(s, handle)
+    try:
+        if user is None:
+            _hasher.hash(password)  # spend the same time whether or not the handle exists
+            raise VerificationError
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        s.add(LoginFailure(key_hash=key))
+        s.commit()
+        raise AccountError(N_("Wrong handle or password."), field="password") from None
+    s.execute(delete(LoginFailure).where(LoginFailure.key_hash == key))
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    session: AuthSession
+
+
+def start_session(s: Session, user: User, *, user_agent: str = "") -> NewSession:
+    token = secrets.token_urlsafe(32)
+    row = AuthSession(token_hash=_token_hash(token), user_id=user.id,
+                      expires_at=utcnow() + SESSION_TTL, user_agent=user_agent[:256])
+    s.add(row)
+    return NewSession(token=token, session=row)
+
+
+def user_for_token(s: Session, token: str) -> User | None:
+    row = s.get(AuthSession, _token_hash(token))
+    if row is None or row.expires_at < utcnow():
+        return None
+    return s.get(User, row.user_id)
+
+
+def end_session(s: Session, token: str) -> None:
+    s.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+
+
+def update_profile(s: Session, user: User, *, display_name: str | None = None, bio: str | None = None) -> User:
+    if display_name is not None:
+        display_name = display_name.strip()
+        if not 1 <= len(display_name) <= 64:
+            raise AccountError(N_("Display names are 1 to 64 characters."), field="display_name")
+        user.display_name = display_name
+    if bio is not None:
+        if len(bio) > 500:
+            raise AccountError(N_("Bios are at most 500 characters."), field="bio")
+        user.bio = bio.strip()
+    return user
+
+
+def avatar_key(user: User) -> str:
+    return f"avatars/{user.id}.jpg"
+
+
+def set_avatar(s: Session, blobs: BlobStore, user: User, jpeg: bytes) -> None:
+    """Store an already-normalized JPEG as the user's avatar (see accounts.avatar)."""
+    blobs.put_bytes(avatar_key(user), jpeg, content_type="image/jpeg")
+    user.avatar_key = avatar_key(user)

@@ -1,0 +1,96 @@
+"""The FastAPI application factory: routers, static files, error mapping, the job runner."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from havre.accounts.api import avatar_router
+from havre.accounts.api import router as accounts_router
+from havre.accounts.service import LoginThrottled
+from havre.config import Settings, load_settings
+from havre.errors import HavreError
+from havre.feed.api import router as feed_router
+from havre.jobs.engines import background_engines
+from havre.jobs.runner import JobRunner
+from havre.regions import Regions, open_regions
+from havre.social.api import router as social_router
+from havre.videos.api import media_router
+from havre.videos.api import router as videos_router
+from havre.web import i18n
+from havre.web.deps import LANG_COOKIE, csrf_cookie_middleware, csrf_protect
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, *, regions: Regions | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    regions = regions or open_regions(settings)
+    runner = JobRunner(regions=regions, settings=settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engines = background_engines(settings, regions) if settings.run_jobs_in_process else []
+        for engine in engines:
+            engine.start_thread()
+        yield
+        for engine in engines:
+            engine.stop()
+
+    app = FastAPI(title="Havre", version="0.1.0", lifespan=lifespan,
+                  dependencies=[Depends(csrf_protect)])
+    app.state.settings = settings
+    app.state.regions = regions
+    app.state.runner = runner
+    app.middleware("http")(csrf_cookie_middleware)
+    for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router):
+        app.include_router(router)
+    from havre.web.pages import router as pages_router
+
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_error_handlers(app)
+    return app
+
+
+def _gettext_for(request: Request):  # type: ignore[no-untyped-def]
+    """The reader's language, decided as for pages (cookie, then Accept-Language)."""
+    locale = i18n.negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE))
+    return i18n.translations(locale).gettext
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def render(request: Request, status: int, message: str, field: str | None = None,
+                     headers: dict[str, str] | None = None) -> Response:
+        if _wants_json(request):
+            body: dict[str, object] = {"detail": message}
+            if field:
+                body["field"] = field
+            return JSONResponse(body, status_code=status, headers=headers)
+        from havre.web.pages import render_error
+
+        return render_error(request, status, message)
+
+    @app.exception_handler(HavreError)
+    async def domain_error(request: Request, exc: HavreError) -> Response:
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, LoginThrottled) else None
+        return await render(request, exc.status_code, exc.translated(_gettext_for(request)), exc.field, headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return await render(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for ``uvicorn --factory havre.app:app_from_env`` (several web processes)."""
+    return create_app(load_settings())

@@ -1,0 +1,223 @@
+"""The `havre` command: `havre <noun> <verb>`, each with --help."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from havre.config import Settings, load_settings
+
+app = typer.Typer(help="Havre: a short-video platform creators can own.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+videos_app = typer.Typer(help="Upload and inspect videos.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(videos_app, name="videos")
+jobs_app = typer.Typer(help="Inspect and run background jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+console = Console(stderr=True)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="HAVRE_DATA_DIR",
+                                              help="Where the database and media live (default ./havre-data).")]
+Regions = Annotated[str | None, typer.Option("--regions", envvar="HAVRE_REGIONS",
+                                             help="Comma-separated regions this instance offers.")]
+
+
+def _settings(data_dir: Path | None, regions: str | None = None) -> Settings:
+    return load_settings(data_dir=data_dir, regions=regions)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@app.command()
+def serve(data_dir: DataDir = None, regions: Regions = None,
+          host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
+    """Run the web server (with an in-process job runner)."""
+    from havre.commands import serve_http, upgrade_all
+
+    settings = _settings(data_dir, regions)
+    upgrade_all(settings)
+    serve_http(settings, host=host, port=port)
+
+
+@app.command()
+def worker(data_dir: DataDir = None, regions: Regions = None,
+           queues: Annotated[str, typer.Option(help="Celery queues to consume (with a broker).")] = "transcode,default",
+           ) -> None:
+    """Run background jobs (transcoding...) in this process until stopped.
+
+    With HAVRE_BROKER_URL set (redis://...), this is a Celery worker; otherwise it polls the
+    job table itself.
+    """
+    from havre.commands import upgrade_all
+    from havre.jobs.engines import regions_by_broker
+    from havre.jobs.runner import JobRunner
+    from havre.regions import open_regions
+
+    settings = _settings(data_dir, regions)
+    upgrade_all(settings)
+    opened = open_regions(settings)
+    console.print(f"worker running jobs of regions {', '.join(opened.names)}; Ctrl-C stops")
+    brokered, local = regions_by_broker(settings, opened)
+    if len(brokered) > 1:
+        raise fail("This worker can serve one broker; start one worker per broker with --regions.")
+    runner = JobRunner(regions=local, settings=settings) if local else None
+    try:
+        if brokered:
+            from havre.jobs.celery_backend import run_worker
+
+            if runner is not None:  # regions without a broker are run here too
+                runner.start_thread()
+            [(url, served)] = brokered.items()
+            run_worker(settings, opened, broker_url=url, served=served, queues=queues.split(","))
+        elif runner is not None:
+            runner.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if runner is not None:
+            runner.stop()
+
+
+@app.command()
+def demo(data_dir: DataDir = None, regions: Regions = None,
+         count: Annotated[int, typer.Option(help="How many demo videos to generate.")] = 30,
+         serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server afterwards.")] = True,
+         host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Create demo creators and videos (generated locally), then serve the feed."""
+    from havre.commands import serve_http, upgrade_all
+    from havre.demo import seed_demo
+
+    settings = _settings(data_dir, regions)
+    upgrade_all(settings)
+    seed_demo(settings, count=count, console=console)
+    if serve:
+        console.print(f"[bold green]Havre is running:[/] open http://{host}:{port}/  (log in as demo / havre-demo)")
+        serve_http(settings, host=host, port=port)
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Create or migrate every region's database to the latest schema."""
+    from havre.commands import upgrade_all
+
+    for name, revision in upgrade_all(_settings(data_dir, regions)).items():
+        console.print(f"region {name}: at revision {revision}")
+
+
+@users_app.command("create")
+def users_create(handle: Annotated[str, typer.Option(help="The new account's handle.")],
+                 password_file: Annotated[Path, typer.Option(help="File whose first line is the password.")],
+                 region: Annotated[str | None, typer.Option(help="Home region (default: the instance's).")] = None,
+                 data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Create an account."""
+    from havre.commands import create_account
+    from havre.errors import HavreError
+
+    try:
+        password = password_file.read_text().splitlines()[0] if password_file.exists() else None
+    except IndexError:
+        password = None
+    if not password:
+        raise fail(f"{password_file} is missing or empty; put the password on its first line.")
+    try:
+        user = create_account(_settings(data_dir, regions), handle=handle, password=password, region=region)
+    except (HavreError, LookupError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(user.id)
+
+
+def _emit(obj: Any, as_json: bool, plain: str) -> None:
+    typer.echo(json.dumps(obj, indent=2, default=str) if as_json else plain)
+
+
+@videos_app.command("upload")
+def videos_upload(file: Annotated[Path, typer.Argument(help="The video file.", exists=True, dir_okay=False)],
+                  user: Annotated[str, typer.Option(help="Handle of the owner.")],
+                  caption: Annotated[str, typer.Option(help="Caption; #hashtags become links.")] = "",
+                  visibility: Annotated[str, typer.Option(help="public, followers or private.")] = "public",
+                  wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Process it now (default) or leave it to a worker.")] = True,
+                  as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+                  data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Upload a video for a user; prints its id."""
+    from havre.commands import process_jobs, upload_file, video_json
+    from havre.errors import HavreError
+
+    settings = _settings(data_dir, regions)
+    try:
+        video_id = upload_file(settings, handle=user, path=file, caption=caption, visibility=visibility)
+    except HavreError as exc:
+        raise fail(str(exc)) from None
+    if wait:
+        process_jobs(settings, console=console)
+    info = video_json(settings, video_id)
+    _emit({"id": video_id, "status": info["status"]} if as_json else None, as_json, video_id)
+    if info["status"] == "failed":
+        raise fail(info.get("error") or "processing failed")
+
+
+@videos_app.command("show")
+def videos_show(video_id: str, as_json: Annotated[bool, typer.Option("--json")] = False,
+                data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Show one video (status, renditions, URLs)."""
+    from havre.commands import video_json
+    from havre.errors import HavreError
+
+    try:
+        info = video_json(_settings(data_dir, regions), video_id)
+    except HavreError as exc:
+        raise fail(str(exc)) from None
+    _emit(info, as_json, f"{info['id']}  {info['status']}  @{info['owner']}  {info['caption']}")
+
+
+@videos_app.command("list")
+def videos_list(user: Annotated[str, typer.Option(help="Handle of the owner.")],
+                as_json: Annotated[bool, typer.Option("--json")] = False,
+                data_dir: DataDir = None, regions: Regions = None) -> None:
+    """List a user's videos."""
+    from havre.commands import user_videos_json
+    from havre.errors import HavreError
+
+    try:
+        items = user_videos_json(_settings(data_dir, regions), user)
+    except HavreError as exc:
+        raise fail(str(exc)) from None
+    _emit(items, as_json, "\n".join(f"{i['id']}  {i['status']}  {i['caption']}" for i in items))
+
+
+@jobs_app.command("list")
+def jobs_list(status: Annotated[str | None, typer.Option(help="Only jobs in this status.")] = None,
+              as_json: Annotated[bool, typer.Option("--json")] = False,
+              data_dir: DataDir = None, regions: Regions = None) -> None:
+    """List recent jobs of every region with their status, attempts and last error."""
+    from havre.commands import list_jobs
+
+    items = list_jobs(_settings(data_dir, regions), status=status)
+    _emit(items, as_json, "\n".join(
+        f"{j['region']:8} {j['id']}  {j['kind']:18} {j['status']:8} try {j['attempts']}  "
+        f"{int(j['progress'] * 100):3}%  {(j['last_error'] or '').splitlines()[0] if j['last_error'] else ''}"
+        for j in items) or "no jobs")
+
+
+@jobs_app.command("run")
+def jobs_run(data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Run every pending job now and exit (a one-shot worker)."""
+    from havre.commands import process_jobs
+
+    ran = process_jobs(_settings(data_dir, regions), console=console, label="running jobs")
+    console.print(f"ran {ran} job(s)")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())

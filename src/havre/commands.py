@@ -1,0 +1,162 @@
+"""What the CLI does, composed from the domain services (the CLI itself only parses and prints)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
+
+from havre.accounts import service as accounts
+from havre.accounts.lookup import locate_user
+from havre.accounts.models import User
+from havre.config import Settings
+from havre.db.migrate import current_revision, upgrade
+from havre.jobs.models import QUEUED, RUNNING, Job
+from havre.jobs.runner import JobRunner
+from havre.regions import Region, open_regions
+from havre.videos import service as videos
+from havre.videos.models import Video
+from havre.videos.schemas import media_url
+
+
+def upgrade_all(settings: Settings) -> dict[str, str | None]:
+    regions = open_regions(settings)
+    try:
+        revisions = {}
+        for region in regions:
+            upgrade(region.engine)
+            revisions[region.name] = current_revision(region.engine)
+        return revisions
+    finally:
+        regions.close()
+
+
+def serve_http(settings: Settings, *, host: str, port: int) -> None:
+    import uvicorn
+
+    from havre.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def create_account(settings: Settings, *, handle: str, password: str, region: str | None) -> User:
+    regions = open_regions(settings)
+    try:
+        home = regions.get(region) if region else regions.default
+        with home.session() as s:
+            user = accounts.create_user(s, handle=handle, password=password, home_region=home.name)
+            s.commit()
+        return user
+    finally:
+        regions.close()
+
+
+def upload_file(settings: Settings, *, handle: str, path: Path, caption: str, visibility: str) -> str:
+    regions = open_regions(settings)
+    try:
+        region, owner = locate_user(regions, handle)
+        with region.session() as s:
+            video = videos.create_upload(region, s, owner, path, limits=settings.media, caption=caption,
+                                         visibility=visibility, original_name=path.name)
+            s.commit()
+        return video.id
+    finally:
+        regions.close()
+
+
+def pending_jobs(regions: Iterable[Region], kinds: set[str] | None = None) -> int:
+    """Jobs queued or running in these regions (of ``kinds``, default all)."""
+    total = 0
+    for region in regions:
+        with region.session() as s:
+            total += s.scalar(select(func.count()).select_from(Job)
+                              .where(Job.status.in_((QUEUED, RUNNING)),
+                                     *([Job.kind.in_(kinds)] if kinds is not None else []))) or 0
+    return total
+
+
+def process_jobs(settings: Settings, *, console: Console | None = None, kinds: set[str] | None = None,
+                 label: str = "processing videos") -> int:
+    """Run pending jobs (of ``kinds``, default all) now, with a progress bar."""
+    regions = open_regions(settings)
+    runner = JobRunner(regions=regions, settings=settings, kinds=kinds)
+    total = pending_jobs(regions, kinds)
+    done = 0
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task(label, total=max(total, 1))
+            while True:
+                ran = runner.drain(limit=1)
+                if not ran:
+                    break
+                done += ran
+                # Jobs may enqueue follow-ups (remux -> ladder): grow the bar instead of overflowing it.
+                bar.update(task, completed=done, total=max(done + pending_jobs(regions, kinds), 1))
+        return done
+    finally:
+        regions.close()
+
+
+def _video_dict(s: Any, video: Video, owner: User) -> dict[str, Any]:
+    return {
+        "id": video.id, "owner": owner.handle, "status": video.status, "error": video.error,
+        "caption": video.caption, "hashtags": sorted(h.tag for h in video.hashtags),
+        "visibility": video.visibility, "created_at": video.created_at.isoformat(),
+        "posted_at": video.posted_at.isoformat(), "duration_s": video.duration_s,
+        "width": video.width, "height": video.height,
+        "url": f"/v/{video.id}", "poster_url": media_url(video.id, video.poster_key),
+        "mp4_url": media_url(video.id, video.mp4_key), "hls_url": media_url(video.id, video.hls_key),
+        "renditions": [{"name": r.name, "width": r.width, "height": r.height, "bitrate_kbps": r.bitrate_kbps,
+                        "mp4_url": media_url(video.id, r.mp4_key),
+                        "playlist_url": media_url(video.id, r.playlist_key)} for r in video.renditions],
+    }
+
+
+def video_json(settings: Settings, video_id: str) -> dict[str, Any]:
+    from havre.errors import N_, NotFound
+
+    regions = open_regions(settings)
+    try:
+        for region in regions:
+            with region.session() as s:
+                video = s.get(Video, video_id)
+                if video is not None:
+                    owner = s.get(User, video.owner_id)
+                    assert owner is not None  # owner_id is a foreign key
+                    return _video_dict(s, video, owner)
+        raise NotFound(N_("There is no video %(id)r."), id=video_id)
+    finally:
+        regions.close()
+
+
+def user_videos_json(settings: Settings, handle: str) -> list[dict[str, Any]]:
+    regions = open_regions(settings)
+    try:
+        region, owner = locate_user(regions, handle)
+        with region.session() as s:
+            rows = s.scalars(select(Video).where(Video.owner_id == owner.id).order_by(Video.posted_at.desc()))
+            return [_video_dict(s, v, owner) for v in rows]
+    finally:
+        regions.close()
+
+
+def list_jobs(settings: Settings, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    regions = open_regions(settings)
+    try:
+        items = []
+        for region in regions:
+            with region.session() as s:
+                query = select(Job).order_by(Job.created_at.desc()).limit(limit)
+                if status:
+                    query = query.where(Job.status == status)
+                items += [{"region": region.name, "id": j.id, "kind": j.kind, "status": j.status,
+                           "attempts": j.attempts, "progress": j.progress, "last_error": j.last_error,
+                           "created_at": j.created_at.isoformat()} for j in s.scalars(query)]
+        return items
+    finally:
+        regions.close()

@@ -1,0 +1,1 @@
+"""Database layer: declarative base, engines per region, migrations."""

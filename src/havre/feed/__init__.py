@@ -1,0 +1,1 @@
+"""Feeds: For You and Following, and the watch events they learn from."""

@@ -1,0 +1,79 @@
+"""Locate and run ffmpeg in a sandboxed subprocess (resource limits, file protocol only)."""
+
+from __future__ import annotations
+
+import functools
+import resource
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable
+
+from havre.errors import N_
+from havre.media.errors import MediaError, MediaRejected
+
+
+@functools.cache
+def ffmpeg_path() -> str:
+    """The system ffmpeg when on PATH, else the static binary shipped by imageio-ffmpeg."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def limits(memory_bytes: int, cpu_s: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def run_ffmpeg(args: list[str], *, timeout_s: float, memory_bytes: int = 3 << 30,
+               progress: Callable[[float], None] | None = None, duration_s: float | None = None) -> None:
+    """Run ``ffmpeg ARGS`` with the file protocol only on inputs, limits, and a timeout.
+
+    ``-protocol_whitelist file`` is inserted before every ``-i`` so an input can never make
+    ffmpeg open a URL (an HLS playlist or concat list pointing at the network).
+    """
+    cmd = [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error"]
+    if progress is not None:
+        cmd += ["-progress", "pipe:1", "-nostats"]
+    for arg in args:
+        if arg == "-i":
+            cmd += ["-protocol_whitelist", "file"]
+        cmd.append(arg)
+    cpu = int(timeout_s * 4) + 10  # CPU seconds across threads; the wall-clock timeout is the real cap
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE if progress else subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, preexec_fn=limits(memory_bytes, cpu))
+    # A watchdog, because reading progress lines could otherwise wait forever on a stuck ffmpeg.
+    fired = threading.Event()
+
+    def kill() -> None:
+        fired.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout_s, kill)
+    watchdog.start()
+    try:
+        if progress is not None and proc.stdout is not None:
+            for raw in proc.stdout:
+                line = raw.decode(errors="replace").strip()
+                if line.startswith("out_time_us=") and duration_s:
+                    try:
+                        progress(min(1.0, int(line.split("=", 1)[1]) / 1e6 / duration_s))
+                    except ValueError:
+                        pass
+        _, stderr = proc.communicate()
+    finally:
+        watchdog.cancel()
+    if fired.is_set():
+        raise MediaRejected(N_("Processing took longer than %(seconds)s s and was stopped; "
+                               "try a shorter or smaller video."), code="timeout", seconds=int(timeout_s))
+    if proc.returncode != 0:
+        tail = (stderr or b"").decode(errors="replace").strip()[-800:]
+        raise MediaError(f"ffmpeg failed ({proc.returncode}): {tail}")

@@ -1,0 +1,1 @@
+"""Social: likes, comments, follows, shares."""

@@ -1,0 +1,38 @@
+"""Social rows reference videos by id without a foreign key: a viewer's likes and comments
+live in the viewer's home region, which need not be the video's (see docs/residency.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from havre.db.base import PERSONAL, PUBLIC, Base, UTCDateTime, new_id, utcnow
+
+
+class Like(Base):
+    __tablename__ = "likes"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
+    video_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_video", "video_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=PUBLIC)
+    video_id: Mapped[str] = mapped_column(String(16), info=PERSONAL)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info=PERSONAL)
+    body: Mapped[str] = mapped_column(Text, info=PERSONAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+
+    follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
+    followee_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)

@@ -1,0 +1,1 @@
+"""Videos: uploads, their renditions, captions and hashtags, visibility."""

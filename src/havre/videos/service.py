@@ -1,0 +1,148 @@
+"""Every write to videos happens here; reads of one video go through ``access_video``."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from pathlib import Path
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from havre.accounts.models import User
+from havre.config import MediaLimits
+from havre.errors import N_, InvalidInput, NotFound, TooLarge
+from havre.jobs import enqueue
+from havre.media import probe as media_probe
+from havre.media.errors import MediaRejected
+from havre.regions import Region
+from havre.social.models import Follow
+from havre.videos.models import FOLLOWERS_VIS, PUBLIC_VIS, READY, VISIBILITIES, Video, VideoHashtag
+
+# Unicode word characters, so #café and #日本 are hashtags too.
+HASHTAG_RE = re.compile(r"#(\w{1,100})")
+MAX_CAPTION = 2200
+
+
+def parse_hashtags(caption: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in HASHTAG_RE.finditer(caption):
+        seen.setdefault(match.group(1).lower(), None)
+    return list(seen)
+
+
+def _check_caption(caption: str) -> str:
+    caption = caption.strip()
+    if len(caption) > MAX_CAPTION:
+        raise InvalidInput(N_("Captions are at most %(max)s characters."), field="caption", max=MAX_CAPTION)
+    return caption
+
+
+def _check_visibility(visibility: str) -> str:
+    if visibility not in VISIBILITIES:
+        raise InvalidInput(N_("Visibility must be one of %(choices)s."), field="visibility",
+                           choices=", ".join(VISIBILITIES))
+    return visibility
+
+
+def _set_hashtags(video: Video) -> None:
+    video.hashtags = [VideoHashtag(video_id=video.id, tag=t) for t in parse_hashtags(video.caption)]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def create_upload(region: Region, s: Session, owner: User, src: Path, *, limits: MediaLimits,
+                  caption: str = "", visibility: str = PUBLIC_VIS, original_name: str = "") -> Video:
+    """Validate an uploaded file, keep it as the private original and queue its processing.
+
+    The file is probed in a sandboxed subprocess first, so a rejected upload stores nothing.
+    The caller commits; the processing job exists only if that commit happens.
+    """
+    caption = _check_caption(caption)
+    visibility = _check_visibility(visibility)
+    size = src.stat().st_size
+    if size == 0:
+        raise InvalidInput(N_("The file is empty; choose a video file to upload."), field="file")
+    if size > limits.max_upload_bytes:
+        raise TooLarge(N_("The file is %(size)s MiB; the limit is %(limit)s MiB."), field="file",
+                       size=size // 2**20, limit=limits.max_upload_bytes // 2**20)
+    try:
+        probed = media_probe.probe(src)
+        media_probe.check_limits(probed, max_bytes=limits.max_upload_bytes,
+                                 max_duration_s=limits.max_duration_s, max_pixels=limits.max_pixels)
+    except MediaRejected as exc:
+        raise InvalidInput(exc.template, field="file", **exc.params) from exc
+    video = Video(owner_id=owner.id, caption=caption, visibility=visibility, original_key="",
+                  original_sha256=sha256_file(src), original_name=original_name[:256],
+                  duration_s=probed.duration_s, width=probed.width, height=probed.height, size_bytes=size)
+    s.add(video)
+    s.flush()
+    video.original_key = f"originals/{video.id}"
+    _set_hashtags(video)
+    region.blobs.put_file(video.original_key, src)
+    # The probe travels with the job so the worker need not parse the file a second time.
+    enqueue(s, "media.process", {"video_id": video.id, "probe": dataclasses.asdict(probed)}, priority=0)
+    return video
+
+
+def update_video(s: Session, video: Video, *, caption: str | None = None, visibility: str | None = None) -> Video:
+    if caption is not None:
+        video.caption = _check_caption(caption)
+        _set_hashtags(video)
+    if visibility is not None:
+        video.visibility = _check_visibility(visibility)
+    return video
+
+
+def delete_video(s: Session, video: Video) -> None:
+    """Delete the rows now and every file of the video after commit (a job, so it survives a crash)."""
+    from havre.social.service import forget_video
+
+    forget_video(s, video.id)
+    s.delete(video)
+    enqueue(s, "videos.purge_files", {"video_id": video.id, "original_key": video.original_key})
+
+
+def media_prefix(video_id: str) -> str:
+    return f"videos/{video_id}/"
+
+
+# -- reads -----------------------------------------------------------------------
+
+def follows(s: Session, follower_id: str, followee_id: str) -> bool:
+    return bool(s.scalar(select(exists().where(Follow.follower_id == follower_id,
+                                               Follow.followee_id == followee_id))))
+
+
+def can_view(s: Session, video: Video, viewer: User | None) -> bool:
+    if viewer is not None and viewer.id == video.owner_id:
+        return True
+    if video.status != READY:
+        return False
+    if video.visibility == PUBLIC_VIS:
+        return True
+    if video.visibility == FOLLOWERS_VIS and viewer is not None:
+        return follows(s, viewer.id, video.owner_id)
+    return False
+
+
+def access_video(s: Session, video_id: str, viewer: User | None) -> Video:
+    """The one way to fetch a video for someone: 404 when it does not exist or they may not see it."""
+    video = s.get(Video, video_id)
+    if video is None or not can_view(s, video, viewer):
+        raise NotFound(N_("This video does not exist or is not visible to you."))
+    return video
+
+
+def access_own_video(s: Session, video_id: str, viewer: User) -> Video:
+    video = s.get(Video, video_id)
+    if video is None or video.owner_id != viewer.id:
+        raise NotFound(N_("This video does not exist or is not yours."))
+    return video

@@ -1,0 +1,148 @@
+"""Background jobs of videos: make an upload playable, build its ladder, purge deleted files.
+
+Each handler is idempotent: re-running after a crash overwrites the same blob keys and
+checks the row's state first, so a retried job never publishes twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete
+
+from havre.jobs import JobContext, enqueue, handler
+from havre.jobs.registry import PermanentJobError
+from havre.media import probe as media_probe
+from havre.media import transcode
+from havre.media.errors import MediaRejected
+from havre.media.types import media_type
+from havre.videos.models import FAILED, PROCESSING, READY, Rendition, Video
+from havre.videos.service import media_prefix
+
+
+def _fail(ctx: JobContext, video_id: str, message: str) -> None:
+    with ctx.region.session() as s:
+        video = s.get(Video, video_id)
+        if video is not None:
+            video.status = FAILED
+            video.error = message
+            s.commit()
+    ctx.region.blobs.delete_prefix(media_prefix(video_id))
+    raise PermanentJobError(message)
+
+
+def _fetch_original(ctx: JobContext, video: Video, workdir: Path,
+                    known: dict[str, Any] | None = None) -> tuple[Path, media_probe.ProbeResult]:
+    src = workdir / "original"
+    ctx.region.blobs.download(video.original_key, src)
+    if known:
+        return src, media_probe.ProbeResult(**known)
+    try:
+        return src, media_probe.probe(src)
+    except MediaRejected as exc:
+        _fail(ctx, video.id, str(exc))
+        raise  # unreachable: _fail raises
+
+
+@handler("media.process")
+def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Make the video playable as fast as possible: remux when we can, else the full ladder."""
+    video_id = payload["video_id"]
+    with ctx.region.session() as s:
+        video = s.get(Video, video_id)
+        if video is None or video.status != PROCESSING or video.mp4_key:
+            return  # deleted meanwhile, or already done by an earlier attempt
+    with tempfile.TemporaryDirectory(prefix="havre-") as tmp:
+        workdir = Path(tmp)
+        src, probed = _fetch_original(ctx, video, workdir, payload.get("probe"))
+        if not media_probe.can_remux(probed):
+            _ladder(ctx, video_id, src=src, probed=probed)
+            return
+        prefix = media_prefix(video_id)
+        timeout = ctx.settings.media.transcode_timeout_s
+        try:
+            # Both are single-threaded ffmpeg runs over the same input: do them side by side.
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                remux = pool.submit(transcode.remux_faststart, src, workdir / "play.mp4", timeout_s=timeout)
+                poster = pool.submit(transcode.make_poster, src, workdir / "poster.jpg", probed, timeout_s=timeout)
+                remux.result()
+                poster.result()
+        except MediaRejected as exc:
+            _fail(ctx, video_id, str(exc))
+        ctx.region.blobs.put_file(prefix + "play.mp4", workdir / "play.mp4", content_type="video/mp4")
+        ctx.region.blobs.put_file(prefix + "poster.jpg", workdir / "poster.jpg", content_type="image/jpeg")
+    ctx.report_progress(0.5)
+    with ctx.region.session() as s:
+        video = s.get(Video, video_id)
+        if video is None:
+            ctx.region.blobs.delete_prefix(prefix)
+            return
+        video.mp4_key = prefix + "play.mp4"
+        video.poster_key = prefix + "poster.jpg"
+        video.status = READY
+        # Playable now; the adaptive ladder follows in the background and replaces it.
+        enqueue(s, "media.ladder", {"video_id": video_id, "probe": dataclasses.asdict(probed)}, priority=10)
+        s.commit()
+
+
+@handler("media.ladder")
+def build_ladder(ctx: JobContext, payload: dict[str, Any]) -> None:
+    _ladder(ctx, payload["video_id"], known_probe=payload.get("probe"))
+
+
+def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
+            probed: media_probe.ProbeResult | None = None, known_probe: dict[str, Any] | None = None) -> None:
+    with ctx.region.session() as s:
+        video = s.get(Video, video_id)
+        if video is None or video.hls_key:
+            return
+    with tempfile.TemporaryDirectory(prefix="havre-") as tmp:
+        workdir = Path(tmp)
+        if src is None or probed is None:
+            src, probed = _fetch_original(ctx, video, workdir, known_probe)
+        out = workdir / "ladder"
+        out.mkdir()
+        timeout = ctx.settings.media.transcode_timeout_s
+        try:
+            renditions = transcode.build_ladder(src, out, probed, timeout_s=timeout,
+                                                progress=lambda f: ctx.report_progress(0.5 + f / 2))
+            transcode.write_master_playlist(renditions, out / "master.m3u8",
+                                            uri_for=lambda r: r.playlist.relative_to(out).as_posix())
+            if not (out / "poster.jpg").exists():
+                transcode.make_poster(src, out / "poster.jpg", probed, timeout_s=timeout)
+        except MediaRejected as exc:
+            _fail(ctx, video_id, str(exc))
+        prefix = media_prefix(video_id) + "hls/"
+        for path in sorted(out.rglob("*")):
+            if path.is_file():
+                ctx.region.blobs.put_file(prefix + path.relative_to(out).as_posix(), path,
+                                          content_type=media_type(path))
+    with ctx.region.session() as s:
+        video = s.get(Video, video_id)
+        if video is None:
+            ctx.region.blobs.delete_prefix(media_prefix(video_id))
+            return
+        s.execute(delete(Rendition).where(Rendition.video_id == video_id))
+        for r in renditions:
+            s.add(Rendition(video_id=video_id, name=r.name, width=r.width, height=r.height,
+                            bitrate_kbps=r.bitrate_kbps, mp4_key=prefix + r.mp4.relative_to(out).as_posix(),
+                            playlist_key=prefix + r.playlist.relative_to(out).as_posix()))
+        video.hls_key = prefix + "master.m3u8"
+        video.poster_key = video.poster_key or prefix + "poster.jpg"
+        # The best rendition replaces the remuxed original for MP4 playback (smaller, faststart).
+        video.mp4_key = prefix + renditions[0].mp4.relative_to(out).as_posix()
+        video.status = READY
+        s.commit()
+    # The remux served while the ladder was built is no longer referenced.
+    ctx.region.blobs.delete(media_prefix(video_id) + "play.mp4")
+
+
+@handler("videos.purge_files")
+def purge_files(ctx: JobContext, payload: dict[str, Any]) -> None:
+    ctx.region.blobs.delete_prefix(media_prefix(payload["video_id"]))
+    if payload.get("original_key"):
+        ctx.region.blobs.delete(payload["original_key"])

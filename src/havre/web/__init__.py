@@ -1,0 +1,1 @@
+"""The web layer: request context, pages, static files, translations."""

@@ -1,0 +1,128 @@
+"""Per-request context: who is asking, which region serves them, CSRF, language.
+
+Routes receive a ``RequestContext`` and stay thin: parse, authorize, call one service, render.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from havre.accounts import service as accounts
+from havre.accounts.models import User
+from havre.accounts.service import SESSION_TTL
+from havre.config import Settings
+from havre.errors import N_, Forbidden, Unauthorized
+from havre.regions import Region, Regions, UnknownRegion
+
+SESSION_COOKIE = "havre_session"
+CSRF_COOKIE = "havre_csrf"
+LANG_COOKIE = "havre_lang"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass(kw_only=True)
+class RequestContext:
+    settings: Settings
+    regions: Regions
+    region: Region
+    viewer: User | None
+    csrf_token: str
+    locale: str
+    session_token: str | None
+
+    @contextmanager
+    def db(self) -> Iterator[Session]:
+        """A session of the region serving this request; the route commits."""
+        with self.region.session() as s:
+            yield s
+
+    def absolute_url(self, path: str) -> str:
+        return self.settings.base_url.rstrip("/") + path
+
+
+def _split_session_cookie(value: str | None) -> tuple[str, str] | None:
+    # The cookie names the region holding the session, so no other region is ever asked.
+    if not value or "." not in value:
+        return None
+    region, token = value.split(".", 1)
+    return region, token
+
+
+def _resolve_viewer(regions: Regions, cookie: str | None) -> tuple[Region, User | None, str | None]:
+    parts = _split_session_cookie(cookie)
+    if parts is None:
+        return regions.default, None, None
+    try:
+        region = regions.get(parts[0])
+    except UnknownRegion:
+        return regions.default, None, None
+    with region.session() as s:
+        user = accounts.user_for_token(s, parts[1])
+    return (region, user, parts[1]) if user else (regions.default, None, None)
+
+
+def get_ctx(request: Request) -> RequestContext:
+    cached = getattr(request.state, "ctx", None)
+    if cached is not None:
+        return cached
+    from havre.web import i18n
+
+    state = request.app.state
+    region, viewer, token = _resolve_viewer(state.regions, request.cookies.get(SESSION_COOKIE))
+    ctx = RequestContext(
+        settings=state.settings, regions=state.regions, region=region, viewer=viewer,
+        session_token=token, csrf_token=request.state.csrf_token,
+        locale=i18n.negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE)),
+    )
+    request.state.ctx = ctx
+    return ctx
+
+
+def require_viewer(ctx: RequestContext = Depends(get_ctx)) -> User:
+    if ctx.viewer is None:
+        raise Unauthorized(N_("Log in to do that."))
+    return ctx.viewer
+
+
+async def csrf_protect(request: Request) -> None:
+    """Double-submit check: the header or form field must match the CSRF cookie."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.headers.get("x-csrf-token", "")
+    if not sent and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else ""
+    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
+        raise Forbidden(N_("The form expired or came from another site; reload the page and try again."))
+
+
+async def csrf_cookie_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
+    """Give every browser a CSRF token cookie (readable by our JS through the page's meta tag)."""
+    token = request.cookies.get(CSRF_COOKIE)
+    fresh = not token or len(token) < 20
+    request.state.csrf_token = secrets.token_urlsafe(24) if fresh else token
+    response = await call_next(request)
+    if fresh:
+        settings: Settings = request.app.state.settings
+        response.set_cookie(CSRF_COOKIE, request.state.csrf_token, samesite="lax",
+                            secure=settings.secure_cookies, httponly=True, path="/")
+    return response
+
+
+def set_session_cookie(response: Response, region: Region, token: str, settings: Settings) -> None:
+    response.set_cookie(SESSION_COOKIE, f"{region.name}.{token}", max_age=int(SESSION_TTL.total_seconds()),
+                        httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")

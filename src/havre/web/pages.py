@@ -1,0 +1,205 @@
+"""HTML pages: thin shells over the same services as the JSON API (the feed fetches the API)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from havre.accounts import service as accounts
+from havre.accounts.avatar import MAX_AVATAR_BYTES, normalize_avatar
+from havre.accounts.models import User
+from havre.errors import N_, HavreError, NotFound
+from havre.feed import service as feed
+from havre.videos.schemas import serialize_videos
+from havre.videos.service import access_video
+from havre.web import i18n
+from havre.web.deps import (
+    LANG_COOKIE,
+    RequestContext,
+    clear_session_cookie,
+    get_ctx,
+    set_session_cookie,
+)
+from havre.web.rendering import render, translate
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths, so a login link cannot send people elsewhere.
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _login_redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+
+
+def _feed_page(request: Request, ctx: RequestContext, *, tab: str, api: str, title: str,
+               first: list | None = None, og: dict | None = None) -> Response:
+    return render(request, ctx, "feed.html", tab=tab, title=title, og=og,
+                  feed={"api": api, "initial": [v.model_dump(mode="json") for v in (first or [])]})
+
+
+@router.get("/")
+def for_you(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    return _feed_page(request, ctx, tab="foryou", api="/api/feed/foryou", title="Havre")
+
+
+@router.get("/following")
+def following(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    if ctx.viewer is None:
+        return _login_redirect("/following")
+    return _feed_page(request, ctx, tab="following", api="/api/feed/following", title="Havre")
+
+
+@router.get("/tag/{tag}")
+def tag(tag: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    return _feed_page(request, ctx, tab="tag", api=f"/api/feed/tag/{quote(tag)}", title=f"#{tag}")
+
+
+@router.get("/v/{video_id}")
+def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    with ctx.db() as s:
+        video = serialize_videos(s, [access_video(s, video_id, ctx.viewer)], ctx.viewer)[0]
+    title = f"@{video.owner.handle} on Havre"
+    og = {"title": title, "description": video.caption,
+          "image": ctx.absolute_url(video.poster_url) if video.poster_url else None,
+          "video": ctx.absolute_url(video.mp4_url) if video.mp4_url else None,
+          "url": ctx.absolute_url(video.url), "width": video.width, "height": video.height}
+    return _feed_page(request, ctx, tab="video", api="/api/feed/foryou", title=title, first=[video], og=og)
+
+
+@router.get("/@{handle}")
+def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    from havre.accounts.api import profile_out
+    from havre.social.service import following_ids
+
+    with ctx.db() as s:
+        owner = accounts.user_by_handle(s, handle)
+        if owner is None:
+            raise NotFound(N_("There is no @%(handle)s here."), handle=handle)
+        page = feed.by_owner(s, owner, ctx.viewer, limit=60)
+        videos = serialize_videos(s, page.videos, ctx.viewer)
+        follows = bool(following_ids(s, ctx.viewer, [owner.id]))
+    return render(request, ctx, "profile.html", owner=profile_out(owner), videos=videos, follows=follows,
+                  is_me=ctx.viewer is not None and ctx.viewer.id == owner.id)
+
+
+@router.get("/upload")
+def upload_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    if ctx.viewer is None:
+        return _login_redirect("/upload")
+    return render(request, ctx, "upload.html", max_mib=ctx.settings.media.max_upload_bytes // 2**20)
+
+
+# -- accounts ------------------------------------------------------------------------
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/", ctx: RequestContext = Depends(get_ctx)) -> Response:
+    return render(request, ctx, "auth.html", mode="login", next=_safe_next(next), error=None, handle="")
+
+
+@router.get("/signup")
+def signup_page(request: Request, next: str = "/", ctx: RequestContext = Depends(get_ctx)) -> Response:
+    return render(request, ctx, "auth.html", mode="signup", next=_safe_next(next), error=None, handle="")
+
+
+def _signed_in(ctx: RequestContext, user: User, token: str, target: str) -> Response:
+    response = RedirectResponse(_safe_next(target), status_code=303)
+    set_session_cookie(response, ctx.regions.get(user.home_region), token, ctx.settings)
+    return response
+
+
+@router.post("/login")
+def login(request: Request, handle: str = Form(""), password: str = Form(""), next: str = Form("/"),
+          ctx: RequestContext = Depends(get_ctx)) -> Response:
+    client = request.client.host if request.client else "unknown"
+    try:
+        with ctx.regions.default.session() as s:
+            user = accounts.authenticate(s, handle=handle, password=password, client=client,
+                                         max_failures=ctx.settings.login_max_failures,
+                                         window_s=ctx.settings.login_window_s)
+            new = accounts.start_session(s, user, user_agent=request.headers.get("user-agent", ""))
+            s.commit()
+    except HavreError as exc:
+        return render(request, ctx, "auth.html", status_code=exc.status_code, mode="login",
+                      next=_safe_next(next), error=translate(ctx, exc), handle=handle)
+    return _signed_in(ctx, user, new.token, next)
+
+
+@router.post("/signup")
+def signup(request: Request, handle: str = Form(""), password: str = Form(""), next: str = Form("/"),
+           ctx: RequestContext = Depends(get_ctx)) -> Response:
+    region = ctx.regions.default
+    try:
+        with region.session() as s:
+            user = accounts.create_user(s, handle=handle, password=password, home_region=region.name)
+            new = accounts.start_session(s, user, user_agent=request.headers.get("user-agent", ""))
+            s.commit()
+    except HavreError as exc:
+        return render(request, ctx, "auth.html", status_code=400, mode="signup", next=_safe_next(next),
+                      error=translate(ctx, exc), handle=handle)
+    return _signed_in(ctx, user, new.token, next)
+
+
+@router.post("/logout")
+def logout(ctx: RequestContext = Depends(get_ctx)) -> Response:
+    if ctx.session_token:
+        with ctx.db() as s:
+            accounts.end_session(s, ctx.session_token)
+            s.commit()
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+# -- settings ------------------------------------------------------------------------
+
+@router.get("/settings")
+def settings_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    if ctx.viewer is None:
+        return _login_redirect("/settings")
+    return render(request, ctx, "settings.html", error=None, saved=False)
+
+
+@router.post("/settings")
+def save_settings(request: Request, display_name: str = Form(""), bio: str = Form(""),
+                  avatar: UploadFile | None = File(None), ctx: RequestContext = Depends(get_ctx)) -> Response:
+    if ctx.viewer is None:
+        return _login_redirect("/settings")
+    try:
+        jpeg = None
+        if avatar is not None and avatar.filename:
+            import tempfile
+            from pathlib import Path
+
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "avatar"
+                path.write_bytes(avatar.file.read(MAX_AVATAR_BYTES + 1))
+                jpeg = normalize_avatar(path)
+        with ctx.db() as s:
+            user = s.get(User, ctx.viewer.id)
+            assert user is not None
+            accounts.update_profile(s, user, display_name=display_name, bio=bio)
+            if jpeg is not None:
+                accounts.set_avatar(s, ctx.region.blobs, user, jpeg)
+            s.commit()
+            ctx.viewer = user
+    except HavreError as exc:
+        return render(request, ctx, "settings.html", status_code=400, error=translate(ctx, exc), saved=False)
+    return render(request, ctx, "settings.html", error=None, saved=True)
+
+
+@router.post("/settings/language")
+def set_language(language: str = Form(...), next: str = Form("/")) -> Response:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if language in i18n.SUPPORTED:
+        response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+def render_error(request: Request, status: int, message: str) -> Response:
+    ctx = get_ctx(request)
+    return render(request, ctx, "error.html", status_code=status, status=status, message=message)

@@ -1,0 +1,362 @@
+// The vertical feed: one video per screen, scroll-snap, autoplay muted, preload the next two.
+(() => {
+  "use strict";
+  const cfg = JSON.parse(document.getElementById("feed-config").textContent);
+  const S = cfg.strings;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const feedEl = document.getElementById("feed");
+  const toastEl = document.getElementById("toast");
+  const drawer = document.getElementById("drawer");
+  const compact = new Intl.NumberFormat(cfg.locale, { notation: "compact", maximumFractionDigits: 1 });
+  const PRELOAD_AHEAD = 2;
+  const slides = [];
+  let cursor = null, loading = false, exhausted = false, current = -1, muted = true;
+  let drawerSlide = null, drawerOpener = null;
+
+  const fmt = (n) => compact.format(n);
+  const dateFmt = new Intl.DateTimeFormat(cfg.locale, { dateStyle: "medium" });
+  // Inline SVG icons: emoji fonts are not everywhere (kiosks, headless, older Linux).
+  const ICONS = {
+    heart: "M12 21s-7.5-4.6-9.6-9.3C1 8.3 3.1 4.5 6.8 4.5c2.1 0 3.6 1.2 5.2 3 1.6-1.8 3.1-3 5.2-3 3.7 0 5.8 3.8 4.4 7.2C19.5 16.4 12 21 12 21z",
+    comment: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+    share: "M14 4l8 8-8 8v-5c-6 0-9.5 1.8-12 6 .8-6.5 4.5-11.5 12-12.5V4z",
+    muted: "M3 9v6h4l5 5V4L7 9H3zm13.6 3l2.7-2.7-1.4-1.4-2.7 2.7-2.7-2.7-1.4 1.4 2.7 2.7-2.7 2.7 1.4 1.4 2.7-2.7 2.7 2.7 1.4-1.4-2.7-2.7z",
+  };
+  function icon(name) {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.classList.add("icon");
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.append(path);
+    return svg;
+  }
+
+  function toast(text) {
+    toastEl.textContent = text;
+    toastEl.classList.add("show");
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => toastEl.classList.remove("show"), 2200);
+  }
+
+  function needLogin() {
+    toast(S.loginNeeded);
+    setTimeout(() => { location.href = "/login?next=" + encodeURIComponent(location.pathname); }, 900);
+  }
+
+  async function api(method, url, body) {
+    const opts = { method, headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }, credentials: "same-origin" };
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    const res = await fetch(url, opts);
+    if (res.status === 401) { needLogin(); throw new Error("login"); }
+    if (!res.ok) {
+      let detail = S.error;
+      try { detail = (await res.json()).detail || detail; } catch (_) { /* not JSON */ }
+      toast(detail);
+      throw new Error(detail);
+    }
+    return res.status === 204 ? null : res.json();
+  }
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else node.setAttribute(k, v);
+    }
+    for (const c of children) node.append(c);
+    return node;
+  }
+
+  // Caption text with #hashtags as links, built from text nodes (never innerHTML: no XSS).
+  function captionNodes(caption) {
+    const out = [];
+    const re = /#([\p{L}\p{N}_]{1,100})/gu;
+    let last = 0, m;
+    while ((m = re.exec(caption)) !== null) {
+      if (m.index > last) out.push(document.createTextNode(caption.slice(last, m.index)));
+      out.push(el("a", { class: "tag", href: "/tag/" + encodeURIComponent(m[1].toLowerCase()), text: m[0] }));
+      last = m.index + m[0].length;
+    }
+    if (last < caption.length) out.push(document.createTextNode(caption.slice(last)));
+    return out;
+  }
+
+  function build(v) {
+    const video = el("video", { playsinline: "", muted: "", loop: "", preload: "none", "aria-label": v.caption || v.owner.handle });
+    video.muted = true;
+    if (v.poster_url) video.poster = v.poster_url;
+    const likeBtn = el("button", { type: "button", class: "act like", "aria-pressed": String(v.liked_by_me), "aria-label": S.like },
+      icon("heart"), el("span", { class: "n", text: fmt(v.like_count) }));
+    const commentBtn = el("button", { type: "button", class: "act comment", "aria-label": S.comments },
+      icon("comment"), el("span", { class: "n", text: fmt(v.comment_count) }));
+    const shareBtn = el("button", { type: "button", class: "act share", "aria-label": S.share },
+      icon("share"), el("span", { class: "n", text: fmt(v.share_count) }));
+    const followBtn = el("button", { type: "button", class: "follow", "aria-pressed": String(v.following_owner),
+      text: v.following_owner ? S.following : S.follow });
+    if (v.is_mine) followBtn.hidden = true;
+    const editBtn = el("button", { type: "button", class: "act edit", "aria-label": S.edit },
+      el("span", { class: "dots", "aria-hidden": "true", text: "•••" }));
+    editBtn.hidden = !v.is_mine;
+    const avatar = v.owner.avatar_url ? el("img", { class: "avatar", src: v.owner.avatar_url, alt: "" })
+      : el("span", { class: "avatar placeholder", "aria-hidden": "true", text: (v.owner.display_name || v.owner.handle).slice(0, 1).toUpperCase() });
+    const node = el("section", { class: "slide", "data-id": v.id, "aria-roledescription": "video" },
+      video,
+      el("div", { class: "heart", "aria-hidden": "true" }, icon("heart")),
+      el("button", { type: "button", class: "unmute" }, icon("muted"), document.createTextNode(S.unmute)),
+      el("div", { class: "meta" },
+        el("a", { class: "handle", href: "/@" + v.owner.handle }, avatar, document.createTextNode("@" + v.owner.handle)),
+        el("time", { class: "date", datetime: v.posted_at, text: " · " + dateFmt.format(new Date(v.posted_at)) }),
+        el("p", { class: "caption" }, ...captionNodes(v.caption || ""))),
+      el("div", { class: "actions" }, followBtn, likeBtn, commentBtn, shareBtn, editBtn),
+      el("div", { class: "progress", "aria-hidden": "true" }, el("div", { class: "bar" })));
+    const slide = { el: node, video, data: v, hls: null, attached: false, watchedMs: 0, lastTime: 0, completed: false };
+    wire(slide, { likeBtn, commentBtn, shareBtn, followBtn });
+    editBtn.addEventListener("click", () => openEditor(slide, editBtn));
+    return slide;
+  }
+
+  function attach(slide) {
+    if (slide.attached) return;
+    slide.attached = true;
+    const v = slide.data, video = slide.video;
+    video.preload = "auto";
+    if (v.hls_url && window.Hls && window.Hls.isSupported()) {
+      slide.hls = new window.Hls({ capLevelToPlayerSize: true, maxBufferLength: 10 });
+      slide.hls.loadSource(v.hls_url);
+      slide.hls.attachMedia(video);
+    } else if (v.hls_url && video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = v.hls_url;
+    } else {
+      video.src = v.mp4_url;
+    }
+  }
+
+  function detach(slide) {
+    if (!slide.attached) return;
+    slide.attached = false;
+    if (slide.hls) { slide.hls.destroy(); slide.hls = null; }
+    slide.video.removeAttribute("src");
+    slide.video.load();
+  }
+
+  function sendView(slide) {
+    if (slide.watchedMs < 300) return;
+    const body = JSON.stringify({ watch_ms: Math.round(slide.watchedMs), completed: slide.completed });
+    fetch(`/api/videos/${slide.data.id}/views`, { method: "POST", keepalive: true, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body }).catch(() => {});
+    slide.watchedMs = 0;
+    slide.completed = false;
+  }
+
+  function setCurrent(index) {
+    if (index === current || index < 0 || index >= slides.length) return;
+    const previous = slides[current];
+    current = index;
+    if (previous) { previous.video.pause(); sendView(previous); }
+    slides.forEach((s, i) => {
+      if (i >= index && i <= index + PRELOAD_AHEAD) attach(s);
+      else if (Math.abs(i - index) > 4) detach(s);
+    });
+    const slide = slides[index];
+    slide.video.muted = muted;
+    slide.el.classList.toggle("muted", muted);
+    slide.video.play().catch(() => {});
+    if (slides.length - index <= 3) loadMore();
+  }
+
+  function go(delta) {
+    const target = slides[current + delta];
+    if (target) target.el.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  function setMuted(value) {
+    muted = value;
+    slides.forEach((s) => { s.video.muted = muted; s.el.classList.toggle("muted", muted); });
+  }
+
+  async function toggleLike(slide, btn, forceOn = false) {
+    if (!cfg.viewer) return needLogin();
+    const on = forceOn || btn.getAttribute("aria-pressed") !== "true";
+    if (forceOn && btn.getAttribute("aria-pressed") === "true") return;
+    const res = await api(on ? "POST" : "DELETE", `/api/videos/${slide.data.id}/like`);
+    btn.setAttribute("aria-pressed", String(res.liked));
+    btn.setAttribute("aria-label", res.liked ? S.unlike : S.like);
+    btn.querySelector(".n").textContent = fmt(res.like_count);
+  }
+
+  function wire(slide, { likeBtn, commentBtn, shareBtn, followBtn }) {
+    const video = slide.video;
+    let clickTimer = null;
+    video.addEventListener("click", () => {
+      // One tap toggles sound; two quick taps like the video (with a heart).
+      if (clickTimer) {
+        clearTimeout(clickTimer); clickTimer = null;
+        slide.el.classList.remove("pop"); void slide.el.offsetWidth; slide.el.classList.add("pop");
+        toggleLike(slide, likeBtn, true).catch(() => {});
+        return;
+      }
+      clickTimer = setTimeout(() => { clickTimer = null; setMuted(!muted); }, 260);
+    });
+    slide.el.querySelector(".unmute").addEventListener("click", () => setMuted(false));
+    video.addEventListener("timeupdate", () => {
+      const t = video.currentTime;
+      const delta = t - slide.lastTime;
+      if (delta > 0 && delta < 1.5) slide.watchedMs += delta * 1000;
+      else if (delta < -0.5 && slide.lastTime > video.duration - 1) slide.completed = true;  // looped
+      slide.lastTime = t;
+      if (video.duration) slide.el.querySelector(".bar").style.width = `${(100 * t) / video.duration}%`;
+    });
+    likeBtn.addEventListener("click", () => toggleLike(slide, likeBtn).catch(() => {}));
+    commentBtn.addEventListener("click", () => openDrawer(slide, commentBtn));
+    shareBtn.addEventListener("click", async () => {
+      const res = await api("POST", `/api/videos/${slide.data.id}/share`);
+      shareBtn.querySelector(".n").textContent = fmt(res.share_count);
+      try { await navigator.clipboard.writeText(res.url); toast(S.copied); }
+      catch (_) { window.prompt(S.copyFailed, res.url); }
+    });
+    followBtn.addEventListener("click", async () => {
+      if (!cfg.viewer) return needLogin();
+      const on = followBtn.getAttribute("aria-pressed") !== "true";
+      const res = await api(on ? "POST" : "DELETE", `/api/users/${slide.data.owner.handle}/follow`);
+      for (const s of slides) {
+        if (s.data.owner.handle !== slide.data.owner.handle) continue;
+        const b = s.el.querySelector(".follow");
+        b.setAttribute("aria-pressed", String(res.following));
+        b.textContent = res.following ? S.following : S.follow;
+      }
+    });
+  }
+
+  async function openDrawer(slide, opener) {
+    drawerSlide = slide; drawerOpener = opener;
+    drawer.hidden = false;
+    const list = document.getElementById("comment-list");
+    list.replaceChildren();
+    document.getElementById("comment-body").focus();
+    const res = await api("GET", `/api/videos/${slide.data.id}/comments`);
+    if (!res.items.length) list.append(el("li", { class: "none", text: S.noComments }));
+    for (const c of res.items) list.append(commentNode(c));
+  }
+
+  function commentNode(c) {
+    return el("li", {}, el("a", { class: "who", href: "/@" + c.author.handle, text: "@" + c.author.handle }),
+      el("p", { text: c.body }));
+  }
+
+  function closeDrawer() {
+    drawer.hidden = true;
+    if (drawerOpener) drawerOpener.focus();
+    drawerSlide = null;
+  }
+
+  // The owner's controls: caption, who can watch, delete.
+  const editor = document.getElementById("editor");
+  let editorSlide = null, editorOpener = null;
+
+  function openEditor(slide, opener) {
+    editorSlide = slide; editorOpener = opener;
+    document.getElementById("edit-caption").value = slide.data.caption;
+    document.getElementById("edit-visibility").value = slide.data.visibility;
+    editor.hidden = false;
+    document.getElementById("edit-caption").focus();
+  }
+
+  function closeEditor() {
+    editor.hidden = true;
+    if (editorOpener) editorOpener.focus();
+    editorSlide = null;
+  }
+
+  document.getElementById("editor-close").addEventListener("click", closeEditor);
+  document.getElementById("editor-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const v = await api("PATCH", `/api/videos/${editorSlide.data.id}`, {
+      caption: document.getElementById("edit-caption").value,
+      visibility: document.getElementById("edit-visibility").value });
+    editorSlide.data = { ...editorSlide.data, ...v };
+    editorSlide.el.querySelector(".caption").replaceChildren(...captionNodes(v.caption));
+    toast(S.saved);
+    closeEditor();
+  });
+  document.getElementById("edit-delete").addEventListener("click", async () => {
+    if (!window.confirm(S.confirmDelete)) return;
+    await api("DELETE", `/api/videos/${editorSlide.data.id}`);
+    editorSlide.video.pause();
+    detach(editorSlide);
+    editorSlide.el.remove();
+    slides.splice(slides.indexOf(editorSlide), 1);
+    observer.unobserve(editorSlide.el);
+    current = -1;
+    toast(S.deleted);
+    editor.hidden = true;
+    editorSlide = null;
+  });
+
+  document.getElementById("drawer-close").addEventListener("click", closeDrawer);
+  document.getElementById("comment-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!cfg.viewer) return needLogin();
+    const input = document.getElementById("comment-body");
+    const body = input.value.trim();
+    if (!body || !drawerSlide) return;
+    const c = await api("POST", `/api/videos/${drawerSlide.data.id}/comments`, { body });
+    input.value = "";
+    const list = document.getElementById("comment-list");
+    list.querySelector(".none")?.remove();
+    list.prepend(commentNode(c));
+    const n = drawerSlide.el.querySelector(".comment .n");
+    n.textContent = fmt(++drawerSlide.data.comment_count);
+  });
+
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !drawer.hidden) { closeDrawer(); return; }
+    if (e.key === "Escape" && !editor.hidden) { closeEditor(); return; }
+    if (!drawer.hidden || !editor.hidden || e.target.closest("input, textarea, select")) return;
+    const slide = slides[current];
+    if (["ArrowDown", "j", "PageDown"].includes(e.key)) { e.preventDefault(); go(1); }
+    else if (["ArrowUp", "k", "PageUp"].includes(e.key)) { e.preventDefault(); go(-1); }
+    else if (e.key === "m") setMuted(!muted);
+    else if (e.key === " " && slide && e.target === document.body) {
+      e.preventDefault();
+      slide.video.paused ? slide.video.play() : slide.video.pause();
+    } else if (e.key === "l" && slide) slide.el.querySelector(".like").click();
+  });
+
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting) setCurrent(slides.findIndex((s) => s.el === entry.target));
+    }
+  }, { root: feedEl, threshold: 0.6 });
+
+  function add(videos) {
+    const known = new Set(slides.map((s) => s.data.id));
+    for (const v of videos) {
+      if (known.has(v.id)) continue;
+      const slide = build(v);
+      slides.push(slide);
+      feedEl.append(slide.el);
+      observer.observe(slide.el);
+    }
+    document.getElementById("feed-empty").hidden = slides.length > 0;
+    if (current >= 0) slides.forEach((s, i) => { if (i > current && i <= current + PRELOAD_AHEAD) attach(s); });
+  }
+
+  async function loadMore() {
+    if (loading || exhausted) return;
+    loading = true;
+    try {
+      const sep = cfg.api.includes("?") ? "&" : "?";
+      const res = await api("GET", cfg.api + (cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ""));
+      cursor = res.next_cursor;
+      exhausted = !cursor;
+      add(res.items);
+    } catch (_) { /* toast already shown */ } finally { loading = false; }
+  }
+
+  window.addEventListener("pagehide", () => { if (slides[current]) sendView(slides[current]); });
+  add(cfg.initial);
+  loadMore();
+})();

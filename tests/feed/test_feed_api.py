@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import event
+
+from tests.conftest import ApiClient
+from tests.videos.helpers import upload_ready
+
+
+def _ids(client: ApiClient, url: str) -> list[str]:
+    return [v["id"] for v in client.get(url).json()["items"]]
+
+
+def test_for_you_puts_unseen_videos_first(client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+    client.signup("creator")
+    ids = [upload_ready(client, h264_clip, run_jobs, caption=f"clip {i}") for i in range(3)]
+    viewer = make_client()
+    viewer.signup("viewer")
+    first = _ids(viewer, "/api/feed/foryou")
+    assert sorted(first) == sorted(ids)
+    viewer.post(f"/api/videos/{first[0]}/views", json={"watch_ms": 1500, "completed": False})
+    assert _ids(viewer, "/api/feed/foryou")[-1] == first[0]
+    assert viewer.post(f"/api/videos/{first[0]}/views", json={"watch_ms": -5}).status_code == 400
+
+
+def test_pagination_walks_every_video_once(client: ApiClient, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+    client.signup("creator")
+    ids = {upload_ready(client, h264_clip, run_jobs) for _ in range(5)}
+    for url in ("/api/feed/foryou?limit=2", "/api/users/creator/videos?limit=2"):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = client.get(url + (f"&cursor={cursor}" if cursor else "")).json()
+            seen += [v["id"] for v in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert sorted(seen) == sorted(ids), url
+    assert client.get("/api/feed/foryou?cursor=abc").status_code == 400
+    assert client.get("/api/users/creator/videos?cursor=%%%").status_code == 400
+
+
+def test_following_feed_and_tag_feed(client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+    client.signup("creator")
+    tagged = upload_ready(client, h264_clip, run_jobs, caption="#Skate day")
+    upload_ready(client, h264_clip, run_jobs, caption="other")
+    viewer = make_client()
+    viewer.signup("viewer")
+    assert _ids(viewer, "/api/feed/following") == []
+    viewer.post("/api/users/creator/follow")
+    assert len(_ids(viewer, "/api/feed/following")) == 2
+    assert _ids(viewer, "/api/feed/tag/skate") == [tagged]
+    assert client.get("/api/feed/following").status_code == 200
+    with ApiClient(client.app) as anonymous:  # type: ignore[arg-type]
+        assert anonymous.get("/api/feed/following").status_code == 401
+
+
+def test_feed_page_costs_a_fixed_number_of_queries(client: ApiClient, regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+    client.signup("creator")
+    for _ in range(6):
+        upload_ready(client, h264_clip, run_jobs)
+    counts = []
+    for limit in (2, 6):
+        statements: list[str] = []
+        listener = lambda *a, _s=statements, **k: _s.append(a[2])  # noqa: E731
+        event.listen(regions.default.engine, "before_cursor_execute", listener)
+        client.get(f"/api/feed/foryou?limit={limit}")
+        event.remove(regions.default.engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"queries grow with page size: {counts}"
