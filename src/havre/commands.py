@@ -8,12 +8,13 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from havre.accounts import service as accounts
 from havre.accounts.lookup import locate_user
 from havre.accounts.models import User
 from havre.config import Settings
+from havre.db.base import utcnow
 from havre.db.migrate import current_revision, upgrade
 from havre.jobs.models import QUEUED, RUNNING, Job
 from havre.jobs.runner import JobRunner
@@ -69,12 +70,17 @@ def upload_file(settings: Settings, *, handle: str, path: Path, caption: str, vi
 
 
 def pending_jobs(regions: Iterable[Region], kinds: set[str] | None = None) -> int:
-    """Jobs queued or running in these regions (of ``kinds``, default all)."""
+    """Jobs due now or running in these regions (of ``kinds``, default all).
+
+    Jobs scheduled for later (a delayed clean-up, a retry's backoff) are not counted: callers
+    use this to wait until the work that can be done now is done.
+    """
+    now = utcnow()
     total = 0
     for region in regions:
         with region.session() as s:
             total += s.scalar(select(func.count()).select_from(Job)
-                              .where(Job.status.in_((QUEUED, RUNNING)),
+                              .where(or_(Job.status == RUNNING, (Job.status == QUEUED) & (Job.run_after <= now)),
                                      *([Job.kind.in_(kinds)] if kinds is not None else []))) or 0
     return total
 

@@ -31,6 +31,9 @@ class MediaLimits:
     max_duration_s: float = 600.0
     max_pixels: int = 4096 * 2304
     transcode_timeout_s: float = 900.0
+    # A file replaced by a better one (the remux, once the ladder is built) stays this long, so
+    # players that loaded the old URL moments before the switch keep playing.
+    replaced_file_grace_s: float = 3600.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +113,8 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         max_upload_bytes=int(env.get("HAVRE_MAX_UPLOAD_BYTES", limits.get("max_upload_bytes", MediaLimits.max_upload_bytes))),
         max_duration_s=float(env.get("HAVRE_MAX_DURATION_S", limits.get("max_duration_s", MediaLimits.max_duration_s))),
         max_pixels=int(env.get("HAVRE_MAX_PIXELS", limits.get("max_pixels", MediaLimits.max_pixels))),
+        replaced_file_grace_s=float(env.get("HAVRE_REPLACED_FILE_GRACE_S",
+                                            limits.get("replaced_file_grace_s", MediaLimits.replaced_file_grace_s))),
     )
     base_url = env.get("HAVRE_BASE_URL", file.get("base_url", Settings.base_url))
     return Settings(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.scale_mode import scale_mode
 
@@ -18,9 +19,16 @@ def _current_time(page: Page, index: int) -> float:
 
 
 def _wait_playing(page: Page, index: int) -> None:
-    page.wait_for_function(
-        f"(() => {{ const v = document.querySelectorAll('.slide video')[{index}];"
-        " return v && !v.paused && v.currentTime > 0.3; })()", timeout=20_000)
+    try:
+        page.wait_for_function(
+            f"(() => {{ const v = document.querySelectorAll('.slide video')[{index}];"
+            " return v && !v.paused && v.currentTime > 0.3; })()", timeout=20_000)
+    except PlaywrightTimeout:
+        state = page.evaluate(
+            f"(() => {{ const v = document.querySelectorAll('.slide video')[{index}]; if (!v) return null;"
+            " return {src: v.currentSrc, paused: v.paused, time: v.currentTime, ready: v.readyState,"
+            " network: v.networkState, error: v.error && v.error.code}; })()")
+        raise AssertionError(f"video {index} is not playing: {state}") from None
 
 
 def test_feed_plays_swipes_likes_and_comments(browser: Browser, live_server: str, tmp_path: Path) -> None:

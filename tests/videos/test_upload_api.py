@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from havre.db.base import utcnow
 from havre.jobs.models import Job
 from havre.regions import Regions
 from havre.videos.models import Video
@@ -36,6 +37,14 @@ def test_upload_is_playable_by_remux_first_then_gets_the_ladder(
     assert master.startswith("#EXTM3U") and "RESOLUTION=" in master
     assert "/play.mp4" not in video["mp4_url"]
     assert client.get_media(video["mp4_url"]).status_code == 200
+    # A player that loaded the remux just before the switch keeps playing it for a while...
+    remux_url = f"/media/v/{video_id}/play.mp4"
+    assert client.get_media(remux_url).status_code == 200
+    with regions.default.session() as s:  # ...until the grace period is over.
+        s.execute(update(Job).where(Job.kind == "videos.drop_files").values(run_after=utcnow()))
+        s.commit()
+    assert run_jobs() == 1
+    assert client.get_media(remux_url).status_code == 404
     assert client.get_media(video["poster_url"]).headers["content-type"] == "image/jpeg"
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete
 
+from havre.db.base import utcnow
 from havre.jobs import JobContext, enqueue, handler
 from havre.jobs.registry import PermanentJobError
 from havre.media import probe as media_probe
@@ -136,9 +138,18 @@ def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
         # The best rendition replaces the remuxed original for MP4 playback (smaller, faststart).
         video.mp4_key = prefix + renditions[0].mp4.relative_to(out).as_posix()
         video.status = READY
+        # The remux served while the ladder was built is no longer referenced, but a player that
+        # fetched the old URL just before the switch may still be reading it: drop it later.
+        grace = timedelta(seconds=ctx.settings.media.replaced_file_grace_s)
+        enqueue(s, "videos.drop_files", {"keys": [media_prefix(video_id) + "play.mp4"]},
+                run_after=utcnow() + grace, priority=20)
         s.commit()
-    # The remux served while the ladder was built is no longer referenced.
-    ctx.region.blobs.delete(media_prefix(video_id) + "play.mp4")
+
+
+@handler("videos.drop_files")
+def drop_files(ctx: JobContext, payload: dict[str, Any]) -> None:
+    for key in payload["keys"]:
+        ctx.region.blobs.delete(key)
 
 
 @handler("videos.purge_files")

@@ -114,6 +114,7 @@
       el("div", { class: "progress", "aria-hidden": "true" }, el("div", { class: "bar" })));
     const slide = { el: node, video, data: v, hls: null, attached: false, watchedMs: 0, lastTime: 0, completed: false };
     wire(slide, { likeBtn, commentBtn, shareBtn, followBtn });
+    video.addEventListener("error", () => recover(slide));
     editBtn.addEventListener("click", () => openEditor(slide, editBtn));
     return slide;
   }
@@ -127,11 +128,28 @@
       slide.hls = new window.Hls({ capLevelToPlayerSize: true, maxBufferLength: 10 });
       slide.hls.loadSource(v.hls_url);
       slide.hls.attachMedia(video);
+      slide.hls.on(window.Hls.Events.ERROR, (_event, data) => { if (data.fatal) recover(slide); });
     } else if (v.hls_url && video.canPlayType("application/vnd.apple.mpegurl")) {
       video.src = v.hls_url;
     } else {
       video.src = v.mp4_url;
     }
+  }
+
+  // Media URLs can change under a loaded page (the ladder replaces the first remux) or the file can
+  // be briefly unreachable: fetch the video again and re-attach, at most once every 10 seconds.
+  async function recover(slide) {
+    const now = Date.now();
+    if (!slide.attached || now - (slide.recoveredAt || 0) < 10000) return;
+    slide.recoveredAt = now;
+    try {
+      const response = await fetch(`/api/videos/${slide.data.id}`, { credentials: "same-origin" });
+      if (!response.ok) return;
+      slide.data = Object.assign(slide.data, await response.json());
+    } catch (_) { return; }
+    detach(slide);
+    attach(slide);
+    if (slides[current] === slide) slide.video.play().catch(() => {});
   }
 
   function detach(slide) {
