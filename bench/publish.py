@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from havre.accounts import service as accounts  # noqa: E402
+from havre.accounts import signin  # noqa: E402
 from havre.config import load_settings  # noqa: E402
 from havre.db.migrate import upgrade  # noqa: E402
 from havre.jobs.runner import JobRunner  # noqa: E402
@@ -58,14 +58,12 @@ def main() -> None:
         regions = open_regions(settings)
         region = regions.default
         upgrade(region.engine)
-        with region.session() as s:
-            owner = accounts.create_user(s, handle="bench", password="benchmark-pw", home_region=region.name)
-            s.commit()
+        owner = signin.sign_up(regions, handle="bench", password="benchmark-pw", open_session=False).user
         runner = JobRunner(regions=regions, settings=settings, kinds={"media.process"})
 
         def havre_publish() -> None:
             with region.session() as s:
-                videos.create_upload(region, s, owner, clip, limits=settings.media)
+                videos.create_upload(region, regions.directory, s, owner, clip, limits=settings.media)
                 s.commit()
             assert runner.drain() == 1
 

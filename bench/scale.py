@@ -26,7 +26,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from sqlalchemy import func, select  # noqa: E402
 
-from havre.accounts import service as accounts  # noqa: E402
+from havre.accounts import signin  # noqa: E402
 from havre.config import load_settings  # noqa: E402
 from havre.db.base import utcnow  # noqa: E402
 from havre.db.migrate import upgrade  # noqa: E402
@@ -44,10 +44,10 @@ def ladder_rate(workers: int, clip: Path, count: int, tmp: Path) -> float:
     regions = open_regions(settings)
     region = regions.default
     upgrade(region.engine)
+    owner = signin.sign_up(regions, handle="bench", password="benchmark-pw", open_session=False).user
     with region.session() as s:
-        owner = accounts.create_user(s, handle="bench", password="benchmark-pw", home_region=region.name)
         for _ in range(count):
-            videos.create_upload(region, s, owner, clip, limits=settings.media)
+            videos.create_upload(region, regions.directory, s, owner, clip, limits=settings.media)
         s.commit()
     JobRunner(regions=regions, settings=settings, kinds={"media.process"}).drain()  # playable first
     env = {**os.environ, "HAVRE_DATA_DIR": str(data)}
@@ -88,8 +88,8 @@ def feed_rate(database_url: str | None, tmp: Path, requests: int, rows: int = 50
     regions = open_regions(settings)
     region = regions.default
     upgrade(region.engine)
+    owner = signin.sign_up(regions, handle="feeder", password="benchmark-pw", open_session=False).user
     with region.session() as s:
-        owner = accounts.create_user(s, handle="feeder", password="benchmark-pw", home_region=region.name)
         now = utcnow()
         for i in range(rows):
             s.add(Video(owner_id=owner.id, caption=f"video {i} #bench", status=READY, original_key=f"o/{i}",

@@ -24,7 +24,12 @@ from havre.social.api import router as social_router
 from havre.videos.api import media_router
 from havre.videos.api import router as videos_router
 from havre.web import i18n
-from havre.web.deps import LANG_COOKIE, csrf_cookie_middleware, csrf_protect
+from havre.web.deps import (
+    LANG_COOKIE,
+    csrf_cookie_middleware,
+    csrf_protect,
+    serving_region_middleware,
+)
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -49,6 +54,7 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     app.state.regions = regions
     app.state.runner = runner
     app.middleware("http")(csrf_cookie_middleware)
+    app.middleware("http")(serving_region_middleware)
     for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router):
         app.include_router(router)
     from havre.web.pages import router as pages_router

@@ -22,6 +22,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(videos_app, name="videos")
 jobs_app = typer.Typer(help="Inspect and run background jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+residency_app = typer.Typer(help="Check where personal data lives.", no_args_is_help=True)
+app.add_typer(residency_app, name="residency")
 console = Console(stderr=True)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="HAVRE_DATA_DIR",
@@ -72,7 +74,7 @@ def worker(data_dir: DataDir = None, regions: Regions = None,
     brokered, local = regions_by_broker(settings, opened)
     if len(brokered) > 1:
         raise fail("This worker can serve one broker; start one worker per broker with --regions.")
-    runner = JobRunner(regions=local, settings=settings) if local else None
+    runner = JobRunner(regions=opened, only=local, settings=settings) if local else None
     try:
         if brokered:
             from havre.jobs.celery_backend import run_worker
@@ -217,6 +219,33 @@ def jobs_run(data_dir: DataDir = None, regions: Regions = None) -> None:
 
     ran = process_jobs(_settings(data_dir, regions), console=console, label="running jobs")
     console.print(f"ran {ran} job(s)")
+
+
+@residency_app.command("audit")
+def residency_audit(as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+                    data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Verify every region's audit chain and scan every store for data whose owner lives elsewhere.
+
+    Exits 1 when any chain is broken or any violation is found.
+    """
+    from havre.commands import residency_report
+
+    report = residency_report(_settings(data_dir, regions))
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        for r in report.regions:
+            state = "ok" if not (r.violations or r.chain_problems) else "VIOLATIONS"
+            print(f"region {r.region}: {state} - {r.rows_checked} rows, {r.blobs_checked} files, "
+                  f"{r.jobs_checked} jobs checked; audit chain of {r.audit_entries} entries "
+                  f"{'intact' if not r.chain_problems else 'BROKEN'}")
+            for line in r.chain_problems + r.violations:
+                print(f"  - {line}")
+        for line in report.instance_violations:
+            print(f"instance: {line}")
+        print("residency: ok" if report.ok else "residency: VIOLATIONS FOUND (see above)")
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry

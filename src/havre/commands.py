@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
-from havre.accounts import service as accounts
+from havre.accounts import signin
 from havre.accounts.lookup import locate_user
 from havre.accounts.models import User
 from havre.config import Settings
@@ -18,7 +20,8 @@ from havre.db.base import utcnow
 from havre.db.migrate import current_revision, upgrade
 from havre.jobs.models import QUEUED, RUNNING, Job
 from havre.jobs.runner import JobRunner
-from havre.regions import Region, open_regions
+from havre.regions import Region, audit, open_regions
+from havre.regions.residency import ResidencyReport, audit_residency
 from havre.videos import service as videos
 from havre.videos.models import Video
 from havre.videos.schemas import media_url
@@ -47,11 +50,7 @@ def serve_http(settings: Settings, *, host: str, port: int) -> None:
 def create_account(settings: Settings, *, handle: str, password: str, region: str | None) -> User:
     regions = open_regions(settings)
     try:
-        home = regions.get(region) if region else regions.default
-        with home.session() as s:
-            user = accounts.create_user(s, handle=handle, password=password, home_region=home.name)
-            s.commit()
-        return user
+        return signin.sign_up(regions, handle=handle, password=password, region=region, open_session=False).user
     finally:
         regions.close()
 
@@ -61,7 +60,7 @@ def upload_file(settings: Settings, *, handle: str, path: Path, caption: str, vi
     try:
         region, owner = locate_user(regions, handle)
         with region.session() as s:
-            video = videos.create_upload(region, s, owner, path, limits=settings.media, caption=caption,
+            video = videos.create_upload(region, regions.directory, s, owner, path, limits=settings.media, caption=caption,
                                          visibility=visibility, original_name=path.name)
             s.commit()
         return video.id
@@ -123,17 +122,34 @@ def _video_dict(s: Any, video: Video, owner: User) -> dict[str, Any]:
     }
 
 
+def operator_read(s: Session, subject: User, what: str) -> None:
+    """An operator read someone's personal data: record who, what and when in the subject's region."""
+    audit.record(s, actor=f"operator:{getpass.getuser()}", action="operator.read", purpose=what,
+                 subject_user_id=subject.id)
+    s.commit()
+
+
+def residency_report(settings: Settings) -> ResidencyReport:
+    regions = open_regions(settings)
+    try:
+        return audit_residency(settings, regions)
+    finally:
+        regions.close()
+
+
 def video_json(settings: Settings, video_id: str) -> dict[str, Any]:
     from havre.errors import N_, NotFound
 
     regions = open_regions(settings)
     try:
-        for region in regions:
+        region = regions.home_of_video(video_id)
+        if region is not None:
             with region.session() as s:
                 video = s.get(Video, video_id)
                 if video is not None:
                     owner = s.get(User, video.owner_id)
                     assert owner is not None  # owner_id is a foreign key
+                    operator_read(s, owner, f"havre videos show {video_id}")
                     return _video_dict(s, video, owner)
         raise NotFound(N_("There is no video %(id)r."), id=video_id)
     finally:
@@ -146,7 +162,9 @@ def user_videos_json(settings: Settings, handle: str) -> list[dict[str, Any]]:
         region, owner = locate_user(regions, handle)
         with region.session() as s:
             rows = s.scalars(select(Video).where(Video.owner_id == owner.id).order_by(Video.posted_at.desc()))
-            return [_video_dict(s, v, owner) for v in rows]
+            items = [_video_dict(s, v, owner) for v in rows]
+            operator_read(s, owner, f"havre videos list --user {owner.handle}")
+            return items
     finally:
         regions.close()
 

@@ -41,6 +41,8 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     regions: tuple[RegionConfig, ...] = (RegionConfig(name="local"),)
     default_region: str = "local"
+    # The global handle/video -> region directory (empty: DATA_DIR/directory.db).
+    directory_url: str = ""
     media: MediaLimits = field(default_factory=MediaLimits)
     # In-process job runner inside `havre serve`; tests turn it off to drive jobs by hand.
     run_jobs_in_process: bool = True
@@ -121,6 +123,7 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         data_dir=data,
         regions=region_configs,
         default_region=env.get("HAVRE_DEFAULT_REGION", file.get("default_region", names[0])),
+        directory_url=env.get("HAVRE_DIRECTORY_URL", file.get("directory_url", "")),
         media=media,
         base_url=base_url,
         secure_cookies=base_url.startswith("https://"),

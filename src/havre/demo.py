@@ -15,16 +15,20 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import func, select
 
-from havre.accounts import service as accounts
+from havre.accounts import signin
+from havre.accounts.lookup import locate_user
 from havre.accounts.models import User
 from havre.commands import process_jobs
 from havre.config import Settings
 from havre.db.base import utcnow
+from havre.errors import NotFound
 from havre.feed import service as feed
 from havre.media import synth
-from havre.regions import open_regions
+from havre.regions import Region, Regions, open_regions, serving
+from havre.regions.gateway import Gateway
 from havre.social import service as social
 from havre.videos import service as videos
+from havre.videos.cards import VideoCard, owner_card, public_profile, video_cards
 from havre.videos.models import Video
 
 DEMO_PASSWORD = "havre-demo"
@@ -54,38 +58,47 @@ COMMENTS = ["So good!", "Trop beau 😍", "How did you do that?", "Encore !", "S
             "The colours!!", "J'adore", "Tutorial please 🙏"]
 
 
-def _ensure_creators(s, region_name: str) -> list[User]:  # type: ignore[no-untyped-def]
-    users = []
-    for handle, name, bio in CREATORS:
-        user = accounts.user_by_handle(s, handle)
-        if user is None:
-            user = accounts.create_user(s, handle=handle, password=DEMO_PASSWORD, home_region=region_name,
-                                        display_name=name, bio=bio)
-        users.append(user)
-    s.commit()
-    return users
+def _ensure_creators(regions: Regions) -> list[tuple[Region, User]]:
+    """The demo creators, spread over the instance's regions (so residency can be seen)."""
+    creators = []
+    for i, (handle, name, bio) in enumerate(CREATORS):
+        try:
+            creators.append(locate_user(regions, handle))
+        except NotFound:
+            signed = signin.sign_up(regions, handle=handle, password=DEMO_PASSWORD, open_session=False,
+                                    region=regions.names[i % len(regions.names)], display_name=name, bio=bio)
+            creators.append((signed.region, signed.user))
+    return creators
+
+
+def _count_videos(regions: Regions) -> int:
+    total = 0
+    for region in regions:
+        with region.session() as s:
+            total += s.scalar(select(func.count()).select_from(Video)) or 0
+    return total
 
 
 def seed_demo(settings: Settings, *, count: int = 30, console: Console | None = None) -> None:
     regions = open_regions(settings)
-    region = regions.default
     rng = random.Random(7)
     try:
-        with region.session() as s:
-            creators = _ensure_creators(s, region.name)
-            existing = s.scalar(select(func.count()).select_from(Video)) or 0
+        creators = _ensure_creators(regions)
+        existing = _count_videos(regions)
         missing = max(0, count - existing)
         if missing:
-            _make_videos(settings, region, creators, existing, missing, rng, console)
+            _make_videos(settings, regions, creators, existing, missing, rng, console)
         process_jobs(settings, console=console, kinds={"media.process"}, label="making videos playable")
         if missing:
-            _add_social_life(region, creators, rng)
+            _add_social_life(regions, creators, rng)
+            process_jobs(settings, console=console, kinds={"counts.video", "counts.followers"},
+                         label="counting likes and views")
     finally:
         regions.close()
 
 
-def _make_videos(settings, region, creators, start: int, missing: int, rng: random.Random,  # type: ignore[no-untyped-def]
-                 console: Console | None) -> None:
+def _make_videos(settings: Settings, regions: Regions, creators: list[tuple[Region, User]], start: int,
+                 missing: int, rng: random.Random, console: Console | None) -> None:
     with tempfile.TemporaryDirectory(prefix="havre-demo-") as tmp, \
             Progress(console=console, transient=True) as bar:
         task = bar.add_task("generating demo videos", total=missing)
@@ -100,28 +113,36 @@ def _make_videos(settings, region, creators, start: int, missing: int, rng: rand
         with ThreadPoolExecutor(max_workers=2) as pool:
             clips = list(pool.map(make, range(start, start + missing)))
         now = utcnow()
-        with region.session() as s:
-            for n, (i, clip) in enumerate(zip(range(start, start + missing), clips, strict=True)):
-                owner = creators[1 + i % (len(creators) - 1)]
-                video = videos.create_upload(region, s, owner, clip, limits=settings.media,
+        for n, (i, clip) in enumerate(zip(range(start, start + missing), clips, strict=True)):
+            region, owner = creators[1 + i % (len(creators) - 1)]
+            with region.session() as s:
+                video = videos.create_upload(region, regions.directory, s, owner, clip, limits=settings.media,
                                              caption=CAPTIONS[i % len(CAPTIONS)], original_name=clip.name)
                 # Spread posting dates over the last days so "fresh" ranking has something to do.
                 video.posted_at = now - timedelta(hours=rng.uniform(0, 24 * 10) + n * 0.01)
-            s.commit()
+                s.commit()
 
 
-def _add_social_life(region, creators: list[User], rng: random.Random) -> None:  # type: ignore[no-untyped-def]
-    with region.session() as s:
-        clips = list(s.scalars(select(Video)))
-        users = [s.get(User, u.id) for u in creators]
-        for user in users:
-            for other in rng.sample(users, 3):
-                if other.id != user.id:
-                    social.set_follow(s, user, other, following=True)
-        for video in clips:
-            for user in rng.sample(users[1:], rng.randint(0, 4)):
-                social.set_like(s, user, video, liked=True)
-                feed.record_view(s, user, video, watch_ms=rng.randint(1000, 8000), completed=rng.random() < .5)
-            for user in rng.sample(users[1:], rng.randint(0, 2)):
-                social.add_comment(s, user, video, rng.choice(COMMENTS))
-        s.commit()
+def _add_social_life(regions: Regions, creators: list[tuple[Region, User]], rng: random.Random) -> None:
+    """Each demo person likes, watches, comments and follows as a viewer would: their rows at home,
+    counts pushed to the video's region, foreign videos read through the (audited) gateway."""
+    everything: list[tuple[Region, VideoCard]] = []
+    for region in regions:
+        with region.session() as s:
+            everything += [(region, c) for c in video_cards(s, s.scalars(select(Video)))]
+    for home, user in creators[1:]:
+        with serving(home.name):
+            gw = Gateway(regions, home=home, actor=f"{home.name}:demo")
+            with home.session() as s:
+                for creator_region, creator in rng.sample(creators, 3):
+                    if creator.id != user.id:
+                        social.set_follow(s, home, user, creator_region, gw.read(
+                            creator_region, public_profile, creator.handle) or owner_card(creator), following=True)
+                for video_region, card in everything:
+                    if rng.random() < 0.4:
+                        social.set_like(s, home, user, video_region, card, liked=True)
+                        feed.record_view(s, home, user, video_region, card, watch_ms=rng.randint(1000, 8000),
+                                         completed=rng.random() < .5)
+                    if rng.random() < 0.2:
+                        social.add_comment(s, home, user, video_region, card, rng.choice(COMMENTS))
+                s.commit()

@@ -16,11 +16,11 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from havre.accounts import service as accounts
+from havre.accounts import signin
 from havre.config import load_settings
 from havre.db.migrate import upgrade
 from havre.jobs.celery_backend import CeleryRelay, make_celery
-from havre.jobs.models import DONE, Job
+from havre.jobs.models import DONE, QUEUED, Job
 from havre.regions import open_regions
 from havre.videos import service as videos
 from havre.videos.models import READY, Video
@@ -69,10 +69,11 @@ def test_two_workers_finish_a_batch_exactly_once_even_when_one_is_killed(
     regions = open_regions(settings)
     region = regions.default
     upgrade(region.engine)
+    owner = signin.sign_up(regions, handle="batch", password="long enough pw", open_session=False).user
     with region.session() as s:
-        owner = accounts.create_user(s, handle="batch", password="long enough pw", home_region=region.name)
         for i in range(6):
-            videos.create_upload(region, s, owner, h264_clip, limits=settings.media, caption=f"clip {i}")
+            videos.create_upload(region, regions.directory, s, owner, h264_clip, limits=settings.media,
+                                 caption=f"clip {i}")
         s.commit()
     workers = [_worker(data, env, tmp_path / f"worker{i}.log") for i in range(2)]
     relay = CeleryRelay(regions=regions, celery=make_celery(broker_url), poll_s=0.5)
@@ -97,7 +98,9 @@ def test_two_workers_finish_a_batch_exactly_once_even_when_one_is_killed(
             ladders = s.scalar(select(func.count()).select_from(Video).where(Video.hls_key.is_not(None)))
         assert statuses == [READY] * 6 and ladders == 6, (tmp_path / "worker1.log").read_text()[-3000:]
         # One job per step per video, each done once: nothing published twice.
-        assert sorted(jobs) == sorted([("media.process", DONE)] * 6 + [("media.ladder", DONE)] * 6)
+        # (and the replaced remuxes are scheduled for removal after their grace period).
+        assert sorted(jobs) == sorted([("media.process", DONE)] * 6 + [("media.ladder", DONE)] * 6
+                                      + [("videos.drop_files", QUEUED)] * 6)
     finally:
         relay.stop()
         for w in workers:

@@ -7,11 +7,16 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from havre.accounts import service
+from havre.accounts import service, signin
 from havre.accounts.avatar import MAX_AVATAR_BYTES, normalize_avatar
 from havre.accounts.models import User
+from havre.blobs import BlobStore
 from havre.errors import N_, NotFound, TooLarge
+from havre.regions.gateway import public_file_reader
+from havre.videos.cards import OwnerCard
+from havre.videos.finder import find_creator
 from havre.web.blob_response import blob_response
 from havre.web.deps import (
     RequestContext,
@@ -30,6 +35,10 @@ class Credentials(BaseModel):
     password: str
 
 
+class Signup(Credentials):
+    region: str | None = None  # where the account's data lives; the instance's default if unset
+
+
 class ProfilePatch(BaseModel):
     display_name: str | None = None
     bio: str | None = None
@@ -46,7 +55,7 @@ class ProfileOut(BaseModel):
     home_region: str
 
 
-def profile_out(user: User) -> ProfileOut:
+def profile_out(user: User | OwnerCard) -> ProfileOut:
     from havre.videos.schemas import avatar_url
 
     return ProfileOut(id=user.id, handle=user.handle, display_name=user.display_name, bio=user.bio,
@@ -59,28 +68,22 @@ def _client(request: Request) -> str:
 
 
 @router.post("/auth/signup", response_model=ProfileOut, status_code=201)
-def signup(body: Credentials, request: Request, response: Response,
+def signup(body: Signup, request: Request, response: Response,
            ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
-    region = ctx.regions.default
-    with region.session() as s:
-        user = service.create_user(s, handle=body.handle, password=body.password, home_region=region.name)
-        new = service.start_session(s, user, user_agent=request.headers.get("user-agent", ""))
-        s.commit()
-    set_session_cookie(response, region, new.token, ctx.settings)
-    return profile_out(user)
+    signed = signin.sign_up(ctx.regions, handle=body.handle, password=body.password, region=body.region,
+                            user_agent=request.headers.get("user-agent", ""))
+    set_session_cookie(response, signed.region, signed.token, ctx.settings)
+    return profile_out(signed.user)
 
 
 @router.post("/auth/login", response_model=ProfileOut)
 def login(body: Credentials, request: Request, response: Response,
           ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
-    with ctx.regions.default.session() as s:
-        user = service.authenticate(s, handle=body.handle, password=body.password, client=_client(request),
-                                    max_failures=ctx.settings.login_max_failures,
-                                    window_s=ctx.settings.login_window_s)
-        new = service.start_session(s, user, user_agent=request.headers.get("user-agent", ""))
-        s.commit()
-    set_session_cookie(response, ctx.regions.get(user.home_region), new.token, ctx.settings)
-    return profile_out(user)
+    signed = signin.log_in(ctx.regions, handle=body.handle, password=body.password, client=_client(request),
+                           user_agent=request.headers.get("user-agent", ""),
+                           max_failures=ctx.settings.login_max_failures, window_s=ctx.settings.login_window_s)
+    set_session_cookie(response, signed.region, signed.token, ctx.settings)
+    return profile_out(signed.user)
 
 
 @router.post("/auth/logout", status_code=204)
@@ -101,11 +104,7 @@ def me(viewer: User = Depends(require_viewer)) -> ProfileOut:
 
 @router.get("/users/{handle}", response_model=ProfileOut)
 def get_user(handle: str, ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
-    with ctx.db() as s:
-        user = service.user_by_handle(s, handle)
-        if user is None:
-            raise NotFound(N_("There is no @%(handle)s here."), handle=handle)
-        return profile_out(user)
+    return profile_out(find_creator(ctx.gateway, handle)[1])
 
 
 @router.patch("/me", response_model=ProfileOut)
@@ -138,11 +137,18 @@ def upload_avatar(avatar: UploadFile = File(...), ctx: RequestContext = Depends(
         return profile_out(user)
 
 
-@avatar_router.get("/media/avatar/{user_id}", include_in_schema=False)
-def avatar(user_id: str, ctx: RequestContext = Depends(get_ctx)) -> Response:
-    with ctx.db() as s:
-        user = s.get(User, user_id)
+@public_file_reader
+def avatar_file(s: Session, blobs: BlobStore, user_id: str) -> Response:
+    """Serve a profile picture (public, like the profile)."""
+    user = s.get(User, user_id)
     if user is None or not user.avatar_key:
         raise NotFound(N_("No such picture."))
-    return blob_response(ctx.region.blobs, user.avatar_key, media_type="image/jpeg",
-                         cache_control="public, max-age=300")
+    return blob_response(blobs, user.avatar_key, media_type="image/jpeg", cache_control="public, max-age=300")
+
+
+@avatar_router.get("/media/avatar/{user_id}", include_in_schema=False)
+def avatar(user_id: str, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    region = ctx.regions.home_of_user(user_id)
+    if region is None:
+        raise NotFound(N_("No such picture."))
+    return ctx.gateway.serve_file(region, avatar_file, user_id)

@@ -57,12 +57,13 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(s: Session, *, handle: str, password: str, home_region: str,
+def create_user(s: Session, *, user_id: str, handle: str, password_hash: str, home_region: str,
                 display_name: str = "", bio: str = "") -> User:
+    """The account row in its home region (``accounts.signin`` claims the handle globally first)."""
     handle = validate_handle(handle)
     if s.scalar(select(User.id).where(User.handle == handle)):
         raise AccountError(N_("The handle @%(handle)s is taken; pick another."), field="handle", handle=handle)
-    user = User(handle=handle, password_hash=hash_password(password), home_region=home_region,
+    user = User(id=user_id, handle=handle, password_hash=password_hash, home_region=home_region,
                 display_name=display_name or handle, bio=bio)
     s.add(user)
     s.flush()

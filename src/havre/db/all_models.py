@@ -5,6 +5,7 @@ from havre.db.base import Base
 from havre.feed import models as feed_models  # noqa: F401
 from havre.jobs import models as jobs_models  # noqa: F401
 from havre.regions import audit as audit_models  # noqa: F401
+from havre.social import counters as counters_models  # noqa: F401
 from havre.social import models as social_models  # noqa: F401
 from havre.videos import models as videos_models  # noqa: F401
 

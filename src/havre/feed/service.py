@@ -1,4 +1,9 @@
-"""Feeds. For You is "fresh + popular, unseen first" until the recommender issue replaces it."""
+"""Feeds, gathered from every region: the viewer's own directly, the others through the gateway.
+
+For You is "fresh + popular, unseen first" until the recommender issue replaces it. Its signals
+follow docs/residency.md: per-video counts are anonymous aggregates and may cross regions; what
+a viewer watched stays in their home region and is used only there.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,27 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, tuple_, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
 from havre.db.base import utcnow
 from havre.errors import N_, InvalidInput
 from havre.feed.models import WatchEvent
-from havre.social.models import Follow
-from havre.videos.models import FOLLOWERS_VIS, PUBLIC_VIS, READY, Video, VideoHashtag
+from havre.regions import Region
+from havre.regions.gateway import Gateway, public_reader
+from havre.social.counters import count_for_video
+from havre.videos.cards import (
+    OwnerCard,
+    Position,
+    VideoCard,
+    own_videos,
+    tagged_videos,
+    videos_of_owners,
+    visible_videos,
+)
+from havre.videos.finder import followed_in, followee_ids
+from havre.videos.models import PUBLIC_VIS, READY, Video
 
 CANDIDATES = 1000
 MAX_WATCH_MS = 60 * 60 * 1000
@@ -23,8 +40,18 @@ MAX_WATCH_MS = 60 * 60 * 1000
 
 @dataclass(frozen=True)
 class Page:
-    videos: list[Video]
+    videos: list[VideoCard]
     next_cursor: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidate:
+    id: str
+    like_count: int
+    comment_count: int
+    share_count: int
+    view_count: int
+    posted_at: datetime
 
 
 def popularity(*, likes: int, comments: int, shares: int, views: int, posted_at: datetime,
@@ -35,8 +62,20 @@ def popularity(*, likes: int, comments: int, shares: int, views: int, posted_at:
     return math.log1p(engagement) / (age_h + 2) ** 0.8
 
 
-def seen_video_ids(s: Session, viewer: User) -> set[str]:
-    return set(s.scalars(select(WatchEvent.video_id).where(WatchEvent.user_id == viewer.id)))
+@public_reader
+def for_you_candidates(s: Session, *, limit: int = CANDIDATES) -> list[Candidate]:
+    """For You candidates: anonymous counts of the newest public videos."""
+    rows = s.execute(
+        select(Video.id, Video.like_count, Video.comment_count, Video.share_count, Video.view_count,
+               Video.posted_at)
+        .where(Video.status == READY, Video.visibility == PUBLIC_VIS)
+        .order_by(Video.posted_at.desc()).limit(limit))
+    return [Candidate(id=r.id, like_count=r.like_count, comment_count=r.comment_count, share_count=r.share_count,
+                      view_count=r.view_count, posted_at=r.posted_at) for r in rows]
+
+
+def _seen(s: Session, viewer_id: str) -> set[str]:
+    return set(s.scalars(select(WatchEvent.video_id).where(WatchEvent.user_id == viewer_id)))
 
 
 def _offset(cursor: str | None) -> int:
@@ -48,70 +87,85 @@ def _offset(cursor: str | None) -> int:
         raise InvalidInput(N_("The feed cursor is malformed; reload the feed.")) from None
 
 
-def for_you(s: Session, viewer: User | None, *, cursor: str | None = None, limit: int = 10) -> Page:
+def for_you(gw: Gateway, viewer: User | None, *, cursor: str | None = None, limit: int = 10) -> Page:
     offset = _offset(cursor)
-    # Rank on a few columns of the candidates; load whole rows only for the page served.
-    candidates = s.execute(
-        select(Video.id, Video.like_count, Video.comment_count, Video.share_count, Video.view_count,
-               Video.posted_at)
-        .where(Video.status == READY, Video.visibility == PUBLIC_VIS)
-        .order_by(Video.posted_at.desc()).limit(CANDIDATES)).all()
+    # Rank on a few columns of each region's candidates; load cards only for the page served.
+    region_of: dict[str, Region] = {}
+    candidates: list[Candidate] = []
+    for region, found in gw.read_all(for_you_candidates):
+        candidates += found
+        region_of.update((c.id, region) for c in found)
     now = utcnow()
-    seen = seen_video_ids(s, viewer) if viewer else set()
+    seen = gw.read(gw.home, _seen, viewer.id) if viewer else set()
     scored = sorted(candidates, key=lambda c: (
         c.id in seen,
         -popularity(likes=c.like_count, comments=c.comment_count, shares=c.share_count, views=c.view_count,
                     posted_at=c.posted_at, now=now),
         c.id))
     page_ids = [c.id for c in scored[offset:offset + limit]]
-    rows = {v.id: v for v in s.scalars(select(Video).where(Video.id.in_(page_ids)))} if page_ids else {}
+    cards: dict[str, VideoCard] = {}
+    for region in {region_of[i].name: region_of[i] for i in page_ids}.values():
+        wanted = [i for i in page_ids if region_of[i] is region]
+        cards.update((c.id, c) for c in gw.read(region, visible_videos, wanted))
     more = offset + limit < len(scored)
-    return Page(videos=[rows[i] for i in page_ids if i in rows], next_cursor=str(offset + limit) if more else None)
+    return Page(videos=[cards[i] for i in page_ids if i in cards], next_cursor=str(offset + limit) if more else None)
 
 
-def _encode_key(video: Video) -> str:
-    return base64.urlsafe_b64encode(f"{video.posted_at.isoformat()}|{video.id}".encode()).decode()
+def _decode(cursor: str | None) -> Position | None:
+    if not cursor:
+        return None
+    try:
+        when, vid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(when), vid
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput(N_("The feed cursor is malformed; reload the feed.")) from None
 
 
-def _keyset_page(s: Session, query: Select[Video], cursor: str | None, limit: int) -> Page:
-    if cursor:
-        try:
-            when, vid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-            query = query.where(tuple_(Video.posted_at, Video.id) < (datetime.fromisoformat(when), vid))
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput(N_("The feed cursor is malformed; reload the feed.")) from None
-    videos = list(s.scalars(query.order_by(Video.posted_at.desc(), Video.id.desc()).limit(limit + 1)))
-    more = len(videos) > limit
-    videos = videos[:limit]
-    return Page(videos=videos, next_cursor=_encode_key(videos[-1]) if more else None)
+def _merge(pages: list[list[VideoCard]], limit: int) -> Page:
+    """Newest first across regions: each gave up to limit+1 after the cursor, keep the first limit."""
+    merged = sorted((c for page in pages for c in page), key=lambda c: c.position, reverse=True)
+    more = len(merged) > limit
+    merged = merged[:limit]
+    if not merged:
+        return Page(videos=[], next_cursor=None)
+    cursor = base64.urlsafe_b64encode(f"{merged[-1].posted_at.isoformat()}|{merged[-1].id}".encode()).decode()
+    return Page(videos=merged, next_cursor=cursor if more else None)
 
 
-def following(s: Session, viewer: User, *, cursor: str | None = None, limit: int = 10) -> Page:
-    followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
-    query = select(Video).where(Video.owner_id.in_(followed), Video.status == READY,
-                                Video.visibility.in_((PUBLIC_VIS, FOLLOWERS_VIS)))
-    return _keyset_page(s, query, cursor, limit)
+def following(gw: Gateway, viewer: User, *, cursor: str | None = None, limit: int = 10) -> Page:
+    after = _decode(cursor)
+    followees = gw.read(gw.home, followee_ids, viewer.id)
+    homes = gw.regions.directory.regions_of_users(followees)
+    pages = []
+    for region in gw.regions:
+        here = tuple(sorted(i for i in followees if homes.get(i) == region.name))
+        if here:
+            pages.append(gw.read(region, videos_of_owners, list(here), followed_owner_ids=here,
+                                 after=after, limit=limit + 1))
+    return _merge(pages, limit)
 
 
-def by_tag(s: Session, tag: str, *, cursor: str | None = None, limit: int = 10) -> Page:
-    tagged = select(VideoHashtag.video_id).where(VideoHashtag.tag == tag.lower().lstrip("#"))
-    query = select(Video).where(Video.id.in_(tagged), Video.status == READY, Video.visibility == PUBLIC_VIS)
-    return _keyset_page(s, query, cursor, limit)
+def by_tag(gw: Gateway, tag: str, *, cursor: str | None = None, limit: int = 10) -> Page:
+    after = _decode(cursor)
+    tag = tag.lower().lstrip("#")
+    return _merge([page for _, page in gw.read_all(tagged_videos, tag, after=after, limit=limit + 1)], limit)
 
 
-def by_owner(s: Session, owner: User, viewer: User | None, *, cursor: str | None = None, limit: int = 30) -> Page:
-    query = select(Video).where(Video.owner_id == owner.id)
-    if viewer is None or viewer.id != owner.id:
-        visible = [PUBLIC_VIS]
-        if viewer is not None and s.get(Follow, (viewer.id, owner.id)) is not None:
-            visible.append(FOLLOWERS_VIS)
-        query = query.where(Video.status == READY, Video.visibility.in_(visible))
-    return _keyset_page(s, query, cursor, limit)
+def by_owner(gw: Gateway, region: Region, owner: OwnerCard, viewer: User | None, *, cursor: str | None = None,
+             limit: int = 30) -> Page:
+    after = _decode(cursor)
+    if viewer is not None and viewer.id == owner.id:
+        return _merge([gw.read(region, own_videos, owner.id, after=after, limit=limit + 1)], limit)
+    page = gw.read(region, videos_of_owners, [owner.id], followed_owner_ids=followed_in(gw, viewer, region),
+                   after=after, limit=limit + 1)
+    return _merge([page], limit)
 
 
-def record_view(s: Session, viewer: User | None, video: Video, *, watch_ms: int, completed: bool) -> None:
+def record_view(s: Session, home: Region, viewer: User | None, video_region: Region, video: VideoCard, *,
+                watch_ms: int, completed: bool) -> None:
+    """The watch event is the viewer's (home); the view count is the video's (its region)."""
     if not 0 <= watch_ms <= MAX_WATCH_MS:
         raise InvalidInput(N_("watch_ms must be between 0 and one hour."), field="watch_ms")
-    s.execute(update(Video).where(Video.id == video.id).values(view_count=Video.view_count + 1))
+    count_for_video(s, home, video_region, video.id, views=1)
     if viewer is not None:
         s.add(WatchEvent(user_id=viewer.id, video_id=video.id, watch_ms=watch_ms, completed=completed))

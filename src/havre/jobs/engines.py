@@ -40,7 +40,7 @@ def background_engines(settings: Settings, regions: Regions) -> list[Engine]:
 
         engines += [CeleryRelay(regions=rs, celery=make_celery(url)) for url, rs in brokered.items()]
     if local:
-        runner = JobRunner(regions=local, settings=settings)
+        runner = JobRunner(regions=regions, only=local, settings=settings)
         for region in local:
             region.on_job_enqueued(runner.wake)
         engines.append(runner)

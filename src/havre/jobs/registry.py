@@ -9,16 +9,23 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from havre.config import Settings
-    from havre.regions.registry import Region
+    from havre.regions.gateway import Gateway
+    from havre.regions.registry import Region, Regions
 
 
 @dataclass(frozen=True, kw_only=True)
 class JobContext:
     region: Region
+    regions: Regions
     settings: Settings
     job_id: str
     attempt: int
     report_progress: Callable[[float], None]
+
+    def gateway(self) -> Gateway:
+        from havre.regions.gateway import Gateway
+
+        return Gateway(self.regions, home=self.region, actor=f"{self.region.name}:job")
 
 
 class PermanentJobError(Exception):
@@ -29,7 +36,7 @@ Handler = Callable[[JobContext, dict[str, Any]], None]
 _HANDLERS: dict[str, Handler] = {}
 
 # Modules whose import registers handlers; listed once so a worker knows every kind.
-TASK_MODULES = ("havre.videos.tasks",)
+TASK_MODULES = ("havre.videos.tasks", "havre.social.tasks")
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:

@@ -21,7 +21,7 @@ from havre.config import Settings
 from havre.db.base import utcnow
 from havre.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 from havre.jobs.registry import JobContext, PermanentJobError, get_handler
-from havre.regions.registry import Region
+from havre.regions.registry import Region, Regions, serving
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,12 @@ def backoff(attempt: int) -> timedelta:
 
 
 class JobRunner:
-    def __init__(self, *, regions: Iterable[Region], settings: Settings, name: str | None = None,
-                 kinds: Iterable[str] | None = None) -> None:
-        self.regions = list(regions)
+    def __init__(self, *, regions: Regions, settings: Settings, name: str | None = None,
+                 kinds: Iterable[str] | None = None, only: Iterable[Region] | None = None) -> None:
+        # Jobs of ``only`` (default: every region) are run; all regions stay reachable through
+        # the gateway for jobs that push counts or notices elsewhere.
+        self.everywhere = regions
+        self.regions = list(only) if only is not None else list(regions)
         # Restrict to some job kinds (e.g. a worker dedicated to transcoding); None runs all.
         self.kinds = set(kinds) if kinds is not None else None
         # A running job holds a lease that a heartbeat renews; a dead runner's lease runs out
@@ -98,7 +101,7 @@ class JobRunner:
                 s.execute(update(Job).where(Job.id == job.id).values(progress=max(0.0, min(1.0, fraction))))
                 s.commit()
 
-        ctx = JobContext(region=region, settings=self.settings, job_id=job.id,
+        ctx = JobContext(region=region, regions=self.everywhere, settings=self.settings, job_id=job.id,
                          attempt=job.attempts, report_progress=report)
         done = threading.Event()
 
@@ -119,7 +122,9 @@ class JobRunner:
 
     def _run_handler(self, region: Region, job: Job, ctx: JobContext) -> None:
         try:
-            get_handler(job.kind)(ctx, dict(job.payload))
+            # A job works for its own region; anything elsewhere goes through the gateway.
+            with serving(region.name):
+                get_handler(job.kind)(ctx, dict(job.payload))
         except PermanentJobError as exc:
             self._finish(region, job, status=FAILED, error=str(exc))
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried

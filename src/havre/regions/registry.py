@@ -1,13 +1,15 @@
 """The region registry built from settings.
 
-Code reaches a database session, blob store or job queue only through a ``Region``;
-``Regions.home_of(...)`` picks the region a user's personal data lives in.
+Code reaches a database session, blob store or job queue only through a ``Region``. While a
+request or a job is served on behalf of one region (``serving``), opening another region's
+stores raises ``ResidencyViolation`` unless the gateway (``regions.gateway``) opened the door.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -17,10 +19,44 @@ from havre.blobs import BlobStore, open_blob_store
 from havre.config import RegionConfig, Settings
 from havre.db.engine import make_engine, make_sessionmaker, sqlite_url
 from havre.jobs.service import on_commit_wake
+from havre.regions.directory import Directory
+
+# The region a request or job is served for (None: an operator's CLI, a test, startup).
+_serving: ContextVar[str | None] = ContextVar("havre_serving_region", default=None)
+# The region the gateway is reading from right now, on behalf of the serving one.
+_crossing: ContextVar[str | None] = ContextVar("havre_crossing_into", default=None)
 
 
 class UnknownRegion(LookupError):
     pass
+
+
+class ResidencyViolation(RuntimeError):
+    """Code tried to reach another region's stores without the gateway: a bug, never user error."""
+
+
+@contextmanager
+def serving(region_name: str) -> Iterator[None]:
+    """Serve the enclosed work for one region: its stores only, others through the gateway."""
+    token = _serving.set(region_name)
+    try:
+        yield
+    finally:
+        _serving.reset(token)
+
+
+@contextmanager
+def crossing_into(region_name: str) -> Iterator[None]:
+    """Open another region's stores for the gateway (and only the gateway calls this)."""
+    token = _crossing.set(region_name)
+    try:
+        yield
+    finally:
+        _crossing.reset(token)
+
+
+def serving_region() -> str | None:
+    return _serving.get()
 
 
 @dataclass(kw_only=True)
@@ -28,14 +64,26 @@ class Region:
     name: str
     engine: Engine
     sessions: sessionmaker[Session]
-    blobs: BlobStore
+    blob_store: BlobStore
     _wakers: list[Callable[[], None]] = field(default_factory=list)
+
+    def _check_door(self) -> None:
+        current = _serving.get()
+        if current is not None and current != self.name and _crossing.get() != self.name:
+            raise ResidencyViolation(
+                f"work served for region {current!r} opened region {self.name!r} outside the gateway")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session of this region's database; the caller commits."""
+        self._check_door()
         with self.sessions() as s:
             yield s
+
+    @property
+    def blobs(self) -> BlobStore:
+        self._check_door()
+        return self.blob_store
 
     def on_job_enqueued(self, wake: Callable[[], None]) -> None:
         self._wakers.append(wake)
@@ -51,7 +99,7 @@ def open_region(config: RegionConfig, settings: Settings) -> Region:
     engine = make_engine(config.database_url or sqlite_url(root / "havre.db"))
     sessions = make_sessionmaker(engine)
     region = Region(name=config.name, engine=engine, sessions=sessions,
-                    blobs=open_blob_store(config.blob_url, default_root=root / "media"))
+                    blob_store=open_blob_store(config.blob_url, default_root=root / "media"))
     on_commit_wake(sessions, region._wake_runners)
     return region
 
@@ -59,9 +107,10 @@ def open_region(config: RegionConfig, settings: Settings) -> Region:
 class Regions:
     """All regions this instance declares; ``default`` takes signups unless told otherwise."""
 
-    def __init__(self, regions: list[Region], *, default: str) -> None:
+    def __init__(self, regions: list[Region], *, default: str, directory: Directory) -> None:
         self._by_name = {r.name: r for r in regions}
         self.default = self.get(default)
+        self.directory = directory
 
     def get(self, name: str) -> Region:
         try:
@@ -76,10 +125,26 @@ class Regions:
     def __iter__(self) -> Iterator[Region]:
         return iter(self._by_name.values())
 
+    def home_of_handle(self, handle: str) -> Region | None:
+        name = self.directory.region_of_handle(handle)
+        return self._by_name.get(name) if name else None
+
+    def home_of_user(self, user_id: str) -> Region | None:
+        name = self.directory.region_of_user(user_id)
+        return self._by_name.get(name) if name else None
+
+    def home_of_video(self, video_id: str) -> Region | None:
+        name = self.directory.region_of_video(video_id)
+        return self._by_name.get(name) if name else None
+
     def close(self) -> None:
         for region in self:
             region.engine.dispose()
+        self.directory.close()
 
 
 def open_regions(settings: Settings) -> Regions:
-    return Regions([open_region(c, settings) for c in settings.regions], default=settings.default_region)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    directory = Directory(settings.directory_url or sqlite_url(settings.data_dir / "directory.db"))
+    return Regions([open_region(c, settings) for c in settings.regions], default=settings.default_region,
+                   directory=directory)

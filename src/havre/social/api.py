@@ -7,12 +7,10 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
-from havre.accounts import service as accounts
 from havre.accounts.models import User
-from havre.errors import N_, NotFound
 from havre.social import service
+from havre.videos.finder import find_creator, find_video
 from havre.videos.schemas import OwnerOut, owner_out
-from havre.videos.service import access_video
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 
 router = APIRouter(prefix="/api", tags=["social"])
@@ -49,11 +47,11 @@ class FollowOut(BaseModel):
 
 
 def _like(video_id: str, ctx: RequestContext, viewer: User, liked: bool) -> LikeOut:
+    region, video = find_video(ctx.gateway, video_id, viewer)
     with ctx.db() as s:
-        video = access_video(s, video_id, viewer)
-        service.set_like(s, viewer, video, liked=liked)
+        count = service.set_like(s, ctx.region, viewer, region, video, liked=liked)
         s.commit()
-        return LikeOut(liked=liked, like_count=video.like_count)
+    return LikeOut(liked=liked, like_count=count)
 
 
 @router.post("/videos/{video_id}/like", response_model=LikeOut)
@@ -68,17 +66,21 @@ def unlike(video_id: str, ctx: RequestContext = Depends(get_ctx), viewer: User =
 
 @router.get("/videos/{video_id}/comments", response_model=CommentList)
 def list_comments(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> CommentList:
-    with ctx.db() as s:
-        video = access_video(s, video_id, ctx.viewer)
-        return CommentList(items=[CommentOut(id=c.id, author=owner_out(u), body=c.body, created_at=c.created_at)
-                                  for c, u in service.comments_for(s, video)])
+    gw = ctx.gateway
+    find_video(gw, video_id, ctx.viewer)
+    # Comments live with their authors: gather each region's, newest first.
+    cards = sorted((c for _, found in gw.read_all(service.comments_on, video_id) for c in found),
+                   key=lambda c: c.created_at, reverse=True)
+    return CommentList(items=[CommentOut(id=c.id, author=owner_out(c.author), body=c.body, created_at=c.created_at)
+                              for c in cards[:100]])
 
 
 @router.post("/videos/{video_id}/comments", response_model=CommentOut, status_code=201)
 def post_comment(video_id: str, body: CommentIn, ctx: RequestContext = Depends(get_ctx),
                  viewer: User = Depends(require_viewer)) -> CommentOut:
+    region, video = find_video(ctx.gateway, video_id, viewer)
     with ctx.db() as s:
-        comment = service.add_comment(s, viewer, access_video(s, video_id, viewer), body.body)
+        comment = service.add_comment(s, ctx.region, viewer, region, video, body.body)
         s.commit()
         return CommentOut(id=comment.id, author=owner_out(viewer), body=comment.body, created_at=comment.created_at)
 
@@ -87,28 +89,26 @@ def post_comment(video_id: str, body: CommentIn, ctx: RequestContext = Depends(g
 def delete_comment(comment_id: str, ctx: RequestContext = Depends(get_ctx),
                    viewer: User = Depends(require_viewer)) -> Response:
     with ctx.db() as s:
-        service.delete_comment(s, viewer, comment_id)
+        service.delete_comment(s, ctx.region, ctx.regions, viewer, comment_id)
         s.commit()
     return Response(status_code=204)
 
 
 @router.post("/videos/{video_id}/share", response_model=ShareOut)
 def share(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> ShareOut:
+    region, video = find_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
-        video = access_video(s, video_id, ctx.viewer)
-        count = service.record_share(s, video)
+        count = service.record_share(s, ctx.region, region, video)
         s.commit()
-        return ShareOut(share_count=count, url=ctx.absolute_url(f"/v/{video.id}"))
+    return ShareOut(share_count=count, url=ctx.absolute_url(f"/v/{video.id}"))
 
 
 def _follow(handle: str, ctx: RequestContext, viewer: User, following: bool) -> FollowOut:
+    region, creator = find_creator(ctx.gateway, handle)
     with ctx.db() as s:
-        target = accounts.user_by_handle(s, handle)
-        if target is None:
-            raise NotFound(N_("There is no @%(handle)s here."), handle=handle)
-        service.set_follow(s, viewer, target, following=following)
+        count = service.set_follow(s, ctx.region, viewer, region, creator, following=following)
         s.commit()
-        return FollowOut(following=following, follower_count=target.follower_count)
+    return FollowOut(following=following, follower_count=count)
 
 
 @router.post("/users/{handle}/follow", response_model=FollowOut)

@@ -1,30 +1,51 @@
-"""Every social write: like, comment, follow, share. Counters change in the same transaction."""
+"""Every social write: like, comment, follow, share.
+
+The rows are the viewer's data and live in the viewer's home region (``s`` is a session of it);
+the public counts they change live with the video or creator, through ``social.counters``.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
 from havre.errors import N_, Forbidden, InvalidInput, NotFound
+from havre.regions import Region, Regions
+from havre.regions.gateway import aggregate_writer, public_reader
+from havre.social.counters import count_follower, count_for_video
 from havre.social.models import Comment, Follow, Like
+from havre.videos.cards import OwnerCard, VideoCard, owner_card
 from havre.videos.models import Video
 
 MAX_COMMENT = 1000
 
 
-def set_like(s: Session, viewer: User, video: Video, *, liked: bool) -> bool:
-    """Like or unlike; idempotent. Returns whether the viewer now likes the video."""
+@dataclass(frozen=True, kw_only=True)
+class CommentCard:
+    id: str
+    author: OwnerCard
+    body: str
+    created_at: datetime
+
+
+def set_like(s: Session, home: Region, viewer: User, video_region: Region, video: VideoCard, *,
+             liked: bool) -> int:
+    """Like or unlike; idempotent. Returns the like count as the viewer will now see it."""
     existing = s.get(Like, (viewer.id, video.id))
+    step = 0
     if liked and existing is None:
         s.add(Like(user_id=viewer.id, video_id=video.id))
-        s.execute(update(Video).where(Video.id == video.id).values(like_count=Video.like_count + 1))
+        step = 1
     elif not liked and existing is not None:
         s.delete(existing)
-        s.execute(update(Video).where(Video.id == video.id).values(like_count=Video.like_count - 1))
-    s.flush()
-    s.refresh(video)
-    return liked
+        step = -1
+    if step:
+        count_for_video(s, home, video_region, video.id, likes=step)
+    return max(0, video.like_count + step)
 
 
 def likes(s: Session, viewer: User | None, video_ids: list[str]) -> set[str]:
@@ -33,7 +54,8 @@ def likes(s: Session, viewer: User | None, video_ids: list[str]) -> set[str]:
     return set(s.scalars(select(Like.video_id).where(Like.user_id == viewer.id, Like.video_id.in_(video_ids))))
 
 
-def add_comment(s: Session, viewer: User, video: Video, body: str) -> Comment:
+def add_comment(s: Session, home: Region, viewer: User, video_region: Region, video: VideoCard,
+                body: str) -> Comment:
     body = body.strip()
     if not body:
         raise InvalidInput(N_("Write something before posting."), field="body")
@@ -41,48 +63,53 @@ def add_comment(s: Session, viewer: User, video: Video, body: str) -> Comment:
         raise InvalidInput(N_("Comments are at most %(max)s characters."), field="body", max=MAX_COMMENT)
     comment = Comment(video_id=video.id, author_id=viewer.id, body=body)
     s.add(comment)
-    s.execute(update(Video).where(Video.id == video.id).values(comment_count=Video.comment_count + 1))
+    count_for_video(s, home, video_region, video.id, comments=1)
     s.flush()
     return comment
 
 
-def delete_comment(s: Session, viewer: User, comment_id: str) -> None:
+def delete_comment(s: Session, home: Region, regions: Regions, viewer: User, comment_id: str) -> None:
+    """The author may remove a comment; so may the video's owner when both live in this region."""
     comment = s.get(Comment, comment_id)
     if comment is None:
         raise NotFound(N_("This comment does not exist."))
-    video = s.get(Video, comment.video_id)
-    # The author, or the owner of the video it sits under, may remove it.
-    if viewer.id != comment.author_id and (video is None or video.owner_id != viewer.id):
-        raise Forbidden(N_("You can only delete your own comments or comments on your videos."))
+    if viewer.id != comment.author_id:
+        video = s.get(Video, comment.video_id)
+        if video is None or video.owner_id != viewer.id:
+            raise Forbidden(N_("You can only delete your own comments or comments on your videos."))
     s.delete(comment)
-    if video is not None:
-        s.execute(update(Video).where(Video.id == video.id).values(comment_count=Video.comment_count - 1))
+    video_region = regions.home_of_video(comment.video_id)
+    if video_region is not None:
+        count_for_video(s, home, video_region, comment.video_id, comments=-1)
 
 
-def comments_for(s: Session, video: Video, *, limit: int = 100) -> list[tuple[Comment, User]]:
+@public_reader
+def comments_on(s: Session, video_id: str, *, limit: int = 100) -> list[CommentCard]:
+    """Comments this region's members wrote on a video (public, shown under it)."""
     rows = s.execute(
         select(Comment, User).join(User, User.id == Comment.author_id)
-        .where(Comment.video_id == video.id).order_by(Comment.created_at.desc()).limit(limit))
-    return [(c, u) for c, u in rows]
+        .where(Comment.video_id == video_id).order_by(Comment.created_at.desc()).limit(limit))
+    return [CommentCard(id=c.id, author=owner_card(u), body=c.body, created_at=c.created_at) for c, u in rows]
 
 
-def set_follow(s: Session, viewer: User, target: User, *, following: bool) -> bool:
-    if viewer.id == target.id:
+def set_follow(s: Session, home: Region, viewer: User, creator_region: Region, creator: OwnerCard, *,
+               following: bool) -> int:
+    """Follow or unfollow; idempotent. Returns the creator's follower count as the viewer will see it."""
+    if viewer.id == creator.id:
         raise InvalidInput(N_("You cannot follow yourself."))
-    existing = s.get(Follow, (viewer.id, target.id))
+    existing = s.get(Follow, (viewer.id, creator.id))
     step = 0
     if following and existing is None:
-        s.add(Follow(follower_id=viewer.id, followee_id=target.id))
+        s.add(Follow(follower_id=viewer.id, followee_id=creator.id))
         step = 1
     elif not following and existing is not None:
         s.delete(existing)
         step = -1
     if step:
-        s.execute(update(User).where(User.id == target.id).values(follower_count=User.follower_count + step))
         s.execute(update(User).where(User.id == viewer.id).values(following_count=User.following_count + step))
+        count_follower(s, home, creator_region, creator.id, step)
     s.flush()
-    s.refresh(target)
-    return following
+    return max(0, creator.follower_count + step)
 
 
 def following_ids(s: Session, viewer: User | None, owner_ids: list[str]) -> set[str]:
@@ -92,14 +119,13 @@ def following_ids(s: Session, viewer: User | None, owner_ids: list[str]) -> set[
         Follow.follower_id == viewer.id, Follow.followee_id.in_(owner_ids))))
 
 
-def record_share(s: Session, video: Video) -> int:
-    s.execute(update(Video).where(Video.id == video.id).values(share_count=Video.share_count + 1))
-    s.flush()
-    s.refresh(video)
-    return video.share_count
+def record_share(s: Session, home: Region, video_region: Region, video: VideoCard) -> int:
+    count_for_video(s, home, video_region, video.id, shares=1)
+    return video.share_count + 1
 
 
-def forget_video(s: Session, video_id: str) -> None:
-    """Remove every social row about a video (it is being deleted)."""
+@aggregate_writer
+def forget_video_rows(s: Session, video_id: str) -> None:
+    """Drop this region's likes and comments about a deleted video (only its public id travels)."""
     s.execute(delete(Like).where(Like.video_id == video_id))
     s.execute(delete(Comment).where(Comment.video_id == video_id))

@@ -7,12 +7,17 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
+from havre.blobs import BlobStore
 from havre.errors import N_, NotFound, TooLarge
 from havre.media.types import media_type
+from havre.regions.gateway import public_file_reader
 from havre.videos import service
-from havre.videos.schemas import VideoOut, serialize_videos
+from havre.videos.cards import own_video, video_cards, visible_videos
+from havre.videos.finder import find_video, followed_in
+from havre.videos.schemas import VideoOut, serialize_cards
 from havre.web.blob_response import blob_response
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 
@@ -48,7 +53,8 @@ def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibili
         path = Path(tmp) / "upload"
         _spool(file, ctx.settings.media.max_upload_bytes, path)
         with ctx.db() as s:
-            video = service.create_upload(ctx.region, s, viewer, path, limits=ctx.settings.media,
+            video = service.create_upload(ctx.region, ctx.regions.directory, s, viewer, path,
+                                          limits=ctx.settings.media,
                                           caption=caption, visibility=visibility,
                                           original_name=file.filename or "")
             try:
@@ -61,9 +67,8 @@ def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibili
 
 @router.get("/{video_id}", response_model=VideoOut)
 def get_video(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> VideoOut:
-    with ctx.db() as s:
-        video = service.access_video(s, video_id, ctx.viewer)
-        return serialize_videos(s, [video], ctx.viewer)[0]
+    _, card = find_video(ctx.gateway, video_id, ctx.viewer)
+    return serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
 
 
 @router.patch("/{video_id}", response_model=VideoOut)
@@ -73,7 +78,8 @@ def patch_video(video_id: str, body: VideoPatch, ctx: RequestContext = Depends(g
         video = service.access_own_video(s, video_id, viewer)
         service.update_video(s, video, caption=body.caption, visibility=body.visibility)
         s.commit()
-        return serialize_videos(s, [video], viewer)[0]
+        card = video_cards(s, [video], with_error=True)[0]
+    return serialize_cards(ctx.gateway, [card], viewer)[0]
 
 
 @router.delete("/{video_id}", status_code=204)
@@ -85,17 +91,31 @@ def delete_video(video_id: str, ctx: RequestContext = Depends(get_ctx),
     return Response(status_code=204)
 
 
-@media_router.get("/media/v/{video_id}/{path:path}", include_in_schema=False)
-def video_media(video_id: str, path: str, ctx: RequestContext = Depends(get_ctx)) -> Response:
-    """Derived files only (never the original), with the same visibility rule as the video page."""
-    with ctx.db() as s:
-        video = service.access_video(s, video_id, ctx.viewer)
-    key = service.media_prefix(video.id) + path
+@public_file_reader
+def video_file(s: Session, blobs: BlobStore, video_id: str, path: str, *, owner_id: str | None = None,
+               followed_owner_ids: tuple[str, ...] = ()) -> Response:
+    """Serve a derived file of a video (never the original) to whoever may see the video."""
+    card = own_video(s, owner_id, video_id) if owner_id else None
+    if card is None:
+        found = visible_videos(s, [video_id], followed_owner_ids=followed_owner_ids)
+        card = found[0] if found else None
     content_type = media_type(path)
-    if content_type is None:
+    if card is None or content_type is None:
         raise NotFound(N_("No such media file."))
     # Public files may be cached by the browser; followers-only/private ones must not be shared caches.
-    cache = "public, max-age=3600" if video.visibility == "public" else "private, max-age=600"
+    cache = "public, max-age=3600" if card.visibility == "public" else "private, max-age=600"
     # Playlists stay on this origin so their relative URIs come back here for the access check.
-    return blob_response(ctx.region.blobs, key, media_type=content_type, cache_control=cache,
-                         redirect=not path.endswith(".m3u8"))
+    return blob_response(blobs, service.media_prefix(video_id) + path, media_type=content_type,
+                         cache_control=cache, redirect=not path.endswith(".m3u8"))
+
+
+@media_router.get("/media/v/{video_id}/{path:path}", include_in_schema=False)
+def video_media(video_id: str, path: str, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    gw = ctx.gateway
+    region = ctx.regions.home_of_video(video_id)
+    if region is None:
+        raise NotFound(N_("No such media file."))
+    # Only at home may the owner's id be used (to serve their own private or processing video).
+    owner_id = ctx.viewer.id if ctx.viewer is not None and region.name == gw.home.name else None
+    return gw.serve_file(region, video_file, video_id, path, owner_id=owner_id,
+                         followed_owner_ids=followed_in(gw, ctx.viewer, region))

@@ -1,16 +1,16 @@
-"""The JSON shape of a video, built in batches so a feed page costs a fixed number of queries."""
+"""The JSON shape of a video, built from cards in batches: a feed page costs a fixed number of queries."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
+from havre.regions.gateway import Gateway
 from havre.social import service as social
-from havre.videos.models import Video, VideoHashtag
+from havre.videos.cards import OwnerCard, VideoCard
 
 
 class OwnerOut(BaseModel):
@@ -58,36 +58,34 @@ def media_url(video_id: str, key: str | None) -> str | None:
     return f"/media/v/{video_id}/{key.removeprefix(prefix)}"
 
 
-def avatar_url(user: User) -> str | None:
-    return f"/media/avatar/{user.id}" if user.avatar_key else None
+def avatar_url(owner: User | OwnerCard) -> str | None:
+    return f"/media/avatar/{owner.id}" if owner.avatar_key else None
 
 
-def owner_out(user: User) -> OwnerOut:
-    return OwnerOut(handle=user.handle, display_name=user.display_name,
-                    avatar_url=avatar_url(user), follower_count=user.follower_count)
+def owner_out(owner: User | OwnerCard) -> OwnerOut:
+    return OwnerOut(handle=owner.handle, display_name=owner.display_name,
+                    avatar_url=avatar_url(owner), follower_count=owner.follower_count)
 
 
-def serialize_videos(s: Session, videos: list[Video], viewer: User | None) -> list[VideoOut]:
-    ids = [v.id for v in videos]
-    owner_ids = list({v.owner_id for v in videos})
-    owners = {u.id: u for u in s.scalars(select(User).where(User.id.in_(owner_ids)))} if owner_ids else {}
-    liked = social.likes(s, viewer, ids)
-    followed = social.following_ids(s, viewer, owner_ids)
-    tags: dict[str, list[str]] = {i: [] for i in ids}
-    if ids:
-        for video_id, tag in s.execute(select(VideoHashtag.video_id, VideoHashtag.tag)
-                                       .where(VideoHashtag.video_id.in_(ids))):
-            tags[video_id].append(tag)
+def _viewer_marks(s: Session, viewer: User | None, video_ids: list[str],
+                  owner_ids: list[str]) -> tuple[set[str], set[str]]:
+    return social.likes(s, viewer, video_ids), social.following_ids(s, viewer, owner_ids)
+
+
+def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer: User | None) -> list[VideoOut]:
+    """Cards from any region; what the viewer liked and follows is read at home, where it lives."""
+    liked, followed = gw.read(gw.home, _viewer_marks, viewer, [c.id for c in cards],
+                              list({c.owner.id for c in cards}))
     return [
         VideoOut(
-            id=v.id, url=f"/v/{v.id}", owner=owner_out(owners[v.owner_id]), caption=v.caption,
-            hashtags=sorted(tags[v.id]), visibility=v.visibility, status=v.status,
-            error=v.error if viewer is not None and viewer.id == v.owner_id else None,
-            posted_at=v.posted_at, duration_s=v.duration_s, width=v.width, height=v.height,
-            poster_url=media_url(v.id, v.poster_key), mp4_url=media_url(v.id, v.mp4_key),
-            hls_url=media_url(v.id, v.hls_key), like_count=v.like_count, comment_count=v.comment_count,
-            share_count=v.share_count, view_count=v.view_count, liked_by_me=v.id in liked,
-            following_owner=v.owner_id in followed, is_mine=viewer is not None and viewer.id == v.owner_id,
+            id=c.id, url=f"/v/{c.id}", owner=owner_out(c.owner), caption=c.caption,
+            hashtags=list(c.hashtags), visibility=c.visibility, status=c.status,
+            error=c.error if viewer is not None and viewer.id == c.owner.id else None,
+            posted_at=c.posted_at, duration_s=c.duration_s, width=c.width, height=c.height,
+            poster_url=media_url(c.id, c.poster_key), mp4_url=media_url(c.id, c.mp4_key),
+            hls_url=media_url(c.id, c.hls_key), like_count=c.like_count, comment_count=c.comment_count,
+            share_count=c.share_count, view_count=c.view_count, liked_by_me=c.id in liked,
+            following_owner=c.owner.id in followed, is_mine=viewer is not None and viewer.id == c.owner.id,
         )
-        for v in videos
+        for c in cards
     ]

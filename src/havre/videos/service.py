@@ -1,4 +1,4 @@
-"""Every write to videos happens here; reads of one video go through ``access_video``."""
+"""Every write to videos happens here; reads for viewers go through ``videos.finder``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import hashlib
 import re
 from pathlib import Path
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
@@ -17,8 +16,8 @@ from havre.jobs import enqueue
 from havre.media import probe as media_probe
 from havre.media.errors import MediaRejected
 from havre.regions import Region
-from havre.social.models import Follow
-from havre.videos.models import FOLLOWERS_VIS, PUBLIC_VIS, READY, VISIBILITIES, Video, VideoHashtag
+from havre.regions.directory import Directory
+from havre.videos.models import PUBLIC_VIS, VISIBILITIES, Video, VideoHashtag
 
 # Unicode word characters, so #café and #日本 are hashtags too.
 HASHTAG_RE = re.compile(r"#(\w{1,100})")
@@ -58,7 +57,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def create_upload(region: Region, s: Session, owner: User, src: Path, *, limits: MediaLimits,
+def create_upload(region: Region, directory: Directory, s: Session, owner: User, src: Path, *, limits: MediaLimits,
                   caption: str = "", visibility: str = PUBLIC_VIS, original_name: str = "") -> Video:
     """Validate an uploaded file, keep it as the private original and queue its processing.
 
@@ -86,6 +85,9 @@ def create_upload(region: Region, s: Session, owner: User, src: Path, *, limits:
     s.flush()
     video.original_key = f"originals/{video.id}"
     _set_hashtags(video)
+    # Before the commit: a video the directory cannot place would be unreachable (a stale entry
+    # for a video whose commit failed only answers 404).
+    directory.place_video(video.id, region.name)
     region.blobs.put_file(video.original_key, src)
     # The probe travels with the job so the worker need not parse the file a second time.
     enqueue(s, "media.process", {"video_id": video.id, "probe": dataclasses.asdict(probed)}, priority=0)
@@ -103,11 +105,10 @@ def update_video(s: Session, video: Video, *, caption: str | None = None, visibi
 
 def delete_video(s: Session, video: Video) -> None:
     """Delete the rows now and every file of the video after commit (a job, so it survives a crash)."""
-    from havre.social.service import forget_video
-
-    forget_video(s, video.id)
     s.delete(video)
     enqueue(s, "videos.purge_files", {"video_id": video.id, "original_key": video.original_key})
+    # Likes and comments about it live in their authors' regions: each region drops its own.
+    enqueue(s, "social.forget_video", {"video_id": video.id})
 
 
 def media_prefix(video_id: str) -> str:
@@ -115,31 +116,6 @@ def media_prefix(video_id: str) -> str:
 
 
 # -- reads -----------------------------------------------------------------------
-
-def follows(s: Session, follower_id: str, followee_id: str) -> bool:
-    return bool(s.scalar(select(exists().where(Follow.follower_id == follower_id,
-                                               Follow.followee_id == followee_id))))
-
-
-def can_view(s: Session, video: Video, viewer: User | None) -> bool:
-    if viewer is not None and viewer.id == video.owner_id:
-        return True
-    if video.status != READY:
-        return False
-    if video.visibility == PUBLIC_VIS:
-        return True
-    if video.visibility == FOLLOWERS_VIS and viewer is not None:
-        return follows(s, viewer.id, video.owner_id)
-    return False
-
-
-def access_video(s: Session, video_id: str, viewer: User | None) -> Video:
-    """The one way to fetch a video for someone: 404 when it does not exist or they may not see it."""
-    video = s.get(Video, video_id)
-    if video is None or not can_view(s, video, viewer):
-        raise NotFound(N_("This video does not exist or is not visible to you."))
-    return video
-
 
 def access_own_video(s: Session, video_id: str, viewer: User) -> Video:
     video = s.get(Video, video_id)

@@ -154,6 +154,7 @@ def drop_files(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 @handler("videos.purge_files")
 def purge_files(ctx: JobContext, payload: dict[str, Any]) -> None:
+    ctx.regions.directory.forget_video(payload["video_id"])
     ctx.region.blobs.delete_prefix(media_prefix(payload["video_id"]))
     if payload.get("original_key"):
         ctx.region.blobs.delete(payload["original_key"])

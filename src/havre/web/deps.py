@@ -19,7 +19,8 @@ from havre.accounts.models import User
 from havre.accounts.service import SESSION_TTL
 from havre.config import Settings
 from havre.errors import N_, Forbidden, Unauthorized
-from havre.regions import Region, Regions, UnknownRegion
+from havre.regions import Region, Regions, UnknownRegion, serving
+from havre.regions.gateway import Gateway, gateway_for
 
 SESSION_COOKIE = "havre_session"
 CSRF_COOKIE = "havre_csrf"
@@ -43,6 +44,11 @@ class RequestContext:
         with self.region.session() as s:
             yield s
 
+    @property
+    def gateway(self) -> Gateway:
+        """Reads and counts across regions for this request (audited where they cross)."""
+        return gateway_for(self.regions, self.region, member=self.viewer is not None)
+
     def absolute_url(self, path: str) -> str:
         return self.settings.base_url.rstrip("/") + path
 
@@ -55,17 +61,25 @@ def _split_session_cookie(value: str | None) -> tuple[str, str] | None:
     return region, token
 
 
-def _resolve_viewer(regions: Regions, cookie: str | None) -> tuple[Region, User | None, str | None]:
+def serving_region_for(regions: Regions, cookie: str | None) -> Region:
+    """The region a request is served for: the one its session cookie names, else the default."""
     parts = _split_session_cookie(cookie)
-    if parts is None:
-        return regions.default, None, None
-    try:
-        region = regions.get(parts[0])
-    except UnknownRegion:
-        return regions.default, None, None
+    if parts is not None:
+        try:
+            return regions.get(parts[0])
+        except UnknownRegion:
+            pass
+    return regions.default
+
+
+def _resolve_viewer(regions: Regions, cookie: str | None) -> tuple[Region, User | None, str | None]:
+    region = serving_region_for(regions, cookie)
+    parts = _split_session_cookie(cookie)
+    if parts is None or parts[0] != region.name:
+        return region, None, None
     with region.session() as s:
         user = accounts.user_for_token(s, parts[1])
-    return (region, user, parts[1]) if user else (regions.default, None, None)
+    return (region, user, parts[1]) if user else (region, None, None)
 
 
 def get_ctx(request: Request) -> RequestContext:
@@ -104,6 +118,13 @@ async def csrf_protect(request: Request) -> None:
         sent = value if isinstance(value, str) else ""
     if not cookie or not sent or not hmac.compare_digest(cookie, sent):
         raise Forbidden(N_("The form expired or came from another site; reload the page and try again."))
+
+
+async def serving_region_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
+    """Serve the whole request for one region, so reaching another without the gateway fails."""
+    region = serving_region_for(request.app.state.regions, request.cookies.get(SESSION_COOKIE))
+    with serving(region.name):
+        return await call_next(request)
 
 
 async def csrf_cookie_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]

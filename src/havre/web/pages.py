@@ -8,12 +8,14 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from havre.accounts import service as accounts
+from havre.accounts import signin
 from havre.accounts.avatar import MAX_AVATAR_BYTES, normalize_avatar
 from havre.accounts.models import User
-from havre.errors import N_, HavreError, NotFound
+from havre.errors import HavreError
 from havre.feed import service as feed
-from havre.videos.schemas import serialize_videos
-from havre.videos.service import access_video
+from havre.social.service import following_ids
+from havre.videos.finder import find_creator, find_video
+from havre.videos.schemas import serialize_cards
 from havre.web import i18n
 from havre.web.deps import (
     LANG_COOKIE,
@@ -61,8 +63,8 @@ def tag(tag: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> R
 
 @router.get("/v/{video_id}")
 def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
-    with ctx.db() as s:
-        video = serialize_videos(s, [access_video(s, video_id, ctx.viewer)], ctx.viewer)[0]
+    _, card = find_video(ctx.gateway, video_id, ctx.viewer)
+    video = serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
     title = f"@{video.owner.handle} on Havre"
     og = {"title": title, "description": video.caption,
           "image": ctx.absolute_url(video.poster_url) if video.poster_url else None,
@@ -74,15 +76,11 @@ def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(ge
 @router.get("/@{handle}")
 def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
     from havre.accounts.api import profile_out
-    from havre.social.service import following_ids
 
-    with ctx.db() as s:
-        owner = accounts.user_by_handle(s, handle)
-        if owner is None:
-            raise NotFound(N_("There is no @%(handle)s here."), handle=handle)
-        page = feed.by_owner(s, owner, ctx.viewer, limit=60)
-        videos = serialize_videos(s, page.videos, ctx.viewer)
-        follows = bool(following_ids(s, ctx.viewer, [owner.id]))
+    gw = ctx.gateway
+    region, owner = find_creator(gw, handle)
+    videos = serialize_cards(gw, feed.by_owner(gw, region, owner, ctx.viewer, limit=60).videos, ctx.viewer)
+    follows = owner.id in gw.read(gw.home, following_ids, ctx.viewer, [owner.id])
     return render(request, ctx, "profile.html", owner=profile_out(owner), videos=videos, follows=follows,
                   is_me=ctx.viewer is not None and ctx.viewer.id == owner.id)
 
@@ -103,45 +101,40 @@ def login_page(request: Request, next: str = "/", ctx: RequestContext = Depends(
 
 @router.get("/signup")
 def signup_page(request: Request, next: str = "/", ctx: RequestContext = Depends(get_ctx)) -> Response:
-    return render(request, ctx, "auth.html", mode="signup", next=_safe_next(next), error=None, handle="")
+    return render(request, ctx, "auth.html", mode="signup", next=_safe_next(next), error=None, handle="",
+                  region=ctx.regions.default.name)
 
 
-def _signed_in(ctx: RequestContext, user: User, token: str, target: str) -> Response:
+def _signed_in(ctx: RequestContext, signed: signin.SignedIn, target: str) -> Response:
     response = RedirectResponse(_safe_next(target), status_code=303)
-    set_session_cookie(response, ctx.regions.get(user.home_region), token, ctx.settings)
+    set_session_cookie(response, signed.region, signed.token, ctx.settings)
     return response
 
 
 @router.post("/login")
 def login(request: Request, handle: str = Form(""), password: str = Form(""), next: str = Form("/"),
           ctx: RequestContext = Depends(get_ctx)) -> Response:
-    client = request.client.host if request.client else "unknown"
     try:
-        with ctx.regions.default.session() as s:
-            user = accounts.authenticate(s, handle=handle, password=password, client=client,
-                                         max_failures=ctx.settings.login_max_failures,
-                                         window_s=ctx.settings.login_window_s)
-            new = accounts.start_session(s, user, user_agent=request.headers.get("user-agent", ""))
-            s.commit()
+        signed = signin.log_in(ctx.regions, handle=handle, password=password,
+                               client=request.client.host if request.client else "unknown",
+                               user_agent=request.headers.get("user-agent", ""),
+                               max_failures=ctx.settings.login_max_failures, window_s=ctx.settings.login_window_s)
     except HavreError as exc:
         return render(request, ctx, "auth.html", status_code=exc.status_code, mode="login",
                       next=_safe_next(next), error=translate(ctx, exc), handle=handle)
-    return _signed_in(ctx, user, new.token, next)
+    return _signed_in(ctx, signed, next)
 
 
 @router.post("/signup")
-def signup(request: Request, handle: str = Form(""), password: str = Form(""), next: str = Form("/"),
-           ctx: RequestContext = Depends(get_ctx)) -> Response:
-    region = ctx.regions.default
+def signup(request: Request, handle: str = Form(""), password: str = Form(""), region: str = Form(""),
+           next: str = Form("/"), ctx: RequestContext = Depends(get_ctx)) -> Response:
     try:
-        with region.session() as s:
-            user = accounts.create_user(s, handle=handle, password=password, home_region=region.name)
-            new = accounts.start_session(s, user, user_agent=request.headers.get("user-agent", ""))
-            s.commit()
+        signed = signin.sign_up(ctx.regions, handle=handle, password=password, region=region or None,
+                                user_agent=request.headers.get("user-agent", ""))
     except HavreError as exc:
         return render(request, ctx, "auth.html", status_code=400, mode="signup", next=_safe_next(next),
-                      error=translate(ctx, exc), handle=handle)
-    return _signed_in(ctx, user, new.token, next)
+                      error=translate(ctx, exc), handle=handle, region=region or ctx.regions.default.name)
+    return _signed_in(ctx, signed, next)
 
 
 @router.post("/logout")

@@ -1,0 +1,69 @@
+"""Signing up and logging in across regions: the directory says where a handle lives.
+
+A signup claims the handle in the global directory first (its unique index settles races
+between regions), then creates the account in the chosen home region; if that fails, the
+claim is released, so nothing half-made stays. A login goes straight to the handle's home.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from havre.accounts import service
+from havre.accounts.models import User
+from havre.db.base import new_id
+from havre.errors import N_
+from havre.regions import Region, Regions, UnknownRegion, serving
+from havre.regions.directory import HandleTaken
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    region: Region
+    user: User
+    token: str  # the session cookie's token; "" when no session was opened (CLI, demo)
+
+
+def choose_region(regions: Regions, name: str | None) -> Region:
+    if not name:
+        return regions.default
+    try:
+        return regions.get(name)
+    except UnknownRegion:
+        raise service.AccountError(N_("Choose where your data lives among %(choices)s."), field="region",
+                                   choices=", ".join(regions.names)) from None
+
+
+def sign_up(regions: Regions, *, handle: str, password: str, region: str | None = None,
+            user_agent: str = "", open_session: bool = True, display_name: str = "", bio: str = "") -> SignedIn:
+    home = choose_region(regions, region)
+    handle = service.validate_handle(handle)
+    password_hash = service.hash_password(password)
+    user_id = new_id()
+    try:
+        regions.directory.claim_handle(user_id=user_id, handle=handle, region=home.name)
+    except HandleTaken:
+        raise service.AccountError(N_("The handle @%(handle)s is taken; pick another."), field="handle",
+                                   handle=handle) from None
+    try:
+        with serving(home.name), home.session() as s:
+            user = service.create_user(s, user_id=user_id, handle=handle, password_hash=password_hash,
+                                       home_region=home.name, display_name=display_name, bio=bio)
+            token = service.start_session(s, user, user_agent=user_agent).token if open_session else ""
+            s.commit()
+    except BaseException:
+        regions.directory.release_user(user_id)
+        raise
+    return SignedIn(home, user, token)
+
+
+def log_in(regions: Regions, *, handle: str, password: str, client: str, user_agent: str = "",
+           max_failures: int, window_s: int) -> SignedIn:
+    # Unknown handles are checked (and throttled) in the default region, at the same cost.
+    home = regions.home_of_handle(service.normalize_handle(handle)) or regions.default
+    with serving(home.name), home.session() as s:
+        user = service.authenticate(s, handle=handle, password=password, client=client,
+                                    max_failures=max_failures, window_s=window_s)
+        new = service.start_session(s, user, user_agent=user_agent)
+        s.commit()
+    return SignedIn(home, user, new.token)

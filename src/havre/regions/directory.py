@@ -1,0 +1,132 @@
+"""The global directory: which region is home to a user, and which region holds a video.
+
+It is the only store shared by all regions, so it holds nothing personal: a user's random id,
+their handle (public: it is in every profile URL) and a region name; a video's random id and
+the region that holds it. No names, no e-mail, no dates, no counts. It answers "where do I ask?"
+so that no region has to ask the others (which would itself be a cross-region access).
+
+Embedded, it is ``DATA_DIR/directory.db``; at scale, ``HAVRE_DIRECTORY_URL`` (PostgreSQL).
+Its two tables are created on open (they have not changed shape since they were introduced;
+when they do, they get their own Alembic history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Engine, MetaData, String, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from havre.db.base import NAMING, OPERATIONAL, PUBLIC
+from havre.db.engine import make_engine, make_sessionmaker
+
+
+class DirectoryBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UserHome(DirectoryBase):
+    __tablename__ = "user_homes"
+
+    user_id: Mapped[str] = mapped_column(String(16), primary_key=True, info=PUBLIC)
+    handle: Mapped[str] = mapped_column(String(30), unique=True, info=PUBLIC)
+    region: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
+
+
+class VideoHome(DirectoryBase):
+    __tablename__ = "video_homes"
+
+    video_id: Mapped[str] = mapped_column(String(16), primary_key=True, info=PUBLIC)
+    region: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
+
+
+class HandleTaken(Exception):
+    pass
+
+
+class Directory:
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = make_engine(url)
+        DirectoryBase.metadata.create_all(self.engine)
+        self._sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
+
+    # -- users ------------------------------------------------------------------------
+
+    def claim_handle(self, *, user_id: str, handle: str, region: str) -> None:
+        """Reserve a handle for a new user; the unique index makes two signups race safely."""
+        with self._sessions() as s:
+            s.add(UserHome(user_id=user_id, handle=handle, region=region))
+            try:
+                s.commit()
+            except IntegrityError:
+                raise HandleTaken(handle) from None
+
+    def release_user(self, user_id: str) -> None:
+        with self._sessions() as s:
+            s.execute(delete(UserHome).where(UserHome.user_id == user_id))
+            s.commit()
+
+    def region_of_handle(self, handle: str) -> str | None:
+        with self._sessions() as s:
+            return s.scalar(select(UserHome.region).where(UserHome.handle == handle))
+
+    def region_of_user(self, user_id: str) -> str | None:
+        with self._sessions() as s:
+            return s.scalar(select(UserHome.region).where(UserHome.user_id == user_id))
+
+    def regions_of_users(self, user_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(set(user_ids))
+        if not ids:
+            return {}
+        with self._sessions() as s:
+            rows = s.execute(select(UserHome.user_id, UserHome.region).where(UserHome.user_id.in_(ids)))
+            return {user_id: region for user_id, region in rows}
+
+    def move_user(self, user_id: str, region: str, video_ids: Iterable[str]) -> None:
+        """Point a user and their videos at a new home, in one transaction (the switch of a move)."""
+        with self._sessions() as s:
+            s.execute(update(UserHome).where(UserHome.user_id == user_id).values(region=region))
+            for video_id in video_ids:
+                s.merge(VideoHome(video_id=video_id, region=region))
+            s.commit()
+
+    # -- videos -----------------------------------------------------------------------
+
+    def place_video(self, video_id: str, region: str) -> None:
+        with self._sessions() as s:
+            s.merge(VideoHome(video_id=video_id, region=region))
+            s.commit()
+
+    def place_videos(self, video_ids: Iterable[str], region: str) -> None:
+        with self._sessions() as s:
+            for video_id in video_ids:
+                s.merge(VideoHome(video_id=video_id, region=region))
+            s.commit()
+
+    def forget_video(self, video_id: str) -> None:
+        with self._sessions() as s:
+            s.execute(delete(VideoHome).where(VideoHome.video_id == video_id))
+            s.commit()
+
+    def region_of_video(self, video_id: str) -> str | None:
+        with self._sessions() as s:
+            return s.scalar(select(VideoHome.region).where(VideoHome.video_id == video_id))
+
+    def all_user_homes(self) -> dict[str, str]:
+        """user id -> region, for the residency audit."""
+        with self._sessions() as s:
+            return {user_id: region for user_id, region in s.execute(select(UserHome.user_id, UserHome.region))}
+
+    def all_handles(self) -> dict[str, str]:
+        """user id -> handle, for the residency audit."""
+        with self._sessions() as s:
+            return {user_id: handle for user_id, handle in s.execute(select(UserHome.user_id, UserHome.handle))}
+
+    def all_video_homes(self) -> dict[str, str]:
+        """video id -> region, for the residency audit."""
+        with self._sessions() as s:
+            return {video_id: region for video_id, region in s.execute(select(VideoHome.video_id, VideoHome.region))}
+
+    def close(self) -> None:
+        self.engine.dispose()

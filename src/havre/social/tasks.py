@@ -1,0 +1,31 @@
+"""Jobs of the social domain: counts and notices pushed to other regions through the gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from havre.jobs import JobContext, handler
+from havre.social.counters import add_follower_count, add_video_counts
+from havre.social.service import forget_video_rows
+
+
+@handler("counts.video")
+def push_video_counts(ctx: JobContext, payload: dict[str, Any]) -> None:
+    target = ctx.regions.get(payload["region"])
+    ctx.gateway().write_aggregate(target, add_video_counts, payload["target_video_id"], deltas=payload["deltas"],
+                                  delta_id=ctx.job_id)
+
+
+@handler("counts.followers")
+def push_follower_count(ctx: JobContext, payload: dict[str, Any]) -> None:
+    target = ctx.regions.get(payload["region"])
+    ctx.gateway().write_aggregate(target, add_follower_count, payload["target_user_id"], step=payload["step"],
+                                  delta_id=ctx.job_id)
+
+
+@handler("social.forget_video")
+def forget_video_everywhere(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A video was deleted: every region drops its members' likes and comments about it."""
+    gateway = ctx.gateway()
+    for region in ctx.regions:
+        gateway.write_aggregate(region, forget_video_rows, payload["video_id"])

@@ -1,0 +1,156 @@
+"""Plain, detached views of videos and their owners, and the readers that build them.
+
+Feeds, pages and the API work on cards rather than ORM rows because a card may come from
+another region (through the gateway), where no session of ours stays open. The readers marked
+``@public_reader`` return only what anyone may see, so the gateway lets them cross regions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import Session
+
+from havre.accounts.models import User
+from havre.regions.gateway import public_reader
+from havre.videos.models import FOLLOWERS_VIS, PUBLIC_VIS, READY, Video, VideoHashtag
+
+# A keyset position in a feed sorted newest first: (posted_at, id) of the last video served.
+Position = tuple[datetime, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OwnerCard:
+    id: str
+    handle: str
+    display_name: str
+    bio: str
+    avatar_key: str | None
+    follower_count: int
+    following_count: int
+    home_region: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class VideoCard:
+    id: str
+    owner: OwnerCard
+    caption: str
+    hashtags: tuple[str, ...]
+    visibility: str
+    status: str
+    error: str | None
+    posted_at: datetime
+    duration_s: float
+    width: int
+    height: int
+    poster_key: str | None
+    mp4_key: str | None
+    hls_key: str | None
+    like_count: int
+    comment_count: int
+    share_count: int
+    view_count: int
+
+    @property
+    def owner_id(self) -> str:
+        return self.owner.id
+
+    @property
+    def position(self) -> Position:
+        return (self.posted_at, self.id)
+
+
+def owner_card(user: User) -> OwnerCard:
+    return OwnerCard(id=user.id, handle=user.handle, display_name=user.display_name, bio=user.bio,
+                     avatar_key=user.avatar_key, follower_count=user.follower_count,
+                     following_count=user.following_count, home_region=user.home_region)
+
+
+def video_cards(s: Session, videos: Iterable[Video], *, with_error: bool = False) -> list[VideoCard]:
+    """Cards for rows of this session, in the given order, with two queries for the whole batch."""
+    videos = list(videos)
+    ids = [v.id for v in videos]
+    owner_ids = list({v.owner_id for v in videos})
+    owners = {u.id: owner_card(u) for u in s.scalars(select(User).where(User.id.in_(owner_ids)))} if owner_ids else {}
+    tags: dict[str, list[str]] = {i: [] for i in ids}
+    if ids:
+        for video_id, tag in s.execute(select(VideoHashtag.video_id, VideoHashtag.tag)
+                                       .where(VideoHashtag.video_id.in_(ids))):
+            tags[video_id].append(tag)
+    return [
+        VideoCard(id=v.id, owner=owners[v.owner_id], caption=v.caption, hashtags=tuple(sorted(tags[v.id])),
+                  visibility=v.visibility, status=v.status, error=v.error if with_error else None,
+                  posted_at=v.posted_at, duration_s=v.duration_s, width=v.width, height=v.height,
+                  poster_key=v.poster_key, mp4_key=v.mp4_key, hls_key=v.hls_key, like_count=v.like_count,
+                  comment_count=v.comment_count, share_count=v.share_count, view_count=v.view_count)
+        for v in videos if v.owner_id in owners
+    ]
+
+
+def _visible(followed_owner_ids: Iterable[str]) -> object:
+    followed = list(followed_owner_ids)
+    public = Video.visibility == PUBLIC_VIS
+    if not followed:
+        return (Video.status == READY) & public
+    return (Video.status == READY) & (public | ((Video.visibility == FOLLOWERS_VIS) & Video.owner_id.in_(followed)))
+
+
+def _page(s: Session, query: Select[Video], after: Position | None, limit: int) -> list[VideoCard]:
+    if after is not None:
+        query = query.where(tuple_(Video.posted_at, Video.id) < after)
+    return video_cards(s, s.scalars(query.order_by(Video.posted_at.desc(), Video.id.desc()).limit(limit)))
+
+
+@public_reader
+def visible_videos(s: Session, video_ids: list[str], *, followed_owner_ids: tuple[str, ...] = ()) -> list[VideoCard]:
+    """Show videos: public ones, and followers-only ones of owners the viewer follows."""
+    if not video_ids:
+        return []
+    rows = {v.id: v for v in s.scalars(select(Video).where(Video.id.in_(video_ids),
+                                                          _visible(followed_owner_ids)))}  # type: ignore[arg-type]
+    return video_cards(s, [rows[i] for i in video_ids if i in rows])
+
+
+@public_reader
+def tagged_videos(s: Session, tag: str, *, after: Position | None, limit: int) -> list[VideoCard]:
+    """Hashtag feed page."""
+    tagged = select(VideoHashtag.video_id).where(VideoHashtag.tag == tag)
+    query = select(Video).where(Video.id.in_(tagged), Video.status == READY, Video.visibility == PUBLIC_VIS)
+    return _page(s, query, after, limit)
+
+
+@public_reader
+def videos_of_owners(s: Session, owner_ids: list[str], *, followed_owner_ids: tuple[str, ...] = (),
+                     after: Position | None, limit: int) -> list[VideoCard]:
+    """Profile or Following feed page: visible videos of these creators."""
+    if not owner_ids:
+        return []
+    query = select(Video).where(Video.owner_id.in_(owner_ids), _visible(followed_owner_ids))  # type: ignore[arg-type]
+    return _page(s, query, after, limit)
+
+
+@public_reader
+def public_profile(s: Session, handle: str) -> OwnerCard | None:
+    """Profile page header."""
+    user = s.scalar(select(User).where(User.handle == handle))
+    return owner_card(user) if user else None
+
+
+def own_videos(s: Session, owner_id: str, *, after: Position | None, limit: int) -> list[VideoCard]:
+    """Every video of the owner, processing and private ones too (home region only)."""
+    query = select(Video).where(Video.owner_id == owner_id)
+    if after is not None:
+        query = query.where(tuple_(Video.posted_at, Video.id) < after)
+    rows = s.scalars(query.order_by(Video.posted_at.desc(), Video.id.desc()).limit(limit))
+    return video_cards(s, rows, with_error=True)
+
+
+def own_video(s: Session, owner_id: str, video_id: str) -> VideoCard | None:
+    video = s.get(Video, video_id)
+    if video is None or video.owner_id != owner_id:
+        return None
+    return video_cards(s, [video], with_error=True)[0]
