@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,15 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from havre.config import Settings, load_settings
+from havre.config import RegionConfig, Settings, load_settings
 from havre.db.migrate import upgrade
 from havre.jobs.runner import JobRunner
 from havre.regions import Regions, open_regions
 from tests.s3server import S3Server, S3ServerError, run_seaweedfs
-from tests.scale_mode import REDIS_URL, CeleryJobs, postgres_database, scale_env, scale_mode
+from tests.scale_mode import REDIS_URL, CeleryJobs, postgres_database, scale_mode
 
 PASSWORD = "correct horse battery"
+LIVE_REGIONS = ("eu", "us")  # the browser tests run against a two-region demo, as people first see it
 
 
 def in_ci() -> bool:
@@ -45,18 +46,44 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         yield server
 
 
-@pytest.fixture
-def settings(tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """A fresh instance: SQLite + a media folder, or (scale mode) PostgreSQL + an S3 bucket."""
+@contextmanager
+def instance_settings(data_dir: Path, region_names: tuple[str, ...], s3: S3Server | None) -> Iterator[Settings]:
+    """Settings of a fresh instance: SQLite + a media folder per region (s3 None), or a PostgreSQL
+    database and an S3 bucket per region plus a PostgreSQL database for the global directory."""
     with ExitStack() as stack:
-        if scale_mode():
-            s3: S3Server = request.getfixturevalue("s3_server")
-            database_url = stack.enter_context(postgres_database())
-            bucket = s3.new_bucket(f"t-{uuid.uuid4().hex[:16]}")
-            for name, value in scale_env(s3, database_url, bucket).items():
-                monkeypatch.setenv(name, value)
-        base = load_settings(data_dir=tmp_path / "data")
-        yield dataclasses.replace(base, run_jobs_in_process=False)
+        base = load_settings(data_dir=data_dir, regions=",".join(region_names))
+        if s3 is None:
+            yield dataclasses.replace(base, run_jobs_in_process=False)
+            return
+        configs = tuple(
+            RegionConfig(name=name, database_url=stack.enter_context(postgres_database()),
+                         blob_url=f"s3://{s3.new_bucket(f't-{name}-{uuid.uuid4().hex[:12]}')}")
+            for name in region_names)
+        yield dataclasses.replace(base, regions=configs, directory_url=stack.enter_context(postgres_database()),
+                                  run_jobs_in_process=False)
+
+
+@pytest.fixture
+def region_names() -> tuple[str, ...]:
+    """The regions of the test instance; residency tests override it with several."""
+    return ("local",)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+             region_names: tuple[str, ...]) -> Iterator[Settings]:
+    """A fresh instance (see ``instance_settings``); scale mode when HAVRE_TEST_MODE=scale."""
+    s3: S3Server | None = request.getfixturevalue("s3_server") if scale_mode() else None
+    if s3 is not None:
+        for var, value in s3.env().items():
+            monkeypatch.setenv(var, value)
+    with instance_settings(tmp_path / "data", region_names, s3) as settings:
+        if s3 is not None and len(region_names) == 1:  # as a one-region deployment sets them
+            only = settings.regions[0]
+            monkeypatch.setenv("HAVRE_DATABASE_URL", only.database_url)
+            monkeypatch.setenv("HAVRE_BLOB_URL", only.blob_url)
+            monkeypatch.setenv("HAVRE_DIRECTORY_URL", settings.directory_url)
+        yield settings
 
 
 @pytest.fixture
@@ -176,12 +203,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
     with ExitStack() as stack:
         procs: list[subprocess.Popen[bytes]] = []
         stack.callback(_stop_all, procs)
-        if scale_mode():
+        if scale_mode():  # two regions, each with its database and bucket, as a TOML file declares them
             s3: S3Server = request.getfixturevalue("s3_server")
-            database_url = stack.enter_context(postgres_database())
-            bucket = s3.new_bucket(f"live-{uuid.uuid4().hex[:12]}")
-            env.update(scale_env(s3, database_url, bucket))
-            env["HAVRE_BROKER_URL"] = REDIS_URL + "/10"
+            config = data.parent / "havre.toml"
+            lines = [f'directory_url = "{stack.enter_context(postgres_database())}"']
+            for name in LIVE_REGIONS:
+                lines += [f"[regions.{name}]", f'database_url = "{stack.enter_context(postgres_database())}"',
+                          f'blob_url = "s3://{s3.new_bucket(f"live-{name}-{uuid.uuid4().hex[:10]}")}"',
+                          f'broker_url = "{REDIS_URL}/10"']
+            config.write_text("\n".join(lines) + "\n")
+            env.update(s3.env())
+            env["HAVRE_CONFIG"] = str(config)
+        env["HAVRE_REGIONS"] = ",".join(LIVE_REGIONS)
         procs.append(_spawn(["demo", "--count", "4", "--port", str(port)], env, data.parent / "server.log"))
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 180

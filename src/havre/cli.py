@@ -92,8 +92,12 @@ def worker(data_dir: DataDir = None, regions: Regions = None,
             runner.stop()
 
 
+DemoRegions = Annotated[str, typer.Option("--regions", envvar="HAVRE_REGIONS",
+                                          help="Regions of the demo instance (two, so residency can be seen).")]
+
+
 @app.command()
-def demo(data_dir: DataDir = None, regions: Regions = None,
+def demo(data_dir: DataDir = None, regions: DemoRegions = "eu,us",
          count: Annotated[int, typer.Option(help="How many demo videos to generate.")] = 30,
          serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server afterwards.")] = True,
          host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -105,7 +109,8 @@ def demo(data_dir: DataDir = None, regions: Regions = None,
     upgrade_all(settings)
     seed_demo(settings, count=count, console=console)
     if serve:
-        console.print(f"[bold green]Havre is running:[/] open http://{host}:{port}/  (log in as demo / havre-demo)")
+        console.print(f"[bold green]Havre is running:[/] open http://{host}:{port}/  (log in as demo / havre-demo)"
+                      f"  regions: {', '.join(r.name for r in settings.regions)}")
         serve_http(settings, host=host, port=port)
 
 
