@@ -1,0 +1,192 @@
+"""Property: whatever people do, personal data never lands outside its owner's home region.
+
+Hypothesis draws a workload: people signing up in 2-3 regions, uploading, following, liking,
+commenting, watching across regions, editing profiles, deleting videos. Every text a person
+writes carries their own canary string. Afterwards the raw bytes of every store of every other
+region (database files or tables, blob objects) and of the global directory are searched for
+each canary: there must be no hit. The residency audit must pass too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, inspect, text
+
+from havre.app import create_app
+from havre.config import Settings
+from havre.db.migrate import upgrade
+from havre.jobs.runner import JobRunner
+from havre.regions import Region, Regions, open_regions
+from havre.regions.residency import audit_residency
+from tests.conftest import ApiClient, instance_settings
+from tests.s3server import S3Server
+from tests.scale_mode import scale_mode
+
+REGIONS = ("us", "eu", "ap")
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Person:
+    handle: str
+    region: str
+    canary: str
+    client: ApiClient
+
+
+@dataclass
+class World:
+    people: list[Person] = field(default_factory=list)
+    videos: list[tuple[str, Person]] = field(default_factory=list)
+
+
+actions = st.one_of(
+    st.tuples(st.just("upload"), st.integers(0, 3), st.sampled_from(["public", "followers", "private"])),
+    st.tuples(st.just("like"), st.integers(0, 3), st.integers(0, 5)),
+    st.tuples(st.just("comment"), st.integers(0, 3), st.integers(0, 5)),
+    st.tuples(st.just("view"), st.integers(0, 3), st.integers(0, 5)),
+    st.tuples(st.just("follow"), st.integers(0, 3), st.integers(0, 3)),
+    st.tuples(st.just("profile"), st.integers(0, 3), st.just(0)),
+    st.tuples(st.just("delete"), st.integers(0, 5), st.just(0)),
+)
+workloads = st.tuples(
+    st.lists(st.sampled_from(REGIONS), min_size=2, max_size=4).filter(lambda rs: len(set(rs)) >= 2),
+    st.lists(actions, min_size=3, max_size=10),
+)
+
+
+def _perform(world: World, action: tuple[str, int, object], clip: Path) -> None:
+    kind, who, arg = action
+    person = world.people[who % len(world.people)]
+    c = person.client
+    if kind == "upload" and len(world.videos) < 3:  # encoding is the slow part: a few per workload
+        with open(clip, "rb") as f:
+            response = c.post("/api/videos", files={"file": ("clip.mp4", f, "video/mp4")},
+                              data={"caption": f"my trip {person.canary} #voyage", "visibility": str(arg)})
+        assert response.status_code == 201, response.text
+        world.videos.append((response.json()["id"], person))
+        return
+    if kind == "follow":
+        target = world.people[int(arg) % len(world.people)]  # type: ignore[call-overload]
+        if target is not person:
+            assert c.post(f"/api/users/{target.handle}/follow").status_code == 200
+        return
+    if kind == "profile":
+        assert c.patch("/api/me", json={"display_name": f"Name {person.canary}",
+                                        "bio": f"I live in {person.region} {person.canary}"}).status_code == 200
+        return
+    if not world.videos:
+        return
+    video_id, owner = world.videos[int(arg) % len(world.videos)]  # type: ignore[call-overload]
+    if kind == "delete":
+        owner.client.delete(f"/api/videos/{video_id}")
+        world.videos = [v for v in world.videos if v[0] != video_id]
+    elif kind == "like":
+        c.post(f"/api/videos/{video_id}/like")  # 404 when not visible to them: also a valid outcome
+    elif kind == "comment":
+        c.post(f"/api/videos/{video_id}/comments", json={"body": f"{person.canary} was here"})
+    elif kind == "view":
+        c.post(f"/api/videos/{video_id}/views", json={"watch_ms": 1200, "completed": True})
+
+
+def _database_bytes(engine: Engine, files: list[Path]) -> bytes:
+    if engine.dialect.name == "sqlite":  # the files themselves, write-ahead log included
+        return b"".join(p.read_bytes() for p in files if p.is_file())
+    chunks = []
+    with engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            chunks += [row[0].encode() for row in conn.execute(text(f'SELECT t::text FROM "{table}" t'))]
+    return b"\n".join(chunks)
+
+
+def _store_bytes(settings: Settings, region: Region) -> bytes:
+    folder = settings.region_data_dir(region.name)
+    files = sorted(folder.rglob("*")) if folder.exists() else []
+    blobs = b"".join(region.blob_store.get_bytes(k) for k in region.blob_store.keys())
+    return _database_bytes(region.engine, files) + blobs
+
+
+def _directory_bytes(settings: Settings, regions: Regions) -> bytes:
+    files = sorted(settings.data_dir.glob("directory.db*"))
+    return _database_bytes(regions.directory.engine, files)
+
+
+@pytest.fixture
+def s3_or_none(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> S3Server | None:
+    if not scale_mode():
+        return None
+    s3: S3Server = request.getfixturevalue("s3_server")
+    for var, value in s3.env().items():
+        monkeypatch.setenv(var, value)
+    return s3
+
+
+@contextmanager
+def _instance(tmp_path_factory: pytest.TempPathFactory, s3: S3Server | None) -> Iterator[tuple[Settings, Regions]]:
+    with instance_settings(tmp_path_factory.mktemp("residency") / "data", REGIONS, s3) as settings:
+        regions = open_regions(settings)
+        for region in regions:
+            upgrade(region.engine)
+        try:
+            yield settings, regions
+        finally:
+            regions.close()
+
+
+@hypothesis_settings(max_examples=3 if scale_mode() else 6, deadline=None, derandomize=True,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(workload=workloads)
+def test_no_personal_data_leaves_its_home_region(workload: tuple[list[str], list[tuple[str, int, object]]],
+                                                 tmp_path_factory: pytest.TempPathFactory,
+                                                 s3_or_none: S3Server | None, h264_clip: Path) -> None:
+    homes, steps = workload
+    with _instance(tmp_path_factory, s3_or_none) as (settings, regions):
+        app = create_app(settings, regions=regions)
+        world = World()
+        clients = []
+        try:
+            for i, home in enumerate(homes):
+                client = ApiClient(app)
+                client.__enter__()
+                clients.append(client)
+                client.prime_csrf()
+                handle = f"p{i}_{uuid.uuid4().hex[:6]}"
+                response = client.post("/api/auth/signup", json={"handle": handle, "password": PASSWORD,
+                                                                 "region": home})
+                assert response.status_code == 201, response.text
+                person = Person(handle, home, f"CANARY{uuid.uuid4().hex}", client)
+                _perform(World(people=[person]), ("profile", 0, 0), h264_clip)
+                world.people.append(person)
+            runner = JobRunner(regions=regions, settings=settings)
+            for step in steps:
+                _perform(world, step, h264_clip)
+                runner.drain()
+            for person in world.people:  # everyone looks around: feeds read every region
+                assert person.client.get("/api/feed/foryou").status_code == 200
+                assert person.client.get("/api/feed/following").status_code == 200
+                for video_id, _ in world.videos:
+                    person.client.get(f"/api/videos/{video_id}/comments")
+            runner.drain()
+        finally:
+            for client in clients:
+                client.__exit__(None, None, None)
+
+        stores = {region.name: _store_bytes(settings, region) for region in regions}
+        directory = _directory_bytes(settings, regions)
+        for person in world.people:
+            canary = person.canary.encode()
+            assert canary in stores[person.region], "the scan does not see the home region's data"
+            leaks = [name for name, data in stores.items() if name != person.region and canary in data]
+            assert leaks == [], f"{person.handle} (home {person.region}) found in {leaks}"
+            assert canary not in directory
+        report = audit_residency(settings, regions)
+        assert report.ok, report.as_dict()
