@@ -149,7 +149,7 @@ def video_json(settings: Settings, video_id: str) -> dict[str, Any]:
                 if video is not None:
                     owner = s.get(User, video.owner_id)
                     assert owner is not None  # owner_id is a foreign key
-                    operator_read(s, owner, f"havre videos show {video_id}")
+                    operator_read(s, owner, "havre videos show")
                     return _video_dict(s, video, owner)
         raise NotFound(N_("There is no video %(id)r."), id=video_id)
     finally:
@@ -163,7 +163,7 @@ def user_videos_json(settings: Settings, handle: str) -> list[dict[str, Any]]:
         with region.session() as s:
             rows = s.scalars(select(Video).where(Video.owner_id == owner.id).order_by(Video.posted_at.desc()))
             items = [_video_dict(s, v, owner) for v in rows]
-            operator_read(s, owner, f"havre videos list --user {owner.handle}")
+            operator_read(s, owner, "havre videos list")
             return items
     finally:
         regions.close()

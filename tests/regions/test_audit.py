@@ -1,9 +1,16 @@
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from havre.regions import Regions
-from havre.regions.audit import AuditEntry, record, verify_chain
+from havre.regions.audit import (
+    AuditEntry,
+    AuditSubject,
+    entries_about,
+    forget_subject,
+    record,
+    verify_chain,
+)
 
 
 def _write_three(regions: Regions) -> None:
@@ -51,8 +58,26 @@ def test_rewriting_an_entry_and_its_hash_still_breaks_the_next_link(regions: Reg
         from havre.regions.audit import _digest
 
         forged.hash = _digest(forged.prev_hash, seq=1, at=forged.at, actor=forged.actor, action=forged.action,
-                              subject_user_id=forged.subject_user_id, from_region=forged.from_region,
+                              subject_commitment=forged.subject_commitment, from_region=forged.from_region,
                               purpose=forged.purpose, details=forged.details)
         s.commit()
         problems = [(p.seq, p.problem) for p in verify_chain(s)]
     assert problems == [(2, "does not follow the previous entry")]
+
+
+def test_forgetting_who_an_entry_was_about_keeps_the_chain_valid(regions: Regions) -> None:
+    _write_three(regions)
+    with regions.default.session() as s:
+        assert [e.seq for e in entries_about(s, "user1")] == [2]
+        assert forget_subject(s, "user1") == 1
+        s.commit()
+        assert entries_about(s, "user1") == [] and verify_chain(s) == []
+        assert "user1" not in str([(e.actor, e.details, e.subject_commitment) for e in s.scalars(select(AuditEntry))])
+
+
+def test_pinning_an_entry_on_someone_else_is_detected(regions: Regions) -> None:
+    _write_three(regions)
+    with regions.default.session() as s:
+        s.execute(update(AuditSubject).where(AuditSubject.seq == 2).values(user_id="user0"))
+        s.commit()
+        assert [(p.seq, p.problem) for p in verify_chain(s)] == [(2, "the person it is about was changed")]

@@ -35,7 +35,7 @@ OWNER_COLUMNS: dict[str, str] = {
     "follows": "follower_id",
     "watch_events": "user_id",
     "videos": "owner_id",
-    "audit_log": "subject_user_id",
+    "audit_subjects": "user_id",
 }
 # Tables with personal-class columns that are checked another way, and why.
 NO_OWNER: dict[str, str] = {
