@@ -145,6 +145,29 @@ def users_create(handle: Annotated[str, typer.Option(help="The new account's han
     typer.echo(user.id)
 
 
+@users_app.command("move")
+def users_move(handle: Annotated[str, typer.Argument(help="The account to move.")],
+               to: Annotated[str, typer.Option("--to", help="The region that becomes its home.")],
+               as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+               data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Move an account and everything it owns to another region: copy, verify, switch, delete.
+
+    Safe to interrupt: running it again resumes where it stopped. The account is logged out
+    and cannot log in until the move is done.
+    """
+    from havre.commands import move_account
+    from havre.errors import HavreError
+
+    try:
+        report = move_account(_settings(data_dir, regions), handle=handle, target=to, console=console)
+    except (HavreError, LookupError) as exc:
+        raise fail(str(exc)) from None
+    _emit(report.as_dict(), as_json,
+          f"@{report.handle} now lives in {report.target} (was {report.source}): "
+          f"{sum(report.rows.values())} rows, {report.files} files ({report.bytes_copied // 1024} KiB copied)"
+          f"{', resumed' if report.resumed else ''}; nothing left in {report.source}.")
+
+
 def _emit(obj: Any, as_json: bool, plain: str) -> None:
     typer.echo(json.dumps(obj, indent=2, default=str) if as_json else plain)
 

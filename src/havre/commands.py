@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from havre.accounts import signin
 from havre.accounts.lookup import locate_user
 from havre.accounts.models import User
+from havre.accounts.move import MoveReport, move_user
 from havre.config import Settings
 from havre.db.base import utcnow
 from havre.db.migrate import current_revision, upgrade
@@ -127,6 +128,18 @@ def operator_read(s: Session, subject: User, what: str) -> None:
     audit.record(s, actor=f"operator:{getpass.getuser()}", action="operator.read", purpose=what,
                  subject_user_id=subject.id)
     s.commit()
+
+
+def move_account(settings: Settings, *, handle: str, target: str, console: Console | None = None) -> MoveReport:
+    regions = open_regions(settings)
+    try:
+        with Progress(TextColumn("moving files"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("files", total=None)
+            return move_user(regions, handle, target, on_files=lambda n: bar.update(task, total=n),
+                             on_file=lambda key: bar.advance(task))
+    finally:
+        regions.close()
 
 
 def residency_report(settings: Settings) -> ResidencyReport:

@@ -58,7 +58,7 @@ def test_rewriting_an_entry_and_its_hash_still_breaks_the_next_link(regions: Reg
         from havre.regions.audit import _digest
 
         forged.hash = _digest(forged.prev_hash, seq=1, at=forged.at, actor=forged.actor, action=forged.action,
-                              subject_commitment=forged.subject_commitment, from_region=forged.from_region,
+                              subject_commitments=forged.subject_commitments, from_region=forged.from_region,
                               purpose=forged.purpose, details=forged.details)
         s.commit()
         problems = [(p.seq, p.problem) for p in verify_chain(s)]
@@ -72,7 +72,7 @@ def test_forgetting_who_an_entry_was_about_keeps_the_chain_valid(regions: Region
         assert forget_subject(s, "user1") == 1
         s.commit()
         assert entries_about(s, "user1") == [] and verify_chain(s) == []
-        assert "user1" not in str([(e.actor, e.details, e.subject_commitment) for e in s.scalars(select(AuditEntry))])
+        assert "user1" not in str([(e.actor, e.details, e.subject_commitments) for e in s.scalars(select(AuditEntry))])
 
 
 def test_pinning_an_entry_on_someone_else_is_detected(regions: Regions) -> None:

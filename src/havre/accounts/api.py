@@ -14,7 +14,7 @@ from havre.accounts.avatar import MAX_AVATAR_BYTES, normalize_avatar
 from havre.accounts.models import User
 from havre.blobs import BlobStore
 from havre.errors import N_, NotFound, TooLarge
-from havre.regions.gateway import public_file_reader
+from havre.regions.gateway import note_subjects, public_file_reader
 from havre.videos.cards import OwnerCard
 from havre.videos.finder import find_creator
 from havre.web.blob_response import blob_response
@@ -143,6 +143,7 @@ def avatar_file(s: Session, blobs: BlobStore, user_id: str) -> Response:
     user = s.get(User, user_id)
     if user is None or not user.avatar_key:
         raise NotFound(N_("No such picture."))
+    note_subjects([user.id])
     return blob_response(blobs, user.avatar_key, media_type="image/jpeg", cache_control="public, max-age=300")
 
 

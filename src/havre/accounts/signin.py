@@ -60,7 +60,12 @@ def sign_up(regions: Regions, *, handle: str, password: str, region: str | None 
 def log_in(regions: Regions, *, handle: str, password: str, client: str, user_agent: str = "",
            max_failures: int, window_s: int) -> SignedIn:
     # Unknown handles are checked (and throttled) in the default region, at the same cost.
-    home = regions.home_of_handle(service.normalize_handle(handle)) or regions.default
+    handle = service.normalize_handle(handle)
+    home = regions.home_of_handle(handle) or regions.default
+    user_id = regions.directory.user_id_of_handle(handle)
+    if user_id is not None and regions.directory.pending_move(user_id) is not None:
+        # Nothing may be written behind the copy's back; the move takes minutes.
+        raise service.AccountError(N_("Your account is moving to another region; try again in a few minutes."))
     with serving(home.name), home.session() as s:
         user = service.authenticate(s, handle=handle, password=password, client=client,
                                     max_failures=max_failures, window_s=window_s)

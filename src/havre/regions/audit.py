@@ -4,10 +4,11 @@ Each entry records who read or moved whose personal data, from which region, and
 stores the hash of entry N-1; changing, removing or reordering any entry breaks every hash after
 it, which ``verify_chain`` reports.
 
-The person an entry is about is kept apart, in ``audit_subjects`` (their id and a random salt);
-the chained entry holds only a commitment, sha256(salt + id). When the person moves to another
+The people an entry is about are kept apart, in ``audit_subjects`` (their id and a random salt);
+the chained entry holds only commitments, sha256(salt + id). When a person moves to another
 region or is deleted, their ``audit_subjects`` rows go and the chain still verifies: what stays
-names nobody, and nothing about them is left behind.
+names nobody, and nothing about them is left behind. For the same reason ``details`` never holds
+ids of people or of their content, only counts and labels.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,8 +37,8 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, info=OPERATIONAL)
     actor: Mapped[str] = mapped_column(String(128), info=PERSONAL)
     action: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
-    # sha256(salt + subject id) of the person it is about (see AuditSubject); "" when nobody.
-    subject_commitment: Mapped[str] = mapped_column(String(64), default="", info=OPERATIONAL)
+    # sha256(salt + id) of each person it is about (see AuditSubject), sorted.
+    subject_commitments: Mapped[list[str]] = mapped_column(JSON, default=list, info=OPERATIONAL)
     from_region: Mapped[str | None] = mapped_column(String(32), info=OPERATIONAL)
     purpose: Mapped[str] = mapped_column(String(256), info=OPERATIONAL)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=PERSONAL)
@@ -50,7 +52,7 @@ class AuditSubject(Base):
     __tablename__ = "audit_subjects"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, info=OPERATIONAL)
-    user_id: Mapped[str] = mapped_column(String(16), index=True, info=PERSONAL)
+    user_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
     salt: Mapped[str] = mapped_column(String(32), info=PERSONAL)
 
 
@@ -58,31 +60,37 @@ def commitment(salt: str, user_id: str) -> str:
     return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()
 
 
-def _digest(prev_hash: str, *, seq: int, at: datetime, actor: str, action: str, subject_commitment: str,
+def _digest(prev_hash: str, *, seq: int, at: datetime, actor: str, action: str, subject_commitments: list[str],
             from_region: str | None, purpose: str, details: dict[str, Any]) -> str:
     # Canonical JSON (sorted keys, no spaces, UTC ISO time): the same entry always hashes the same.
     body = json.dumps({"seq": seq, "at": at.isoformat(timespec="microseconds"), "actor": actor, "action": action,
-                       "subject": subject_commitment, "from": from_region, "purpose": purpose,
+                       "subjects": subject_commitments, "from": from_region, "purpose": purpose,
                        "details": details}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
 def record(s: Session, *, actor: str, action: str, purpose: str, subject_user_id: str | None = None,
-           from_region: str | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
-    """Append an entry in the caller's transaction (so the audit and the access commit together)."""
+           subjects: Iterable[str] = (), from_region: str | None = None,
+           details: dict[str, Any] | None = None) -> AuditEntry:
+    """Append an entry in the caller's transaction (so the audit and the access commit together).
+
+    ``subject_user_id`` / ``subjects``: the people whose data was read or moved.
+    """
     last = s.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS
     at = utcnow()
     details = details or {}
-    committed = ""
-    if subject_user_id is not None:
+    people = sorted(set(subjects) | ({subject_user_id} if subject_user_id else set()))
+    committed = []
+    for user_id in people:
         salt = secrets.token_hex(16)
-        committed = commitment(salt, subject_user_id)
-        s.add(AuditSubject(seq=seq, user_id=subject_user_id, salt=salt))
-    entry = AuditEntry(seq=seq, at=at, actor=actor, action=action, subject_commitment=committed,
+        committed.append(commitment(salt, user_id))
+        s.add(AuditSubject(seq=seq, user_id=user_id, salt=salt))
+    committed.sort()
+    entry = AuditEntry(seq=seq, at=at, actor=actor, action=action, subject_commitments=committed,
                        from_region=from_region, purpose=purpose, details=details, prev_hash=prev,
-                       hash=_digest(prev, seq=seq, at=at, actor=actor, action=action, subject_commitment=committed,
+                       hash=_digest(prev, seq=seq, at=at, actor=actor, action=action, subject_commitments=committed,
                                     from_region=from_region, purpose=purpose, details=details))
     s.add(entry)
     s.flush()
@@ -108,7 +116,9 @@ class ChainProblem:
 def verify_chain(s: Session) -> list[ChainProblem]:
     """Every entry whose content, position or link does not match the chain; [] when intact."""
     problems: list[ChainProblem] = []
-    subjects = {a.seq: a for a in s.scalars(select(AuditSubject))}
+    subjects: dict[int, list[AuditSubject]] = {}
+    for a in s.scalars(select(AuditSubject)):
+        subjects.setdefault(a.seq, []).append(a)
     prev, expected_seq = GENESIS, 1
     for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
         if e.seq != expected_seq:
@@ -116,12 +126,11 @@ def verify_chain(s: Session) -> list[ChainProblem]:
         if e.prev_hash != prev:
             problems.append(ChainProblem(e.seq, "does not follow the previous entry"))
         digest = _digest(e.prev_hash, seq=e.seq, at=e.at, actor=e.actor, action=e.action,
-                         subject_commitment=e.subject_commitment, from_region=e.from_region, purpose=e.purpose,
+                         subject_commitments=e.subject_commitments, from_region=e.from_region, purpose=e.purpose,
                          details=e.details)
         if digest != e.hash:
             problems.append(ChainProblem(e.seq, "its content was changed after it was written"))
-        subject = subjects.get(e.seq)
-        if subject is not None and commitment(subject.salt, subject.user_id) != e.subject_commitment:
+        if any(commitment(a.salt, a.user_id) not in e.subject_commitments for a in subjects.get(e.seq, [])):
             problems.append(ChainProblem(e.seq, "the person it is about was changed"))
         prev, expected_seq = e.hash, e.seq + 1
     return problems

@@ -41,6 +41,18 @@ class VideoHome(DirectoryBase):
     region: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
 
 
+class PendingMove(DirectoryBase):
+    """A user being moved between regions (``havre users move``); gone once the move is done."""
+
+    __tablename__ = "pending_moves"
+
+    user_id: Mapped[str] = mapped_column(String(16), primary_key=True, info=PUBLIC)
+    source: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
+    target: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
+    # "copy": rows and files are being copied; "delete": switched, the source is being emptied.
+    phase: Mapped[str] = mapped_column(String(16), info=OPERATIONAL)
+
+
 class HandleTaken(Exception):
     pass
 
@@ -71,6 +83,10 @@ class Directory:
         with self._sessions() as s:
             return s.scalar(select(UserHome.region).where(UserHome.handle == handle))
 
+    def user_id_of_handle(self, handle: str) -> str | None:
+        with self._sessions() as s:
+            return s.scalar(select(UserHome.user_id).where(UserHome.handle == handle))
+
     def region_of_user(self, user_id: str) -> str | None:
         with self._sessions() as s:
             return s.scalar(select(UserHome.region).where(UserHome.user_id == user_id))
@@ -83,12 +99,29 @@ class Directory:
             rows = s.execute(select(UserHome.user_id, UserHome.region).where(UserHome.user_id.in_(ids)))
             return {user_id: region for user_id, region in rows}
 
-    def move_user(self, user_id: str, region: str, video_ids: Iterable[str]) -> None:
-        """Point a user and their videos at a new home, in one transaction (the switch of a move)."""
+    def pending_move(self, user_id: str) -> PendingMove | None:
+        with self._sessions() as s:
+            return s.get(PendingMove, user_id)
+
+    def start_move(self, user_id: str, *, source: str, target: str) -> PendingMove:
+        with self._sessions() as s:
+            move = PendingMove(user_id=user_id, source=source, target=target, phase="copy")
+            s.add(move)
+            s.commit()
+            return move
+
+    def switch_home(self, user_id: str, region: str, video_ids: Iterable[str]) -> None:
+        """Point a user and their videos at their new home, in one transaction (the switch of a move)."""
         with self._sessions() as s:
             s.execute(update(UserHome).where(UserHome.user_id == user_id).values(region=region))
             for video_id in video_ids:
                 s.merge(VideoHome(video_id=video_id, region=region))
+            s.execute(update(PendingMove).where(PendingMove.user_id == user_id).values(phase="delete"))
+            s.commit()
+
+    def finish_move(self, user_id: str) -> None:
+        with self._sessions() as s:
+            s.execute(delete(PendingMove).where(PendingMove.user_id == user_id))
             s.commit()
 
     # -- videos -----------------------------------------------------------------------

@@ -9,9 +9,10 @@ Policy, enforced here:
   counter changes (likes, views, followers) and notices carrying public ids. Nothing that names
   a person of region A is ever written in region B.
 - Every crossing appends an entry to region B's audit chain, in the same transaction as the
-  read or write, naming the requesting region, the function, the purpose and the ids touched.
-  The actor is the requesting region and whether a member or an anonymous visitor asked, never
-  who: a viewer's identity is their personal data and stays home.
+  read or write, naming the requesting region, the function, its purpose, how many items crossed
+  and whose data they were (the functions call ``note_subjects``; the people are kept erasable,
+  see ``regions.audit``). The actor is the requesting region and whether a member or an
+  anonymous visitor asked, never who: a viewer's identity is their personal data and stays home.
 
 Work inside the home region goes straight to its own stores (no audit: nothing crosses).
 """
@@ -19,6 +20,7 @@ Work inside the home region goes straight to its own stores (no audit: nothing c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -56,13 +58,20 @@ def public_file_reader(fn: Callable[P, T]) -> Callable[P, T]:
     return fn
 
 
-def _ids(value: Any) -> list[str]:
-    # What the audit entry lists as touched: the ids among the arguments (never free text).
-    if isinstance(value, str) and len(value) <= 64:
-        return [value]
-    if isinstance(value, Iterable) and not isinstance(value, (str, bytes, dict)):
-        return [v for v in value if isinstance(v, str) and len(v) <= 64][:200]
-    return []
+_noted: ContextVar[set[str] | None] = ContextVar("havre_audit_subjects", default=None)
+
+
+def note_subjects(user_ids: Iterable[str]) -> None:
+    """Tell the crossing in progress whose data this function read or changed (no-op at home)."""
+    noted = _noted.get()
+    if noted is not None:
+        noted.update(user_ids)
+
+
+def _count(result: Any) -> int:
+    if result is None:
+        return 0
+    return len(result) if isinstance(result, (list, tuple, set, dict)) else 1
 
 
 class Gateway:
@@ -78,7 +87,7 @@ class Gateway:
             with target.session() as s:
                 return reader(s, *args, **kwargs)
         self._allowed(reader, _PUBLIC_READERS, "public reader")
-        return self._crossing(target, reader, "read", lambda s: reader(s, *args, **kwargs), args)
+        return self._crossing(target, reader, "read", lambda s: reader(s, *args, **kwargs))
 
     def read_all(self, reader: Reader[P, T], *args: P.args, **kwargs: P.kwargs) -> list[tuple[Region, T]]:
         """Run a reader in every region (home first); foreign ones through the audited door."""
@@ -92,7 +101,7 @@ class Gateway:
                 s.commit()
                 return result
         self._allowed(writer, _AGGREGATE_WRITERS, "aggregate writer")
-        return self._crossing(target, writer, "write", lambda s: writer(s, *args, **kwargs), args)
+        return self._crossing(target, writer, "write", lambda s: writer(s, *args, **kwargs))
 
     def serve_file(self, target: Region, fn: Callable[Concatenate[Session, BlobStore, P], T],
                    *args: P.args, **kwargs: P.kwargs) -> T:
@@ -101,32 +110,34 @@ class Gateway:
             with target.session() as s:
                 return fn(s, target.blobs, *args, **kwargs)
         self._allowed(fn, _PUBLIC_FILE_READERS, "public file reader")
-        with crossing_into(target.name):
-            blobs = target.blobs
-        return self._crossing(target, fn, "file", lambda s: fn(s, blobs, *args, **kwargs), args)
+        return self._crossing(target, fn, "file", lambda s: fn(s, target.blobs, *args, **kwargs))
 
     def _allowed(self, fn: Callable[..., Any], registry: set[Callable[..., Any]], what: str) -> None:
         if fn not in registry:
             raise ResidencyViolation(f"{fn.__qualname__} is not a {what}; it cannot cross regions")
 
-    def _crossing(self, target: Region, fn: Callable[..., Any], verb: str, run: Callable[[Session], T],
-                  args: tuple[Any, ...]) -> T:
-        touched = [i for a in args for i in _ids(a)]
+    def _crossing(self, target: Region, fn: Callable[..., Any], verb: str, run: Callable[[Session], T]) -> T:
         with crossing_into(target.name):
             for attempt in range(APPEND_ATTEMPTS):
-                with target.session() as s:
-                    result = run(s)
-                    audit.record(s, actor=self.actor, action=f"{verb}:{fn.__module__}.{fn.__qualname__}",
-                                 purpose=fn.__doc__.strip().splitlines()[0] if fn.__doc__ else fn.__qualname__,
-                                 from_region=self.home.name, details={"ids": touched})
-                    try:
-                        s.commit()
-                        return result
-                    except IntegrityError:
-                        # Another crossing took the same chain position: do it again on top of it.
-                        s.rollback()
-                        if attempt == APPEND_ATTEMPTS - 1:
-                            raise
+                noted: set[str] = set()
+                token = _noted.set(noted)
+                try:
+                    with target.session() as s:
+                        result = run(s)
+                        audit.record(s, actor=self.actor, action=f"{verb}:{fn.__module__}.{fn.__qualname__}",
+                                     purpose=fn.__doc__.strip().splitlines()[0] if fn.__doc__ else fn.__qualname__,
+                                     from_region=self.home.name, subjects=noted,
+                                     details={"items": _count(result)} if verb == "read" else {})
+                        try:
+                            s.commit()
+                            return result
+                        except IntegrityError:
+                            # Another crossing took the same chain position: do it again on top of it.
+                            s.rollback()
+                            if attempt == APPEND_ATTEMPTS - 1:
+                                raise
+                finally:
+                    _noted.reset(token)
         raise AssertionError("unreachable")
 
 

@@ -17,7 +17,7 @@ from havre.accounts.models import User
 from havre.db.base import OPERATIONAL, Base, UTCDateTime, utcnow
 from havre.jobs import enqueue
 from havre.regions import Region
-from havre.regions.gateway import aggregate_writer
+from havre.regions.gateway import aggregate_writer, note_subjects
 from havre.videos.models import Video
 
 VIDEO_FIELDS = {"likes": Video.like_count, "comments": Video.comment_count, "shares": Video.share_count,
@@ -45,7 +45,8 @@ def add_video_counts(s: Session, video_id: str, *, deltas: dict[str, int], delta
     """Add anonymous counts (likes, comments, shares, views) to a video."""
     values = {VIDEO_FIELDS[name].key: VIDEO_FIELDS[name] + step for name, step in deltas.items() if step}
     if values and _first_time(s, delta_id):
-        s.execute(update(Video).where(Video.id == video_id).values(**values))
+        owner = s.scalar(update(Video).where(Video.id == video_id).values(**values).returning(Video.owner_id))
+        note_subjects([owner] if owner else [])
 
 
 @aggregate_writer
@@ -53,6 +54,7 @@ def add_follower_count(s: Session, user_id: str, *, step: int, delta_id: str | N
     """Add to a creator's anonymous follower count."""
     if step and _first_time(s, delta_id):
         s.execute(update(User).where(User.id == user_id).values(follower_count=User.follower_count + step))
+        note_subjects([user_id])
 
 
 def count_for_video(s: Session, home: Region, video_region: Region, video_id: str, **deltas: int) -> None:

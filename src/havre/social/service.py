@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from havre.accounts.models import User
 from havre.errors import N_, Forbidden, InvalidInput, NotFound
 from havre.regions import Region, Regions
-from havre.regions.gateway import aggregate_writer, public_reader
+from havre.regions.gateway import aggregate_writer, note_subjects, public_reader
 from havre.social.counters import count_follower, count_for_video
 from havre.social.models import Comment, Follow, Like
 from havre.videos.cards import OwnerCard, VideoCard, owner_card
@@ -89,7 +89,9 @@ def comments_on(s: Session, video_id: str, *, limit: int = 100) -> list[CommentC
     rows = s.execute(
         select(Comment, User).join(User, User.id == Comment.author_id)
         .where(Comment.video_id == video_id).order_by(Comment.created_at.desc()).limit(limit))
-    return [CommentCard(id=c.id, author=owner_card(u), body=c.body, created_at=c.created_at) for c, u in rows]
+    cards = [CommentCard(id=c.id, author=owner_card(u), body=c.body, created_at=c.created_at) for c, u in rows]
+    note_subjects(c.author.id for c in cards)
+    return cards
 
 
 def set_follow(s: Session, home: Region, viewer: User, creator_region: Region, creator: OwnerCard, *,

@@ -11,14 +11,15 @@ from havre.social.service import forget_video_rows
 
 @handler("counts.video")
 def push_video_counts(ctx: JobContext, payload: dict[str, Any]) -> None:
-    target = ctx.regions.get(payload["region"])
+    # Asked at run time: the creator may have moved since the count was queued.
+    target = ctx.regions.home_of_video(payload["target_video_id"]) or ctx.regions.get(payload["region"])
     ctx.gateway().write_aggregate(target, add_video_counts, payload["target_video_id"], deltas=payload["deltas"],
                                   delta_id=ctx.job_id)
 
 
 @handler("counts.followers")
 def push_follower_count(ctx: JobContext, payload: dict[str, Any]) -> None:
-    target = ctx.regions.get(payload["region"])
+    target = ctx.regions.home_of_user(payload["target_user_id"]) or ctx.regions.get(payload["region"])
     ctx.gateway().write_aggregate(target, add_follower_count, payload["target_user_id"], step=payload["step"],
                                   delta_id=ctx.job_id)
 

@@ -13,7 +13,7 @@ from havre.accounts.models import User
 from havre.blobs import BlobStore
 from havre.errors import N_, NotFound, TooLarge
 from havre.media.types import media_type
-from havre.regions.gateway import public_file_reader
+from havre.regions.gateway import note_subjects, public_file_reader
 from havre.videos import service
 from havre.videos.cards import own_video, video_cards, visible_videos
 from havre.videos.finder import find_video, followed_in
@@ -102,6 +102,7 @@ def video_file(s: Session, blobs: BlobStore, video_id: str, path: str, *, owner_
     content_type = media_type(path)
     if card is None or content_type is None:
         raise NotFound(N_("No such media file."))
+    note_subjects([card.owner.id])
     # Public files may be cached by the browser; followers-only/private ones must not be shared caches.
     cache = "public, max-age=3600" if card.visibility == "public" else "private, max-age=600"
     # Playlists stay on this origin so their relative URIs come back here for the access check.

@@ -15,7 +15,7 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
-from havre.regions.gateway import public_reader
+from havre.regions.gateway import note_subjects, public_reader
 from havre.videos.models import FOLLOWERS_VIS, PUBLIC_VIS, READY, Video, VideoHashtag
 
 # A keyset position in a feed sorted newest first: (posted_at, id) of the last video served.
@@ -76,6 +76,7 @@ def video_cards(s: Session, videos: Iterable[Video], *, with_error: bool = False
     ids = [v.id for v in videos]
     owner_ids = list({v.owner_id for v in videos})
     owners = {u.id: owner_card(u) for u in s.scalars(select(User).where(User.id.in_(owner_ids)))} if owner_ids else {}
+    note_subjects(owners)
     tags: dict[str, list[str]] = {i: [] for i in ids}
     if ids:
         for video_id, tag in s.execute(select(VideoHashtag.video_id, VideoHashtag.tag)
@@ -137,7 +138,10 @@ def videos_of_owners(s: Session, owner_ids: list[str], *, followed_owner_ids: tu
 def public_profile(s: Session, handle: str) -> OwnerCard | None:
     """Profile page header."""
     user = s.scalar(select(User).where(User.handle == handle))
-    return owner_card(user) if user else None
+    if user is None:
+        return None
+    note_subjects([user.id])
+    return owner_card(user)
 
 
 def own_videos(s: Session, owner_id: str, *, after: Position | None, limit: int) -> list[VideoCard]:

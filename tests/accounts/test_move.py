@@ -1,0 +1,176 @@
+"""`havre users move`: a creator changes jurisdiction; everything comes along, nothing stays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from havre.accounts.move import move_user
+from havre.cli import app as cli
+from havre.config import Settings
+from havre.db.all_models import metadata
+from havre.errors import HavreError
+from havre.regions import Regions
+from havre.regions.audit import AuditEntry, entries_about, record, verify_chain
+from havre.regions.residency import audit_residency
+from tests.conftest import ApiClient
+from tests.videos.helpers import upload_ready
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def region_names() -> tuple[str, ...]:
+    return ("us", "eu")
+
+
+def _signup(client: ApiClient, handle: str, region: str) -> str:
+    response = client.post("/api/auth/signup", json={"handle": handle, "password": PASSWORD, "region": region})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _rows_of(regions: Regions, region: str, user_id: str) -> int:
+    """Rows of a region that name the user (owner columns of every table; sessions apart)."""
+    total = 0
+    with regions.get(region).session() as s:
+        for table, column in (("users", "id"), ("videos", "owner_id"), ("likes", "user_id"),
+                              ("comments", "author_id"), ("follows", "follower_id"), ("watch_events", "user_id"),
+                              ("audit_subjects", "user_id")):
+            t = metadata.tables[table]
+            total += s.scalar(select(func.count()).select_from(t).where(t.c[column] == user_id)) or 0
+    return total
+
+
+def _creator_with_a_life(client: ApiClient, make_client, regions: Regions, h264_clip: Path,  # type: ignore[no-untyped-def]
+                         run_jobs) -> tuple[str, list[str], ApiClient]:
+    sam = _signup(client, "sam", "us")
+    videos = [upload_ready(client, h264_clip, run_jobs, caption="Premier #un", ladder=True),
+              upload_ready(client, h264_clip, run_jobs, caption="Privé", visibility="private")]
+    neighbour = make_client()
+    _signup(neighbour, "lou", "us")
+    client.post(f"/api/videos/{videos[0]}/like")
+    client.post(f"/api/videos/{videos[0]}/comments", json={"body": "my own video"})
+    client.post("/api/users/lou/follow")
+    client.post(f"/api/videos/{videos[0]}/views", json={"watch_ms": 2000})
+    fan = make_client()
+    _signup(fan, "camille", "eu")
+    fan.post(f"/api/videos/{videos[0]}/like")
+    fan.post(f"/api/videos/{videos[0]}/comments", json={"body": "Bravo"})
+    fan.post("/api/users/sam/follow")
+    run_jobs()
+    with regions.get("us").session() as s:  # an operator looked at sam's data once
+        record(s, actor="operator:ana", action="operator.read", purpose="support", subject_user_id=sam)
+        s.commit()
+    return sam, videos, fan
+
+
+def test_moving_a_creator_brings_everything_and_leaves_nothing(
+        client: ApiClient, make_client, settings: Settings, regions: Regions, h264_clip: Path,
+        run_jobs) -> None:  # type: ignore[no-untyped-def]
+    sam, videos, fan = _creator_with_a_life(client, make_client, regions, h264_clip, run_jobs)
+    before = client.get(f"/api/videos/{videos[0]}").json()
+    rows_before = _rows_of(regions, "us", sam)
+    with regions.get("us").session() as s:  # the operator's read, and eu's reads of sam's videos
+        history = len(entries_about(s, sam))
+    files_before = sorted(k for k in regions.get("us").blobs.keys() if any(v in k for v in videos))
+
+    report = move_user(regions, "sam", "eu")
+
+    assert report.resumed is False and report.files == len(files_before) and report.history_entries == history > 1
+    assert regions.directory.region_of_handle("sam") == "eu"
+    assert all(regions.directory.region_of_video(v) == "eu" for v in videos)
+    assert _rows_of(regions, "us", sam) == 0
+    with regions.get("us").session() as s:  # logged out everywhere
+        sessions = metadata.tables["auth_sessions"]
+        assert s.scalar(select(func.count()).select_from(sessions).where(sessions.c.user_id == sam)) == 0
+    assert not any(v in k for k in regions.get("us").blobs.keys() for v in videos)
+    assert sorted(k for k in regions.get("eu").blobs.keys() if any(v in k for v in videos)) == files_before
+    assert _rows_of(regions, "eu", sam) == rows_before  # the operator-read entry became a history entry
+    with regions.get("us").session() as s:
+        assert verify_chain(s) == [] and entries_about(s, sam) == []
+        assert sam not in str([e.details for e in s.scalars(select(AuditEntry))])
+    with regions.get("eu").session() as s:
+        moved_in = [e for e in entries_about(s, sam) if e.action == "history.moved_in"]
+        assert len(moved_in) == history and verify_chain(s) == []
+
+    # Logged out by the move; logs back in at the new home, with everything there.
+    assert client.get("/api/me").status_code == 401
+    login = client.post("/api/auth/login", json={"handle": "sam", "password": PASSWORD})
+    assert login.status_code == 200 and login.json()["home_region"] == "eu"
+    assert len(client.get("/api/users/sam/videos").json()["items"]) == 2  # the private one too: it's theirs
+    after = client.get(f"/api/videos/{videos[0]}").json()
+    for key in ("like_count", "comment_count", "view_count", "caption", "hashtags", "posted_at", "liked_by_me"):
+        assert after[key] == before[key], key
+    assert client.get_media(after["hls_url"]).status_code == 200
+    assert client.get_media(after["mp4_url"]).status_code == 200
+    # The fan's like and comment stayed with the fan, and still show.
+    seen_by_fan = fan.get(f"/api/videos/{videos[0]}").json()
+    assert seen_by_fan["liked_by_me"] and seen_by_fan["following_owner"]
+    assert {c["body"] for c in fan.get(f"/api/videos/{videos[0]}/comments").json()["items"]} == {
+        "Bravo", "my own video"}
+    report = audit_residency(settings, regions)
+    assert report.ok, report.as_dict()
+
+
+def test_an_interrupted_move_resumes_and_nothing_is_doubled_or_lost(
+        client: ApiClient, make_client, settings: Settings, regions: Regions, h264_clip: Path,
+        run_jobs) -> None:  # type: ignore[no-untyped-def]
+    sam, videos, _ = _creator_with_a_life(client, make_client, regions, h264_clip, run_jobs)
+    rows_before = _rows_of(regions, "us", sam)
+    copied: list[str] = []
+
+    def crash_after_two(key: str) -> None:
+        copied.append(key)
+        if len(copied) == 2:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the files
+
+    with pytest.raises(KeyboardInterrupt):
+        move_user(regions, "sam", "eu", on_file=crash_after_two)
+    assert regions.directory.region_of_handle("sam") == "us"  # not switched: us still serves sam
+    refused = client.post("/api/auth/login", json={"handle": "sam", "password": PASSWORD})
+    assert refused.status_code == 400 and "moving" in refused.json()["detail"]
+    with pytest.raises(HavreError, match="already moving to eu"):
+        move_user(regions, "sam", "us")
+
+    report = move_user(regions, "sam", "eu")
+    assert report.resumed is True
+    assert _rows_of(regions, "us", sam) == 0 and _rows_of(regions, "eu", sam) == rows_before
+    assert report.bytes_copied < sum(regions.get("eu").blobs.size(k) for k in regions.get("eu").blobs.keys()
+                                     if any(v in k for v in videos))  # the first two files were not copied again
+    assert client.post("/api/auth/login", json={"handle": "sam", "password": PASSWORD}).status_code == 200
+    report = audit_residency(settings, regions)
+    assert report.ok, report.as_dict()
+
+
+def test_moves_that_make_no_sense_are_refused(client: ApiClient, regions: Regions) -> None:
+    _signup(client, "sam", "us")
+    with pytest.raises(HavreError, match="already lives in us"):
+        move_user(regions, "sam", "us")
+    with pytest.raises(LookupError, match="unknown region 'mars'"):
+        move_user(regions, "sam", "mars")
+    with pytest.raises(HavreError, match="no @nobody"):
+        move_user(regions, "nobody", "eu")
+
+
+def test_the_cli_moves_and_reports(client: ApiClient, settings: Settings, regions: Regions, h264_clip: Path,
+                                   run_jobs) -> None:  # type: ignore[no-untyped-def]
+    _signup(client, "sam", "us")
+    upload_ready(client, h264_clip, run_jobs)
+    lines = [f'directory_url = "{settings.directory_url}"']
+    for r in settings.regions:
+        lines += [f"[regions.{r.name}]", f'database_url = "{r.database_url}"', f'blob_url = "{r.blob_url}"']
+    config = settings.data_dir.parent / "havre.toml"
+    config.write_text("\n".join(lines) + "\n")
+    runner = CliRunner()
+    args = ["users", "move", "sam", "--to", "eu", "--json", "--data-dir", str(settings.data_dir)]
+    result = runner.invoke(cli, args, env={"HAVRE_CONFIG": str(config), "HAVRE_REGIONS": ""})
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["from"] == "us" and report["to"] == "eu" and report["rows"]["videos"] == 1
+    again = runner.invoke(cli, args, env={"HAVRE_CONFIG": str(config), "HAVRE_REGIONS": ""})
+    assert again.exit_code == 1 and "already lives in eu" in again.output
