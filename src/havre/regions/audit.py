@@ -35,13 +35,15 @@ class AuditEntry(Base):
     # The position in the chain; unique, so two concurrent appends cannot both take it.
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, info=OPERATIONAL)
     at: Mapped[datetime] = mapped_column(UTCDateTime, info=OPERATIONAL)
-    actor: Mapped[str] = mapped_column(String(128), info=PERSONAL)
+    # A region and whether a member or a visitor asked ("eu:member"), or a staff operator: never a user.
+    actor: Mapped[str] = mapped_column(String(128), info=OPERATIONAL)
     action: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
     # sha256(salt + id) of each person it is about (see AuditSubject), sorted.
     subject_commitments: Mapped[list[str]] = mapped_column(JSON, default=list, info=OPERATIONAL)
     from_region: Mapped[str | None] = mapped_column(String(32), info=OPERATIONAL)
     purpose: Mapped[str] = mapped_column(String(256), info=OPERATIONAL)
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=PERSONAL)
+    # Counts and labels only: ids of people or their content go to audit_subjects.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=OPERATIONAL)
     prev_hash: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
     hash: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
 

@@ -13,6 +13,7 @@ from havre.accounts.avatar import MAX_AVATAR_BYTES, normalize_avatar
 from havre.accounts.models import User
 from havre.errors import HavreError
 from havre.feed import service as feed
+from havre.regions import audit
 from havre.social.service import following_ids
 from havre.videos.finder import find_creator, find_video
 from havre.videos.schemas import serialize_cards
@@ -154,7 +155,17 @@ def logout(ctx: RequestContext = Depends(get_ctx)) -> Response:
 def settings_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
     if ctx.viewer is None:
         return _login_redirect("/settings")
-    return render(request, ctx, "settings.html", error=None, saved=False)
+    return render(request, ctx, "settings.html", error=None, saved=False, **_residency(ctx))
+
+
+def _residency(ctx: RequestContext) -> dict[str, object]:
+    """What the settings page says about where the viewer's data lives and what crossed."""
+    assert ctx.viewer is not None
+    with ctx.db() as s:
+        entries = audit.entries_about(s, ctx.viewer.id)
+    crossings = [e for e in entries if e.from_region]
+    return {"region_names": ctx.regions.names, "crossings": len(crossings),
+            "last_crossing": crossings[-1] if crossings else None}
 
 
 @router.post("/settings")
@@ -181,8 +192,9 @@ def save_settings(request: Request, display_name: str = Form(""), bio: str = For
             s.commit()
             ctx.viewer = user
     except HavreError as exc:
-        return render(request, ctx, "settings.html", status_code=400, error=translate(ctx, exc), saved=False)
-    return render(request, ctx, "settings.html", error=None, saved=True)
+        return render(request, ctx, "settings.html", status_code=400, error=translate(ctx, exc), saved=False,
+                      **_residency(ctx))
+    return render(request, ctx, "settings.html", error=None, saved=True, **_residency(ctx))
 
 
 @router.post("/settings/language")
