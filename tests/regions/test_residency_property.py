@@ -1,7 +1,7 @@
 """Property: whatever people do, personal data never lands outside its owner's home region.
 
 Hypothesis draws a workload: people signing up in 2-3 regions, uploading, following, liking,
-commenting, watching across regions, editing profiles, deleting videos. Every text a person
+commenting, watching across regions, editing profiles, deleting videos, moving to another region. Every text a person
 writes carries their own canary string. Afterwards the raw bytes of every store of every other
 region (database files or tables, blob objects) and of the global directory are searched for
 each canary: there must be no hit. The residency audit must pass too.
@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, text
 
+from havre.accounts.move import move_user
 from havre.app import create_app
 from havre.config import Settings
 from havre.db.migrate import upgrade
@@ -57,6 +58,7 @@ actions = st.one_of(
     st.tuples(st.just("follow"), st.integers(0, 3), st.integers(0, 3)),
     st.tuples(st.just("profile"), st.integers(0, 3), st.just(0)),
     st.tuples(st.just("delete"), st.integers(0, 5), st.just(0)),
+    st.tuples(st.just("move"), st.integers(0, 3), st.sampled_from(REGIONS)),
 )
 workloads = st.tuples(
     st.lists(st.sampled_from(REGIONS), min_size=2, max_size=4).filter(lambda rs: len(set(rs)) >= 2),
@@ -64,10 +66,18 @@ workloads = st.tuples(
 )
 
 
-def _perform(world: World, action: tuple[str, int, object], clip: Path) -> None:
+def _perform(world: World, action: tuple[str, int, object], clip: Path, regions: Regions | None = None) -> None:
     kind, who, arg = action
     person = world.people[who % len(world.people)]
     c = person.client
+    if kind == "move":
+        assert regions is not None
+        if arg != person.region:
+            move_user(regions, person.handle, str(arg))
+            person.region = str(arg)
+            login = c.post("/api/auth/login", json={"handle": person.handle, "password": PASSWORD})
+            assert login.status_code == 200 and login.json()["home_region"] == arg
+        return
     if kind == "upload" and len(world.videos) < 3:  # encoding is the slow part: a few per workload
         with open(clip, "rb") as f:
             response = c.post("/api/videos", files={"file": ("clip.mp4", f, "video/mp4")},
@@ -145,6 +155,11 @@ def _instance(tmp_path_factory: pytest.TempPathFactory, s3: S3Server | None) -> 
 @hypothesis_settings(max_examples=3 if scale_mode() else 6, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(workload=workloads)
+# Always among the cases: a creator with a life who then moves away, and a mover who comes back.
+@example(workload=(["us", "eu"], [("upload", 0, "public"), ("comment", 1, 0), ("like", 1, 0), ("follow", 1, 0),
+                                  ("comment", 0, 0), ("view", 0, 0), ("move", 0, "eu")]))
+@example(workload=(["eu", "ap", "us"], [("upload", 1, "followers"), ("follow", 0, 1), ("view", 0, 0),
+                                        ("move", 1, "us"), ("comment", 1, 0), ("move", 1, "ap")]))
 def test_no_personal_data_leaves_its_home_region(workload: tuple[list[str], list[tuple[str, int, object]]],
                                                  tmp_path_factory: pytest.TempPathFactory,
                                                  s3_or_none: S3Server | None, h264_clip: Path) -> None:
@@ -168,7 +183,7 @@ def test_no_personal_data_leaves_its_home_region(workload: tuple[list[str], list
                 world.people.append(person)
             runner = JobRunner(regions=regions, settings=settings)
             for step in steps:
-                _perform(world, step, h264_clip)
+                _perform(world, step, h264_clip, regions)
                 runner.drain()
             for person in world.people:  # everyone looks around: feeds read every region
                 assert person.client.get("/api/feed/foryou").status_code == 200

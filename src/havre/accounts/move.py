@@ -172,6 +172,7 @@ def _delete_source(source: Region, user_id: str, video_ids: list[str], keys: lis
         src.commit()
     for key in keys:
         source.blobs.delete(key)
+    source.scrub()
 
 
 def move_user(regions: Regions, handle: str, target_name: str, *, on_files: Callable[[int], None] = lambda n: None,

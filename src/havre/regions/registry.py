@@ -85,6 +85,18 @@ class Region:
         self._check_door()
         return self.blob_store
 
+    def scrub(self) -> None:
+        """Make deleted rows unrecoverable from the files now (after a move or a deletion).
+
+        SQLite overwrites deleted rows (secure_delete) but older page images stay in the
+        write-ahead log until it is checkpointed and truncated. PostgreSQL reclaims dead rows
+        with (auto)vacuum; S3 servers with their own compaction.
+        """
+        self._check_door()
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def on_job_enqueued(self, wake: Callable[[], None]) -> None:
         self._wakers.append(wake)
 
