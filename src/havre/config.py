@@ -84,6 +84,13 @@ def _regions_from(names: list[str], table: dict[str, dict[str, str]]) -> tuple[R
     )
 
 
+def _existing_regions(data: Path) -> list[str]:
+    """Regions an embedded multi-region instance already has on disk, so later commands on the
+    same data dir need not repeat --regions."""
+    folder = data / "regions"
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
 def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path | None = None,
                   regions: str | None = None) -> Settings:
     """Build settings from (in order of precedence) arguments, environment, TOML file."""
@@ -96,7 +103,7 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
     region_table: dict[str, dict[str, str]] = file.get("regions", {})
     names_text = regions or env.get("HAVRE_REGIONS")
     names = ([n.strip() for n in names_text.split(",") if n.strip()] if names_text
-             else list(region_table) or ["local"])
+             else list(region_table) or _existing_regions(data) or ["local"])
     for name in names:
         if not name.isidentifier() or name != name.lower():
             raise ValueError(f"Region name {name!r} must be lowercase letters, digits or _.")
