@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -158,7 +159,7 @@ def settings_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> R
     return render(request, ctx, "settings.html", error=None, saved=False, **_residency(ctx))
 
 
-def _residency(ctx: RequestContext) -> dict[str, object]:
+def _residency(ctx: RequestContext) -> dict[str, Any]:
     """What the settings page says about where the viewer's data lives and what crossed."""
     assert ctx.viewer is not None
     with ctx.db() as s:
