@@ -24,6 +24,8 @@ jobs_app = typer.Typer(help="Inspect and run background jobs.", no_args_is_help=
 app.add_typer(jobs_app, name="jobs")
 residency_app = typer.Typer(help="Check where personal data lives.", no_args_is_help=True)
 app.add_typer(residency_app, name="residency")
+import_app = typer.Typer(help="Bring videos in from elsewhere.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 console = Console(stderr=True)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="HAVRE_DATA_DIR",
@@ -247,6 +249,41 @@ def jobs_run(data_dir: DataDir = None, regions: Regions = None) -> None:
 
     ran = process_jobs(_settings(data_dir, regions), console=console, label="running jobs")
     console.print(f"ran {ran} job(s)")
+
+
+@import_app.command("tiktok")
+def import_tiktok(source: Annotated[str, typer.Argument(help="TikTok's data export (.zip or folder), TikTok links "
+                                                              "(videos or a profile; quoted) or a file of links, "
+                                                              "or a folder of yt-dlp downloads.")],
+                  user: Annotated[str, typer.Option(help="Handle of the Havre account to import into.")],
+                  drafts: Annotated[bool, typer.Option("--drafts", help="Import as private drafts to review.")] = False,
+                  as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+                  cookies: Annotated[Path | None, typer.Option(help="Cookies file for a private account (yt-dlp).")] = None,
+                  workers: Annotated[int, typer.Option(min=1, max=16, help="Downloads at once.")] = 3,
+                  data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Import a creator's TikTok videos with captions, dates, sounds and counts, in one step.
+
+    Interrupted (Ctrl-C, a crash)? Run the same command again: it resumes, and nothing is imported twice.
+    """
+    from havre.commands import import_tiktok as run
+    from havre.errors import HavreError
+    from havre.imports.tiktok_export import ExportError
+
+    try:
+        report = run(_settings(data_dir, regions), handle=user, source=source, drafts=drafts,
+                     cookies_file=cookies, workers=workers, console=console)
+    except (HavreError, ExportError) as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise fail("stopped. Run the same command again to resume where it stopped.", code=130) from None
+    lines = [f"imported {len(report['imported'])}, skipped {len(report['skipped'])}, failed {len(report['failed'])}"]
+    lines += [f"  skipped {i['label']}: {i['reason']}" for i in report["skipped"]]
+    lines += [f"  failed  {i['label']}: {i['reason']}" for i in report["failed"]]
+    if report["following_here"]:
+        lines.append("people you follow on TikTok are here: " + ", ".join("@" + h for h in report["following_here"]))
+    _emit(report, as_json, "\n".join(lines))
+    if report["failed"] and not report["imported"] and not report["skipped"]:
+        raise typer.Exit(1)
 
 
 @residency_app.command("audit")

@@ -142,6 +142,35 @@ def move_account(settings: Settings, *, handle: str, target: str, console: Conso
         regions.close()
 
 
+def import_tiktok(settings: Settings, *, handle: str, source: str, drafts: bool = False,
+                  cookies_file: Path | None = None, workers: int = 3, console: Console | None = None) -> dict[str, Any]:
+    """Import (or resume importing) a TikTok archive, links or yt-dlp folder into @handle's account."""
+    from havre.imports import service as imports
+    from havre.imports.models import DONE, ImportRun
+    from havre.imports.plan import plan_source
+
+    regions = open_regions(settings)
+    try:
+        region, owner = locate_user(regions, handle)
+        with region.session() as s:  # the same source, not finished: resume it
+            run = s.scalar(select(ImportRun).where(ImportRun.user_id == owner.id, ImportRun.source == source,
+                                                   ImportRun.status != DONE).order_by(ImportRun.created_at.desc()))
+            if run is None:
+                run = imports.start_import(s, owner, plan_source(source, cookies_file=cookies_file), drafts=drafts)
+                s.commit()
+            run_id = run.id
+        with Progress(TextColumn("importing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("import", total=None)
+            finished = imports.run_import(region, regions.directory, settings, run_id, workers=workers,
+                                          cookies_file=cookies_file,
+                                          on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+        with region.session() as s:
+            return imports.report(s, finished, base_url=settings.base_url.rstrip("/"))
+    finally:
+        regions.close()
+
+
 def residency_report(settings: Settings) -> ResidencyReport:
     regions = open_regions(settings)
     try:

@@ -42,9 +42,12 @@ OWNED: tuple[tuple[str, str, str], ...] = (
     ("comments", "author_id", "user"),
     ("follows", "follower_id", "user"),
     ("watch_events", "user_id", "user"),
+    ("import_runs", "user_id", "user"),
+    ("import_items", "user_id", "user"),
+    ("tiktok_followers", "user_id", "user"),
 )
 # Surrogate integer keys are the target's to assign.
-SURROGATE_KEYS = {"renditions": "id", "watch_events": "id"}
+SURROGATE_KEYS = {"renditions": "id", "watch_events": "id", "import_items": "id"}
 
 
 class MoveError(HavreError):
@@ -83,6 +86,7 @@ def _their_jobs(s: Session, video_ids: list[str], *, pending_only: bool = True) 
 
 def _blob_keys(region: Region, user_id: str, video_ids: list[str]) -> list[str]:
     keys = [k for k in region.blobs.keys("avatars/") if k == f"avatars/{user_id}.jpg"]
+    keys += list(region.blobs.keys(f"imports/{user_id}/"))
     for video_id in video_ids:
         keys += [k for k in region.blobs.keys(f"originals/{video_id}") if k == f"originals/{video_id}"]
         keys += list(region.blobs.keys(f"videos/{video_id}/"))

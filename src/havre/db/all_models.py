@@ -3,6 +3,7 @@
 from havre.accounts import models as accounts_models  # noqa: F401
 from havre.db.base import Base
 from havre.feed import models as feed_models  # noqa: F401
+from havre.imports import models as imports_models  # noqa: F401
 from havre.jobs import models as jobs_models  # noqa: F401
 from havre.regions import audit as audit_models  # noqa: F401
 from havre.social import counters as counters_models  # noqa: F401

@@ -36,7 +36,7 @@ Handler = Callable[[JobContext, dict[str, Any]], None]
 _HANDLERS: dict[str, Handler] = {}
 
 # Modules whose import registers handlers; listed once so a worker knows every kind.
-TASK_MODULES = ("havre.videos.tasks", "havre.social.tasks")
+TASK_MODULES = ("havre.videos.tasks", "havre.social.tasks", "havre.imports.tasks")
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:

@@ -36,6 +36,9 @@ OWNER_COLUMNS: dict[str, str] = {
     "watch_events": "user_id",
     "videos": "owner_id",
     "audit_subjects": "user_id",
+    "import_runs": "user_id",
+    "import_items": "user_id",
+    "tiktok_followers": "user_id",
 }
 # Tables with personal-class columns that are checked another way, and why.
 NO_OWNER: dict[str, str] = {
@@ -100,6 +103,8 @@ def _blob_owner(key: str) -> tuple[str, str] | None:
         return "video", parts[1]
     if parts[0] == "avatars" and len(parts) == 2 and parts[1].endswith(".jpg"):
         return "user", parts[1].removesuffix(".jpg")
+    if parts[0] == "imports" and len(parts) == 3:  # an uploaded export, until its import is done
+        return "user", parts[1]
     return None
 
 

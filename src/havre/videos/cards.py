@@ -144,6 +144,16 @@ def public_profile(s: Session, handle: str) -> OwnerCard | None:
     return owner_card(user)
 
 
+@public_reader
+def video_of_tiktok_id(s: Session, owner_id: str, tiktok_id: str) -> str | None:
+    """Old TikTok link of an imported public video."""
+    video_id = s.scalar(select(Video.id).where(Video.owner_id == owner_id, Video.tiktok_id == tiktok_id,
+                                               Video.status == READY, Video.visibility == PUBLIC_VIS).limit(1))
+    if video_id is not None:
+        note_subjects([owner_id])
+    return video_id
+
+
 def own_videos(s: Session, owner_id: str, *, after: Position | None, limit: int) -> list[VideoCard]:
     """Every video of the owner, processing and private ones too (home region only)."""
     query = select(Video).where(Video.owner_id == owner_id)

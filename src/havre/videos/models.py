@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from havre.db.base import OPERATIONAL, PERSONAL, PUBLIC, Base, UTCDateTime, new_id, utcnow
@@ -40,6 +40,11 @@ class Video(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PUBLIC)
     # When it was first posted: the upload time, or the original date of an imported post.
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PUBLIC)
+    allow_comments: Mapped[bool] = mapped_column(default=True, server_default=true(), info=PUBLIC)
+    sound_title: Mapped[str | None] = mapped_column(String(256), index=True, info=PUBLIC)
+    # Where it came from when imported: the TikTok id, and its counts there (shown "on TikTok").
+    tiktok_id: Mapped[str | None] = mapped_column(String(32), index=True, info=PUBLIC)
+    legacy_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict, server_default="{}", info=PUBLIC)
 
     renditions: Mapped[list[Rendition]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="Rendition.height.desc()")

@@ -12,10 +12,11 @@ from havre.accounts import service as accounts
 from havre.accounts import signin
 from havre.accounts.avatar import MAX_AVATAR_BYTES, normalize_avatar
 from havre.accounts.models import User
-from havre.errors import HavreError
+from havre.errors import N_, HavreError, NotFound
 from havre.feed import service as feed
 from havre.regions import audit
 from havre.social.service import following_ids
+from havre.videos.cards import video_of_tiktok_id
 from havre.videos.finder import find_creator, find_video
 from havre.videos.schemas import serialize_cards
 from havre.web import i18n
@@ -85,6 +86,17 @@ def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx
     follows = owner.id in gw.read(gw.home, following_ids, ctx.viewer, [owner.id])
     return render(request, ctx, "profile.html", owner=profile_out(owner), videos=videos, follows=follows,
                   is_me=ctx.viewer is not None and ctx.viewer.id == owner.id)
+
+
+@router.get("/@{handle}/tiktok/{tiktok_id}")
+def tiktok_redirect(handle: str, tiktok_id: str, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    """Old TikTok links of an imported creator land on the same video here."""
+    gw = ctx.gateway
+    region, owner = find_creator(gw, handle)
+    video_id = gw.read(region, video_of_tiktok_id, owner.id, tiktok_id)
+    if video_id is None:
+        raise NotFound(N_("This TikTok video was not imported to Havre, or it is not public."))
+    return RedirectResponse(f"/v/{video_id}", status_code=301)
 
 
 @router.get("/upload")

@@ -1,0 +1,51 @@
+"""What an export says about its creator: fill empty profile fields, find friends already here."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import update
+
+from havre.accounts import service as accounts
+from havre.accounts.avatar import normalize_avatar
+from havre.accounts.models import User
+from havre.errors import HavreError
+from havre.imports.fetch import FetchError, FetchPolicy, download
+from havre.imports.models import ImportRun
+from havre.regions import Region
+from havre.regions.directory import Directory
+
+
+def apply_profile(region: Region, directory: Directory, run: ImportRun) -> None:
+    """Once per run: empty profile fields from the export, and which followed handles exist here."""
+    extras = dict(run.extras or {})
+    if extras.get("profile_applied"):
+        return
+    profile = extras.get("profile") or {}
+    notes: list[str] = []
+    jpeg = None
+    if profile.get("avatar_url"):
+        with tempfile.TemporaryDirectory(prefix="havre-avatar-") as tmp:
+            try:
+                path = Path(tmp) / "avatar"
+                download(profile["avatar_url"], path, policy=FetchPolicy(attempts=2, max_bytes=10 << 20))
+                jpeg = normalize_avatar(path)
+            except (FetchError, HavreError) as exc:
+                notes.append(f"profile picture not imported: {exc}")
+    with region.session() as s:
+        user = s.get(User, run.user_id)
+        assert user is not None
+        # Only fields the creator has not filled in on Havre.
+        if profile.get("display_name") and user.display_name == user.handle:
+            user.display_name = profile["display_name"][:64]
+        if profile.get("bio") and not user.bio:
+            user.bio = profile["bio"][:500]
+        if jpeg is not None and not user.avatar_key:
+            accounts.set_avatar(s, region.blobs, user, jpeg)
+        here = sorted({h.lower().lstrip("@") for h in extras.get("following", [])
+                       if directory.region_of_handle(h.lower().lstrip("@"))} - {user.handle})
+        extras.update(profile_applied=True, following_here=here, problems=extras.get("problems", []) + notes)
+        s.execute(update(ImportRun).where(ImportRun.id == run.id).values(extras=extras))
+        s.commit()
+    run.extras = extras

@@ -1,0 +1,263 @@
+"""Running an import: download with bounded concurrency, publish each item exactly once, resume.
+
+Each item is committed in the same transaction as its video, so after a crash an item is either
+imported (its video exists) or pending (nothing of it exists, the temp files died with the
+process). Re-running skips what exists, by TikTok id and by the SHA-256 of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from havre.accounts.models import User
+from havre.config import Settings
+from havre.db.base import utcnow
+from havre.errors import N_, HavreError
+from havre.imports import ytdlp
+from havre.imports.fetch import FetchError, FetchPolicy, download
+from havre.imports.models import (
+    DONE,
+    FAILED,
+    IMPORTED,
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    ImportItem,
+    ImportRun,
+    TikTokFollower,
+)
+from havre.imports.plan import Plan
+from havre.imports.profile import apply_profile
+from havre.media.slideshow import make_slideshow
+from havre.regions import Region
+from havre.regions.directory import Directory
+from havre.videos import service as videos
+from havre.videos.models import PRIVATE_VIS, Video
+
+LEASE = timedelta(seconds=60)
+Progress = Callable[[int, int], None]
+
+
+class ImportBusy(HavreError):
+    status_code = 409
+
+
+@dataclass
+class Outcome:
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    failure: tuple[str, dict[str, Any]] | None = None
+
+
+def start_import(s: Session, user: User, plan: Plan, *, drafts: bool) -> ImportRun:
+    """Write the run and its items (the caller commits)."""
+    run = ImportRun(user_id=user.id, source_kind=plan.kind, source=plan.source, drafts=drafts,
+                    extras={"profile": plan.profile, "following": plan.following, "problems": plan.problems})
+    s.add(run)
+    s.flush()
+    for handle, since in plan.followers:  # kept privately, so the creator can invite them back
+        s.merge(TikTokFollower(user_id=user.id, handle=handle[:64],
+                               since=datetime.fromisoformat(since) if since else None))
+    for position, spec in enumerate(plan.items):
+        s.add(ImportItem(run_id=run.id, user_id=user.id, position=position, label=str(spec.get("label", ""))[:500],
+                         tiktok_id=spec.get("tiktok_id"), spec=spec))
+    return run
+
+
+def _me() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(locked_by: str | None) -> bool:
+    host, _, pid = (locked_by or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine: trust its lease
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _claim(region: Region, run_id: str) -> None:
+    """Take the run for this process: free, lease ran out, or its holder on this machine died."""
+    with region.session() as s:
+        run = s.get(ImportRun, run_id)
+        if run is None:
+            raise HavreError(N_("This import does not exist."))
+        now = utcnow()
+        free = (run.locked_by in (None, _me()) or run.locked_until is None or run.locked_until < now
+                or not _alive(run.locked_by))
+        if not free:
+            raise ImportBusy(N_("This import is already running in another process; wait for it or stop it."))
+        taken = s.execute(update(ImportRun).where(ImportRun.id == run_id, or_(
+            ImportRun.locked_by.is_(None), ImportRun.locked_by == run.locked_by)).values(
+            locked_by=_me(), locked_until=now + LEASE, status=RUNNING)).rowcount  # type: ignore[attr-defined]
+        s.commit()
+        if not taken:
+            raise ImportBusy(N_("This import is already running in another process; wait for it or stop it."))
+
+
+def _fetch(spec: dict[str, Any], workdir: Path, policy: FetchPolicy, timeout_s: float,
+           cookies_file: Path | None) -> Outcome:
+    """Get the item's file (in a worker thread). Never raises: failures become the outcome."""
+    try:
+        if spec.get("local_path"):
+            return Outcome(path=Path(spec["local_path"]))
+        if spec.get("page_url"):
+            path, info = ytdlp.download_page(spec["page_url"], workdir, cookies_file=cookies_file)
+            return Outcome(path=path, extra=ytdlp.spec_from_info(info))
+        links = spec.get("links") or []
+        if len(links) > 1:  # a photo post: its images become a slideshow
+            images = [workdir / f"image{i}" for i in range(len(links))]
+            for link, image in zip(links, images, strict=True):
+                download(link, image, policy=policy)
+            return Outcome(path=make_slideshow(images, workdir / "slideshow.mp4", timeout_s=timeout_s))
+        target = workdir / "video"
+        download(links[0], target, policy=policy)
+        return Outcome(path=target)
+    except FetchError as exc:
+        return Outcome(failure=(exc.template, exc.params))
+    except HavreError as exc:
+        return Outcome(failure=(exc.template, exc.params))
+    except Exception as exc:  # noqa: BLE001 - one bad item must not stop the import
+        return Outcome(failure=(N_("Unexpected error: %(error)s"), {"error": str(exc)[:300]}))
+
+
+def _already(s: Session, owner_id: str, tiktok_id: str | None, sha256: str) -> Video | None:
+    match = Video.original_sha256 == sha256
+    if tiktok_id:
+        match = or_(match, Video.tiktok_id == tiktok_id)
+    return s.scalar(select(Video).where(Video.owner_id == owner_id, match).limit(1))
+
+
+def _posted_at(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _publish(region: Region, directory: Directory, settings: Settings, run: ImportRun, item_id: int,
+             outcome: Outcome) -> None:
+    """Record one item's result; its video and its status commit together."""
+    with region.session() as s:
+        item = s.get(ImportItem, item_id)
+        owner = s.get(User, run.user_id)
+        assert item is not None and owner is not None
+        spec = {**item.spec, **{k: v for k, v in outcome.extra.items() if v}}
+        if outcome.failure is not None or outcome.path is None:
+            template, params = outcome.failure or (N_("Nothing was downloaded."), {})
+            item.status, item.reason, item.spec = FAILED, template % params if params else template, \
+                {**item.spec, "failure": {"template": template, "params": params}}
+            s.commit()
+            return
+        sha = videos.sha256_file(outcome.path)
+        existing = _already(s, owner.id, spec.get("tiktok_id"), sha)
+        if existing is not None:
+            item.status, item.video_id, item.reason = SKIPPED, existing.id, "already imported"
+            s.commit()
+            return
+        visibility = PRIVATE_VIS if run.drafts else spec.get("visibility") or "public"
+        try:
+            video = videos.create_upload(region, directory, s, owner, outcome.path, limits=settings.media,
+                                         caption=str(spec.get("caption") or "")[:videos.MAX_CAPTION],
+                                         visibility=visibility, original_name=str(spec.get("label"))[:256])
+        except HavreError as exc:
+            s.rollback()
+            item = s.get(ImportItem, item_id)
+            assert item is not None
+            item.status, item.reason = FAILED, exc.template % exc.params if exc.params else exc.template
+            item.spec = {**item.spec, "failure": {"template": exc.template, "params": exc.params}}
+            s.commit()
+            return
+        video.posted_at = _posted_at(spec.get("posted_at")) or video.posted_at
+        video.tiktok_id = spec.get("tiktok_id")
+        video.sound_title = (spec.get("sound") or None) and str(spec["sound"])[:256]
+        video.legacy_counts = {k: int(v) for k, v in (spec.get("legacy_counts") or {}).items()}
+        if spec.get("allow_comments") is False:
+            video.allow_comments = False
+        item.status, item.video_id, item.reason = IMPORTED, video.id, None
+        s.execute(update(ImportRun).where(ImportRun.id == run.id).values(locked_until=utcnow() + LEASE))
+        s.commit()
+
+
+def run_import(region: Region, directory: Directory, settings: Settings, run_id: str, *,
+               on_progress: Progress = lambda done, total: None, workers: int = 3,
+               policy: FetchPolicy = FetchPolicy(), cookies_file: Path | None = None) -> ImportRun:
+    """Import every pending item of a run; safe to call again after any interruption."""
+    _claim(region, run_id)
+    try:
+        with region.session() as s:
+            run = s.get(ImportRun, run_id)
+            assert run is not None
+            pending = s.execute(select(ImportItem.id, ImportItem.spec).where(
+                ImportItem.run_id == run_id, ImportItem.status == PENDING).order_by(ImportItem.position)).all()
+            total = s.query(ImportItem).filter(ImportItem.run_id == run_id).count()
+            s.expunge(run)
+        apply_profile(region, directory, run)
+        done = total - len(pending)
+        on_progress(done, total)
+        with tempfile.TemporaryDirectory(prefix="havre-import-") as tmp, \
+                ThreadPoolExecutor(max_workers=workers) as pool:
+            queue = list(pending)
+            running: dict[Future[Outcome], tuple[int, Path]] = {}
+            while queue or running:
+                while queue and len(running) < workers:  # bounded: never more than `workers` files at once
+                    item_id, spec = queue.pop(0)
+                    workdir = Path(tmp) / str(item_id)
+                    workdir.mkdir()
+                    running[pool.submit(_fetch, spec, workdir, policy, settings.media.transcode_timeout_s,
+                                        cookies_file)] = (item_id, workdir)
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    item_id, workdir = running.pop(future)
+                    _publish(region, directory, settings, run, item_id, future.result())
+                    for leftover in sorted(workdir.rglob("*"), reverse=True):  # disk stays flat too
+                        leftover.unlink() if leftover.is_file() else leftover.rmdir()
+                    done += 1
+                    on_progress(done, total)
+        with region.session() as s:
+            s.execute(update(ImportRun).where(ImportRun.id == run_id).values(
+                status=DONE, finished_at=utcnow(), locked_by=None, locked_until=None))
+            s.commit()
+            finished_run = s.get(ImportRun, run_id)
+            assert finished_run is not None
+            return finished_run
+    except BaseException:
+        with region.session() as s:  # let the next attempt take over at once
+            s.execute(update(ImportRun).where(ImportRun.id == run_id, ImportRun.locked_by == _me()).values(
+                locked_by=None, locked_until=None))
+            s.commit()
+        raise
+
+
+def report(s: Session, run: ImportRun, *, base_url: str = "") -> dict[str, Any]:
+    """imported / skipped / failed, each item with its label and reason, for the CLI and the page."""
+    items = s.scalars(select(ImportItem).where(ImportItem.run_id == run.id).order_by(ImportItem.position)).all()
+
+    def entry(i: ImportItem) -> dict[str, Any]:
+        return {"label": i.label, "tiktok_id": i.tiktok_id, "video_id": i.video_id,
+                "url": f"{base_url}/v/{i.video_id}" if i.video_id else None, "reason": i.reason}
+
+    problems = [{"label": p, "tiktok_id": None, "video_id": None, "url": None, "reason": p}
+                for p in (run.extras or {}).get("problems", [])]
+    return {"id": run.id, "status": run.status, "source": run.source_kind, "drafts": run.drafts,
+            "total": len(items), "done": sum(i.status != PENDING for i in items),
+            "imported": [entry(i) for i in items if i.status == IMPORTED],
+            "skipped": [entry(i) for i in items if i.status == SKIPPED],
+            "failed": [entry(i) for i in items if i.status == FAILED] + problems,
+            "following_here": (run.extras or {}).get("following_here", [])}
