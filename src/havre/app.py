@@ -17,6 +17,7 @@ from havre.accounts.service import LoginThrottled
 from havre.config import Settings, load_settings
 from havre.errors import HavreError
 from havre.feed.api import router as feed_router
+from havre.imports.api import router as imports_router
 from havre.jobs.engines import background_engines
 from havre.jobs.runner import JobRunner
 from havre.regions import Regions, open_regions
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     app.state.runner = runner
     app.middleware("http")(csrf_cookie_middleware)
     app.middleware("http")(serving_region_middleware)
-    for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router):
+    for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router,
+                   imports_router):
         app.include_router(router)
     from havre.web.pages import router as pages_router
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
 from havre.config import Settings
-from havre.db.base import utcnow
+from havre.db.base import new_id, utcnow
 from havre.errors import N_, HavreError
 from havre.imports import ytdlp
 from havre.imports.fetch import FetchError, FetchPolicy, download
@@ -39,6 +39,7 @@ from havre.imports.models import (
 )
 from havre.imports.plan import Plan
 from havre.imports.profile import apply_profile
+from havre.jobs import enqueue
 from havre.media.slideshow import make_slideshow
 from havre.regions import Region
 from havre.regions.directory import Directory
@@ -62,17 +63,42 @@ class Outcome:
 
 def start_import(s: Session, user: User, plan: Plan, *, drafts: bool) -> ImportRun:
     """Write the run and its items (the caller commits)."""
-    run = ImportRun(user_id=user.id, source_kind=plan.kind, source=plan.source, drafts=drafts,
-                    extras={"profile": plan.profile, "following": plan.following, "problems": plan.problems})
+    run = ImportRun(user_id=user.id, source_kind=plan.kind, source=plan.source, drafts=drafts)
     s.add(run)
     s.flush()
+    add_plan(s, run, plan)
+    return run
+
+
+def add_plan(s: Session, run: ImportRun, plan: Plan) -> None:
+    """The items of a planned source, and what else the export said, into ``run``."""
+    run.source_kind = plan.kind
+    run.extras = {"profile": plan.profile, "following": plan.following, "problems": plan.problems}
     for handle, since in plan.followers:  # kept privately, so the creator can invite them back
-        s.merge(TikTokFollower(user_id=user.id, handle=handle[:64],
+        s.merge(TikTokFollower(user_id=run.user_id, handle=handle[:64],
                                since=datetime.fromisoformat(since) if since else None))
     for position, spec in enumerate(plan.items):
-        s.add(ImportItem(run_id=run.id, user_id=user.id, position=position, label=str(spec.get("label", ""))[:500],
-                         tiktok_id=spec.get("tiktok_id"), spec=spec))
+        s.add(ImportItem(run_id=run.id, user_id=run.user_id, position=position,
+                         label=str(spec.get("label", ""))[:500], tiktok_id=spec.get("tiktok_id"), spec=spec))
+    s.flush()
+
+
+def plan_later(s: Session, user: User, *, kind: str, source: str, drafts: bool, source_key: str | None = None,
+               run_id: str | None = None) -> ImportRun:
+    """An import started from the page: the job reads the source (an uploaded zip, links) and plans it."""
+    run = ImportRun(id=run_id or new_id(), user_id=user.id, source_kind=kind, source=source, drafts=drafts)
+    s.add(run)
+    s.flush()
+    enqueue(s, "imports.run", {"run_id": run.id, "source_key": source_key}, priority=15)
     return run
+
+
+def fail_run(region: Region, run_id: str, template: str, params: dict[str, Any]) -> None:
+    with region.session() as s:
+        s.execute(update(ImportRun).where(ImportRun.id == run_id).values(
+            status=FAILED, error=template % params if params else template, finished_at=utcnow(),
+            extras={"reason": {"template": template, "params": params}}))
+        s.commit()
 
 
 def _me() -> str:
@@ -144,6 +170,13 @@ def _already(s: Session, owner_id: str, tiktok_id: str | None, sha256: str) -> V
     return s.scalar(select(Video).where(Video.owner_id == owner_id, match).limit(1))
 
 
+def _settle(item: ImportItem, status: str, template: str, params: dict[str, Any]) -> None:
+    """Mark an item skipped or failed, with its reason (kept as a template, translated when shown)."""
+    item.status = status
+    item.reason = template % params if params else template
+    item.spec = {**item.spec, "reason": {"template": template, "params": params}}
+
+
 def _posted_at(value: Any) -> datetime | None:
     try:
         return datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -161,14 +194,14 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
         spec = {**item.spec, **{k: v for k, v in outcome.extra.items() if v}}
         if outcome.failure is not None or outcome.path is None:
             template, params = outcome.failure or (N_("Nothing was downloaded."), {})
-            item.status, item.reason, item.spec = FAILED, template % params if params else template, \
-                {**item.spec, "failure": {"template": template, "params": params}}
+            _settle(item, FAILED, template, params)
             s.commit()
             return
         sha = videos.sha256_file(outcome.path)
         existing = _already(s, owner.id, spec.get("tiktok_id"), sha)
         if existing is not None:
-            item.status, item.video_id, item.reason = SKIPPED, existing.id, "already imported"
+            item.video_id = existing.id
+            _settle(item, SKIPPED, N_("already imported"), {})
             s.commit()
             return
         visibility = PRIVATE_VIS if run.drafts else spec.get("visibility") or "public"
@@ -180,8 +213,7 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
             s.rollback()
             item = s.get(ImportItem, item_id)
             assert item is not None
-            item.status, item.reason = FAILED, exc.template % exc.params if exc.params else exc.template
-            item.spec = {**item.spec, "failure": {"template": exc.template, "params": exc.params}}
+            _settle(item, FAILED, exc.template, exc.params)
             s.commit()
             return
         video.posted_at = _posted_at(spec.get("posted_at")) or video.posted_at
@@ -245,17 +277,29 @@ def run_import(region: Region, directory: Directory, settings: Settings, run_id:
         raise
 
 
-def report(s: Session, run: ImportRun, *, base_url: str = "") -> dict[str, Any]:
+def _reason(spec: dict[str, Any], fallback: str | None, gettext: Callable[[str], str]) -> str | None:
+    reason = spec.get("reason")
+    if not isinstance(reason, dict):
+        return fallback
+    template, params = reason["template"], reason.get("params")
+    text = gettext(template)
+    return text % params if params else text
+
+
+def report(s: Session, run: ImportRun, *, base_url: str = "",
+           gettext: Callable[[str], str] = lambda text: text) -> dict[str, Any]:
     """imported / skipped / failed, each item with its label and reason, for the CLI and the page."""
     items = s.scalars(select(ImportItem).where(ImportItem.run_id == run.id).order_by(ImportItem.position)).all()
 
     def entry(i: ImportItem) -> dict[str, Any]:
         return {"label": i.label, "tiktok_id": i.tiktok_id, "video_id": i.video_id,
-                "url": f"{base_url}/v/{i.video_id}" if i.video_id else None, "reason": i.reason}
+                "url": f"{base_url}/v/{i.video_id}" if i.video_id else None,
+                "reason": _reason(i.spec or {}, i.reason, gettext)}
 
     problems = [{"label": p, "tiktok_id": None, "video_id": None, "url": None, "reason": p}
                 for p in (run.extras or {}).get("problems", [])]
-    return {"id": run.id, "status": run.status, "source": run.source_kind, "drafts": run.drafts,
+    error = _reason(run.extras or {}, run.error, gettext)
+    return {"id": run.id, "status": run.status, "source": run.source_kind, "drafts": run.drafts, "error": error,
             "total": len(items), "done": sum(i.status != PENDING for i in items),
             "imported": [entry(i) for i in items if i.status == IMPORTED],
             "skipped": [entry(i) for i in items if i.status == SKIPPED],

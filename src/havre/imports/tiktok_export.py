@@ -25,7 +25,6 @@ TXT_POSTS = ("posts.txt", "videos.txt", "post.txt", "video.txt")
 TXT_FOLLOWING = ("following.txt", "following list.txt")
 TXT_FOLLOWERS = ("follower.txt", "followers.txt", "follower list.txt")
 EMPTY_TXT = "you have no data in this section"
-FRESH_EXPORT = N_("Request a fresh export from TikTok (Settings → Account → Download your data), JSON format.")
 
 
 class ExportError(Exception):
@@ -64,8 +63,7 @@ def _read_zip(path: Path, wanted: Iterable[str], limits: Limits, problems: list[
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise ExportError(N_("%(name)s is not a zip archive (or it is damaged). %(next)s"), name=path.name,
-                          next=FRESH_EXPORT) from None
+        raise ExportError(N_("%(name)s is not a zip archive (or it is damaged). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=path.name) from None
     found: dict[str, bytes] = {}
     total = 0
     with archive:
@@ -88,8 +86,8 @@ def _read_zip(path: Path, wanted: Iterable[str], limits: Limits, problems: list[
                 with archive.open(info) as f:  # read no more than the limit, whatever the header claims
                     data = f.read(limits.max_member_bytes + 1)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise ExportError(N_("%(name)s is damaged (%(error)s). %(next)s"), name=path.name,
-                                  error=str(exc)[:120], next=FRESH_EXPORT) from None
+                raise ExportError(N_("%(name)s is damaged (%(error)s). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=path.name,
+                                  error=str(exc)[:120]) from None
             total += len(data)
             if len(data) > limits.max_member_bytes or total > limits.max_total_bytes:
                 raise ExportError(N_("%(member)s in %(name)s inflates beyond the limit: refused as a zip bomb."),
@@ -130,7 +128,7 @@ def read_export(path: Path, *, limits: Limits = Limits()) -> Export:
         export.problems[:0] = problems
         return export
     raise ExportError(N_("No TikTok data found in %(name)s (no user_data_tiktok.json, user_data.json or "
-                         "Posts.txt). %(next)s"), name=path.name, next=FRESH_EXPORT)
+                         "Posts.txt). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=path.name)
 
 
 # -- values ------------------------------------------------------------------------------
@@ -226,17 +224,16 @@ def _parse_json(data: bytes, name: str) -> Export:
         root = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise ExportError(N_("%(name)s is not valid JSON%(where)s. %(next)s"), name=name, where=where,
-                          next=FRESH_EXPORT) from None
+        raise ExportError(N_("%(name)s is not valid JSON%(where)s. Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name, where=where) from None
     if not isinstance(root, dict):
-        raise ExportError(N_("%(name)s has an unknown layout. %(next)s"), name=name, next=FRESH_EXPORT)
+        raise ExportError(N_("%(name)s has an unknown layout. Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name)
     export = Export()
     posts = (_path(root, ("Post",), ("Posts",), ("VideoList",)) or _path(root, ("Video",), ("Videos",), ("VideoList",)))
     profile = (_path(root, ("Profile",), ("Profile Information", "Profile Info"), ("ProfileMap",))
                or _path(root, ("Profile And Settings",), ("Profile Info", "Profile Information"), ("ProfileMap",)))
     if posts is None and profile is None and not any(_get(root, *k) for k in ACTIVITY):
-        raise ExportError(N_("%(name)s has an unknown layout (top-level keys: %(keys)s). %(next)s"), name=name,
-                          keys=", ".join(list(root)[:8]) or "none", next=FRESH_EXPORT)
+        raise ExportError(N_("%(name)s has an unknown layout (top-level keys: %(keys)s). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name,
+                          keys=", ".join(list(root)[:8]) or "none")
     for i, entry in enumerate(posts if isinstance(posts, list) else []):
         video = _video(entry, f"post {i + 1}", export.problems)
         if video is not None:

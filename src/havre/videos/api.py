@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
 from havre.blobs import BlobStore
-from havre.errors import N_, NotFound, TooLarge
+from havre.errors import N_, NotFound
 from havre.media.types import media_type
 from havre.regions.gateway import note_subjects, public_file_reader
 from havre.videos import service
@@ -20,6 +20,7 @@ from havre.videos.finder import find_video, followed_in
 from havre.videos.schemas import VideoOut, serialize_cards
 from havre.web.blob_response import blob_response
 from havre.web.deps import RequestContext, get_ctx, require_viewer
+from havre.web.uploads import spool
 
 router = APIRouter(prefix="/api/videos", tags=["videos"])
 media_router = APIRouter(tags=["media"])
@@ -35,23 +36,12 @@ class VideoPatch(BaseModel):
     visibility: str | None = None
 
 
-def _spool(upload: UploadFile, limit: int, dst: Path) -> None:
-    """Copy the upload to disk, refusing as soon as it passes the size limit."""
-    written = 0
-    with open(dst, "wb") as out:
-        while block := upload.file.read(1 << 20):
-            written += len(block)
-            if written > limit:
-                raise TooLarge(N_("The file is larger than the %(limit)s MiB limit."), field="file", limit=limit // 2**20)
-            out.write(block)
-
-
 @router.post("", response_model=UploadOut, status_code=201)
 def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibility: str = Form("public"),
                  ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> UploadOut:
     with tempfile.TemporaryDirectory(prefix="havre-upload-") as tmp:
         path = Path(tmp) / "upload"
-        _spool(file, ctx.settings.media.max_upload_bytes, path)
+        spool(file, ctx.settings.media.max_upload_bytes, path)
         with ctx.db() as s:
             video = service.create_upload(ctx.region, ctx.regions.directory, s, viewer, path,
                                           limits=ctx.settings.media,

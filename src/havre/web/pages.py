@@ -99,6 +99,24 @@ def tiktok_redirect(handle: str, tiktok_id: str, ctx: RequestContext = Depends(g
     return RedirectResponse(f"/v/{video_id}", status_code=301)
 
 
+@router.get("/import")
+def import_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    if ctx.viewer is None:
+        return _login_redirect("/import")
+    return render(request, ctx, "import.html", run_id=None)
+
+
+@router.get("/import/{run_id}")
+def import_status_page(run_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    from havre.imports.api import access_run
+
+    if ctx.viewer is None:
+        return _login_redirect(f"/import/{quote(run_id)}")
+    with ctx.db() as s:
+        access_run(s, run_id, ctx.viewer)
+    return render(request, ctx, "import.html", run_id=run_id)
+
+
 @router.get("/upload")
 def upload_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
     if ctx.viewer is None:

@@ -1,0 +1,72 @@
+"""JSON routes of imports: start one from the page (an export .zip or links), follow its progress."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+
+from havre.accounts.models import User
+from havre.db.base import new_id
+from havre.errors import N_, InvalidInput, NotFound
+from havre.imports import service
+from havre.imports.models import ImportRun
+from havre.imports.plan import EXPORT, URL, URLS
+from havre.web.deps import RequestContext, get_ctx, require_viewer
+from havre.web.uploads import spool
+
+router = APIRouter(prefix="/api/imports", tags=["imports"])
+MAX_EXPORT_BYTES = 256 << 20  # exports hold links, not videos: a few MiB in practice
+
+
+@router.post("", status_code=202)
+def start(file: UploadFile | None = File(None), links: str = Form(""), drafts: bool = Form(False),
+          ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> dict[str, Any]:
+    has_file = file is not None and bool(file.filename)
+    if has_file == bool(links.strip()):
+        raise InvalidInput(N_("Choose your TikTok export (.zip) or paste links, one of the two."), field="file")
+    with ctx.db() as s:
+        if has_file:
+            assert file is not None
+            with tempfile.TemporaryDirectory(prefix="havre-export-") as tmp:
+                local = Path(tmp) / "export.zip"
+                spool(file, MAX_EXPORT_BYTES, local)
+                with open(local, "rb") as f:
+                    if f.read(4) != b"PK\x03\x04":
+                        raise InvalidInput(N_("%(name)s is not a zip archive. Upload the .zip file TikTok sent you."),
+                                           field="file", name=file.filename or "file")
+                run_id = new_id()
+                key = f"imports/{viewer.id}/{run_id}.zip"  # in the home region, like everything of theirs
+                ctx.region.blobs.put_file(key, local)
+                try:
+                    run = service.plan_later(s, viewer, kind=EXPORT, source=file.filename or "export.zip",
+                                             drafts=drafts, source_key=key, run_id=run_id)
+                    s.commit()
+                except BaseException:
+                    ctx.region.blobs.delete(key)  # leave nothing half-written
+                    raise
+        else:
+            if not URL.search(links):
+                raise InvalidInput(N_("No links found. Paste TikTok video links or your profile link."),
+                                   field="links")
+            run = service.plan_later(s, viewer, kind=URLS, source=links.strip()[:20_000], drafts=drafts)
+            s.commit()
+        return {"id": run.id, "url": f"/import/{run.id}"}
+
+
+def access_run(s: Any, run_id: str, viewer: User) -> ImportRun:
+    run = s.get(ImportRun, run_id)
+    if run is None or run.user_id != viewer.id:
+        raise NotFound(N_("This import does not exist or is not yours."))
+    return run
+
+
+@router.get("/{run_id}")
+def status(run_id: str, ctx: RequestContext = Depends(get_ctx),
+           viewer: User = Depends(require_viewer)) -> dict[str, Any]:
+    from havre.web import i18n
+
+    with ctx.db() as s:
+        return service.report(s, access_run(s, run_id, viewer), gettext=i18n.translations(ctx.locale).gettext)
