@@ -22,7 +22,8 @@ HANDLE_RE = re.compile(r"^[a-z0-9_][a-z0-9_.]{1,29}$")
 MIN_PASSWORD = 8
 SESSION_TTL = timedelta(days=30)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-RESERVED = {"api", "static", "media", "admin", "login", "logout", "signup", "upload", "settings", "v", "tag", "following"}
+RESERVED = {"api", "static", "media", "admin", "login", "logout", "signup", "upload", "settings", "v", "tag", "following",
+            "sound", "import"}
 
 
 class AccountError(InvalidInput):

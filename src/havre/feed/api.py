@@ -43,6 +43,12 @@ def by_tag(tag: str, cursor: str | None = Cursor, limit: int = Limit,
     return _page(ctx, service.by_tag(ctx.gateway, tag, cursor=cursor, limit=limit))
 
 
+@router.get("/feed/sound/{sound:path}", response_model=VideoPage)
+def by_sound(sound: str, cursor: str | None = Cursor, limit: int = Limit,
+             ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
+    return _page(ctx, service.by_sound(ctx.gateway, sound, cursor=cursor, limit=limit))
+
+
 @router.get("/users/{handle}/videos", response_model=VideoPage)
 def by_user(handle: str, cursor: str | None = Cursor, limit: int = Query(30, ge=1, le=100),
             ctx: RequestContext = Depends(get_ctx)) -> VideoPage:

@@ -29,6 +29,7 @@ from havre.videos.cards import (
     own_videos,
     tagged_videos,
     videos_of_owners,
+    videos_with_sound,
     visible_videos,
 )
 from havre.videos.finder import followed_in, followee_ids
@@ -149,6 +150,11 @@ def by_tag(gw: Gateway, tag: str, *, cursor: str | None = None, limit: int = 10)
     after = _decode(cursor)
     tag = tag.lower().lstrip("#")
     return _merge([page for _, page in gw.read_all(tagged_videos, tag, after=after, limit=limit + 1)], limit)
+
+
+def by_sound(gw: Gateway, sound: str, *, cursor: str | None = None, limit: int = 10) -> Page:
+    after = _decode(cursor)
+    return _merge([page for _, page in gw.read_all(videos_with_sound, sound, after=after, limit=limit + 1)], limit)
 
 
 def by_owner(gw: Gateway, region: Region, owner: OwnerCard, viewer: User | None, *, cursor: str | None = None,

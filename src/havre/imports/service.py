@@ -292,7 +292,8 @@ def report(s: Session, run: ImportRun, *, base_url: str = "",
     items = s.scalars(select(ImportItem).where(ImportItem.run_id == run.id).order_by(ImportItem.position)).all()
 
     def entry(i: ImportItem) -> dict[str, Any]:
-        return {"label": i.label, "tiktok_id": i.tiktok_id, "video_id": i.video_id,
+        return {"label": i.label, "caption": str((i.spec or {}).get("caption") or "")[:80],
+                "tiktok_id": i.tiktok_id, "video_id": i.video_id,
                 "url": f"{base_url}/v/{i.video_id}" if i.video_id else None,
                 "reason": _reason(i.spec or {}, i.reason, gettext)}
 

@@ -61,6 +61,8 @@ def add_comment(s: Session, home: Region, viewer: User, video_region: Region, vi
         raise InvalidInput(N_("Write something before posting."), field="body")
     if len(body) > MAX_COMMENT:
         raise InvalidInput(N_("Comments are at most %(max)s characters."), field="body", max=MAX_COMMENT)
+    if not video.allow_comments and viewer.id != video.owner_id:
+        raise Forbidden(N_("Comments are turned off for this video."))
     comment = Comment(video_id=video.id, author_id=viewer.id, body=body)
     s.add(comment)
     count_for_video(s, home, video_region, video.id, comments=1)

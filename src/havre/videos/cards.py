@@ -8,7 +8,7 @@ another region (through the gateway), where no session of ours stays open. The r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, select, tuple_
@@ -54,6 +54,9 @@ class VideoCard:
     comment_count: int
     share_count: int
     view_count: int
+    allow_comments: bool = True
+    sound_title: str | None = None
+    legacy_counts: dict[str, int] = field(default_factory=dict)  # the counts it had on TikTok
 
     @property
     def owner_id(self) -> str:
@@ -87,7 +90,8 @@ def video_cards(s: Session, videos: Iterable[Video], *, with_error: bool = False
                   visibility=v.visibility, status=v.status, error=v.error if with_error else None,
                   posted_at=v.posted_at, duration_s=v.duration_s, width=v.width, height=v.height,
                   poster_key=v.poster_key, mp4_key=v.mp4_key, hls_key=v.hls_key, like_count=v.like_count,
-                  comment_count=v.comment_count, share_count=v.share_count, view_count=v.view_count)
+                  comment_count=v.comment_count, share_count=v.share_count, view_count=v.view_count,
+                  allow_comments=v.allow_comments, sound_title=v.sound_title, legacy_counts=dict(v.legacy_counts or {}))
         for v in videos if v.owner_id in owners
     ]
 
@@ -121,6 +125,13 @@ def tagged_videos(s: Session, tag: str, *, after: Position | None, limit: int) -
     """Hashtag feed page."""
     tagged = select(VideoHashtag.video_id).where(VideoHashtag.tag == tag)
     query = select(Video).where(Video.id.in_(tagged), Video.status == READY, Video.visibility == PUBLIC_VIS)
+    return _page(s, query, after, limit)
+
+
+@public_reader
+def videos_with_sound(s: Session, sound: str, *, after: Position | None, limit: int) -> list[VideoCard]:
+    """Sound page: public videos using this sound."""
+    query = select(Video).where(Video.sound_title == sound, Video.status == READY, Video.visibility == PUBLIC_VIS)
     return _page(s, query, after, limit)
 
 

@@ -43,6 +43,9 @@ class VideoOut(BaseModel):
     liked_by_me: bool
     following_owner: bool
     is_mine: bool
+    allow_comments: bool = True
+    sound: str | None = None
+    on_tiktok: dict[str, int] = {}  # counts it had on TikTok, for imported videos
 
 
 class VideoPage(BaseModel):
@@ -86,6 +89,7 @@ def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer: User | None) ->
             hls_url=media_url(c.id, c.hls_key), like_count=c.like_count, comment_count=c.comment_count,
             share_count=c.share_count, view_count=c.view_count, liked_by_me=c.id in liked,
             following_owner=c.owner.id in followed, is_mine=viewer is not None and viewer.id == c.owner.id,
+            allow_comments=c.allow_comments, sound=c.sound_title, on_tiktok=c.legacy_counts,
         )
         for c in cards
     ]

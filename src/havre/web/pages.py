@@ -64,6 +64,11 @@ def tag(tag: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> R
     return _feed_page(request, ctx, tab="tag", api=f"/api/feed/tag/{quote(tag)}", title=f"#{tag}")
 
 
+@router.get("/sound/{sound:path}")
+def sound(sound: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    return _feed_page(request, ctx, tab="tag", api=f"/api/feed/sound/{quote(sound)}", title=f"♫ {sound}")
+
+
 @router.get("/v/{video_id}")
 def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
     _, card = find_video(ctx.gateway, video_id, ctx.viewer)

@@ -84,6 +84,19 @@
     return out;
   }
 
+  // What an imported video brings along: its sound (linked to the sound's page) and its TikTok counts.
+  function extras(v) {
+    const out = [];
+    if (v.sound) {
+      out.push(el("a", { class: "sound", href: "/sound/" + encodeURIComponent(v.sound), "aria-label": S.sound + ": " + v.sound },
+        el("span", { "aria-hidden": "true", text: "♫ " }), document.createTextNode(v.sound)));
+    }
+    if (v.on_tiktok && v.on_tiktok.likes) {
+      out.push(el("p", { class: "on-tiktok", text: S.onTiktok.replace("%(likes)s", fmt(v.on_tiktok.likes)) }));
+    }
+    return out;
+  }
+
   function build(v) {
     const video = el("video", { playsinline: "", muted: "", loop: "", preload: "none", "aria-label": v.caption || v.owner.handle });
     video.muted = true;
@@ -109,7 +122,8 @@
       el("div", { class: "meta" },
         el("a", { class: "handle", href: "/@" + v.owner.handle }, avatar, document.createTextNode("@" + v.owner.handle)),
         el("time", { class: "date", datetime: v.posted_at, text: " · " + dateFmt.format(new Date(v.posted_at)) }),
-        el("p", { class: "caption" }, ...captionNodes(v.caption || ""))),
+        el("p", { class: "caption" }, ...captionNodes(v.caption || "")),
+        ...extras(v)),
       el("div", { class: "actions" }, followBtn, likeBtn, commentBtn, shareBtn, editBtn),
       el("div", { class: "progress", "aria-hidden": "true" }, el("div", { class: "bar" })));
     const slide = { el: node, video, data: v, hls: null, attached: false, watchedMs: 0, lastTime: 0, completed: false };
@@ -253,9 +267,12 @@
     drawer.hidden = false;
     const list = document.getElementById("comment-list");
     list.replaceChildren();
-    document.getElementById("comment-body").focus();
+    const open = slide.data.allow_comments !== false || slide.data.is_mine;
+    document.getElementById("comment-form").hidden = !open;
+    if (open) document.getElementById("comment-body").focus();
     const res = await api("GET", `/api/videos/${slide.data.id}/comments`);
-    if (!res.items.length) list.append(el("li", { class: "none", text: S.noComments }));
+    if (!open) list.append(el("li", { class: "none", text: S.commentsOff }));
+    else if (!res.items.length) list.append(el("li", { class: "none", text: S.noComments }));
     for (const c of res.items) list.append(commentNode(c));
   }
 

@@ -24,6 +24,7 @@
     const list = el("ul", { class: "import-list" });
     for (const item of items) {
       const li = el("li", {}, el("strong", { text: item.label }));
+      if (item.caption) li.append(" ", el("span", { class: "caption", text: item.caption }));
       if (item.reason) li.append(document.createTextNode(" — " + item.reason));
       if (withLink && item.url) li.append(" ", el("a", { href: item.url, text: S.watch }));
       list.append(li);
