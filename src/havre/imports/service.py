@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
-from havre.config import Settings
+from havre.config import MediaLimits, Settings
 from havre.db.base import new_id, utcnow
 from havre.errors import N_, HavreError
 from havre.imports import ytdlp
@@ -57,6 +57,7 @@ class ImportBusy(HavreError):
 @dataclass
 class Outcome:
     path: Path | None = None
+    inspected: videos.Inspected | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     failure: tuple[str, dict[str, Any]] | None = None
 
@@ -137,24 +138,26 @@ def _claim(region: Region, run_id: str) -> None:
             raise ImportBusy(N_("This import is already running in another process; wait for it or stop it."))
 
 
-def _fetch(spec: dict[str, Any], workdir: Path, policy: FetchPolicy, timeout_s: float,
+def _fetch(spec: dict[str, Any], workdir: Path, policy: FetchPolicy, limits: MediaLimits,
            cookies_file: Path | None) -> Outcome:
-    """Get the item's file (in a worker thread). Never raises: failures become the outcome."""
+    """Get the item's file and inspect it (in a worker thread). Never raises: failures become the outcome."""
     try:
+        extra: dict[str, Any] = {}
         if spec.get("local_path"):
-            return Outcome(path=Path(spec["local_path"]))
-        if spec.get("page_url"):
+            path = Path(spec["local_path"])
+        elif spec.get("page_url"):
             path, info = ytdlp.download_page(spec["page_url"], workdir, cookies_file=cookies_file)
-            return Outcome(path=path, extra=ytdlp.spec_from_info(info))
-        links = spec.get("links") or []
-        if len(links) > 1:  # a photo post: its images become a slideshow
-            images = [workdir / f"image{i}" for i in range(len(links))]
-            for link, image in zip(links, images, strict=True):
+            extra = ytdlp.spec_from_info(info)
+        elif len(spec.get("links") or []) > 1:  # a photo post: its images become a slideshow
+            images = [workdir / f"image{i}" for i in range(len(spec["links"]))]
+            for link, image in zip(spec["links"], images, strict=True):
                 download(link, image, policy=policy)
-            return Outcome(path=make_slideshow(images, workdir / "slideshow.mp4", timeout_s=timeout_s))
-        target = workdir / "video"
-        download(links[0], target, policy=policy)
-        return Outcome(path=target)
+            path = make_slideshow(images, workdir / "slideshow.mp4", timeout_s=limits.transcode_timeout_s)
+        else:
+            path = workdir / "video"
+            download(spec["links"][0], path, policy=policy)
+        # The sandboxed probe and the hash run here, beside the other downloads, not one by one.
+        return Outcome(path=path, inspected=videos.inspect_upload(path, limits), extra=extra)
     except FetchError as exc:
         return Outcome(failure=(exc.template, exc.params))
     except HavreError as exc:
@@ -197,8 +200,8 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
             _settle(item, FAILED, template, params)
             s.commit()
             return
-        sha = videos.sha256_file(outcome.path)
-        existing = _already(s, owner.id, spec.get("tiktok_id"), sha)
+        assert outcome.inspected is not None
+        existing = _already(s, owner.id, spec.get("tiktok_id"), outcome.inspected.sha256)
         if existing is not None:
             item.video_id = existing.id
             _settle(item, SKIPPED, N_("already imported"), {})
@@ -208,7 +211,8 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
         try:
             video = videos.create_upload(region, directory, s, owner, outcome.path, limits=settings.media,
                                          caption=str(spec.get("caption") or "")[:videos.MAX_CAPTION],
-                                         visibility=visibility, original_name=str(spec.get("label"))[:256])
+                                         visibility=visibility, original_name=str(spec.get("label"))[:256],
+                                         inspected=outcome.inspected)
         except HavreError as exc:
             s.rollback()
             item = s.get(ImportItem, item_id)
@@ -252,8 +256,8 @@ def run_import(region: Region, directory: Directory, settings: Settings, run_id:
                     item_id, spec = queue.pop(0)
                     workdir = Path(tmp) / str(item_id)
                     workdir.mkdir()
-                    running[pool.submit(_fetch, spec, workdir, policy, settings.media.transcode_timeout_s,
-                                        cookies_file)] = (item_id, workdir)
+                    running[pool.submit(_fetch, spec, workdir, policy, settings.media, cookies_file)] = (
+                        item_id, workdir)
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     item_id, workdir = running.pop(future)

@@ -57,15 +57,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def create_upload(region: Region, directory: Directory, s: Session, owner: User, src: Path, *, limits: MediaLimits,
-                  caption: str = "", visibility: str = PUBLIC_VIS, original_name: str = "") -> Video:
-    """Validate an uploaded file, keep it as the private original and queue its processing.
+@dataclasses.dataclass(frozen=True)
+class Inspected:
+    """What was learned about a file before it is accepted: probe, hash, size."""
 
-    The file is probed in a sandboxed subprocess first, so a rejected upload stores nothing.
-    The caller commits; the processing job exists only if that commit happens.
-    """
-    caption = _check_caption(caption)
-    visibility = _check_visibility(visibility)
+    probed: media_probe.ProbeResult
+    sha256: str
+    size: int
+
+
+def inspect_upload(src: Path, limits: MediaLimits) -> Inspected:
+    """Check a file against the limits in the sandboxed probe (no database: safe in any thread)."""
     size = src.stat().st_size
     if size == 0:
         raise InvalidInput(N_("The file is empty; choose a video file to upload."), field="file")
@@ -78,9 +80,25 @@ def create_upload(region: Region, directory: Directory, s: Session, owner: User,
                                  max_duration_s=limits.max_duration_s, max_pixels=limits.max_pixels)
     except MediaRejected as exc:
         raise InvalidInput(exc.template, field="file", **exc.params) from exc
+    return Inspected(probed=probed, sha256=sha256_file(src), size=size)
+
+
+def create_upload(region: Region, directory: Directory, s: Session, owner: User, src: Path, *, limits: MediaLimits,
+                  caption: str = "", visibility: str = PUBLIC_VIS, original_name: str = "",
+                  inspected: Inspected | None = None) -> Video:
+    """Validate an uploaded file, keep it as the private original and queue its processing.
+
+    The file is probed in a sandboxed subprocess first (``inspect_upload``, unless the caller did
+    it already), so a rejected upload stores nothing. The caller commits; the processing job
+    exists only if that commit happens.
+    """
+    caption = _check_caption(caption)
+    visibility = _check_visibility(visibility)
+    inspected = inspected or inspect_upload(src, limits)
+    probed = inspected.probed
     video = Video(owner_id=owner.id, caption=caption, visibility=visibility, original_key="",
-                  original_sha256=sha256_file(src), original_name=original_name[:256],
-                  duration_s=probed.duration_s, width=probed.width, height=probed.height, size_bytes=size)
+                  original_sha256=inspected.sha256, original_name=original_name[:256],
+                  duration_s=probed.duration_s, width=probed.width, height=probed.height, size_bytes=inspected.size)
     s.add(video)
     s.flush()
     video.original_key = f"originals/{video.id}"
