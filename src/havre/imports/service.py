@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
@@ -309,4 +309,6 @@ def report(s: Session, run: ImportRun, *, base_url: str = "",
             "imported": [entry(i) for i in items if i.status == IMPORTED],
             "skipped": [entry(i) for i in items if i.status == SKIPPED],
             "failed": [entry(i) for i in items if i.status == FAILED] + problems,
-            "following_here": (run.extras or {}).get("following_here", [])}
+            "following_here": (run.extras or {}).get("following_here", []),
+            "followers_kept": s.scalar(select(func.count()).select_from(TikTokFollower)
+                                       .where(TikTokFollower.user_id == run.user_id)) or 0}

@@ -53,7 +53,9 @@
     bar.value = r.total ? Math.round((100 * r.done) / r.total) : 100;
     say(r.status === "done" ? S.done : S.running.replace("%(done)s", r.done).replace("%(total)s", r.total));
     report.replaceChildren(...[section(S.imported, r.imported, true), section(S.skipped, r.skipped, true),
-      section(S.notImported, r.failed, false), friends(r.following_here || [])].filter(Boolean));
+      section(S.notImported, r.failed, false), friends(r.following_here || []),
+      r.followers_kept ? el("p", { class: "hint", text: S.followersKept.replace("%(num)s", r.followers_kept) }) : null,
+    ].filter(Boolean));
     return r.status === "done";
   }
 
