@@ -35,4 +35,4 @@ run_pytest .venv/bin/python -m pytest
 # (Media, blob-store and Celery tests are mode-independent and ran above.)
 echo "== scale mode: PostgreSQL, S3 (SeaweedFS), Celery on Redis =="
 HAVRE_TEST_MODE=scale run_pytest .venv/bin/python -m pytest tests/db tests/regions tests/jobs tests/accounts tests/videos \
-  tests/social tests/feed tests/web tests/e2e
+  tests/social tests/feed tests/imports tests/web tests/e2e
