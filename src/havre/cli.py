@@ -35,7 +35,13 @@ Regions = Annotated[str | None, typer.Option("--regions", envvar="HAVRE_REGIONS"
 
 
 def _settings(data_dir: Path | None, regions: str | None = None) -> Settings:
-    return load_settings(data_dir=data_dir, regions=regions)
+    """Settings for a command, with every region's database at this version's schema (a no-op
+    when it already is), so a command never meets a table the installed Havre does not expect."""
+    from havre.commands import upgrade_all
+
+    settings = load_settings(data_dir=data_dir, regions=regions)
+    upgrade_all(settings)
+    return settings
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -48,10 +54,9 @@ def serve(data_dir: DataDir = None, regions: Regions = None,
           host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
     """Run the web server (with an in-process job runner)."""
-    from havre.commands import serve_http, upgrade_all
+    from havre.commands import serve_http
 
     settings = _settings(data_dir, regions)
-    upgrade_all(settings)
     serve_http(settings, host=host, port=port)
 
 
@@ -64,13 +69,11 @@ def worker(data_dir: DataDir = None, regions: Regions = None,
     With HAVRE_BROKER_URL set (redis://...), this is a Celery worker; otherwise it polls the
     job table itself.
     """
-    from havre.commands import upgrade_all
     from havre.jobs.engines import regions_by_broker
     from havre.jobs.runner import JobRunner
     from havre.regions import open_regions
 
     settings = _settings(data_dir, regions)
-    upgrade_all(settings)
     opened = open_regions(settings)
     console.print(f"worker running jobs of regions {', '.join(opened.names)}; Ctrl-C stops")
     brokered, local = regions_by_broker(settings, opened)
@@ -104,11 +107,10 @@ def demo(data_dir: DataDir = None, regions: DemoRegions = "eu,us",
          serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server afterwards.")] = True,
          host: str = "127.0.0.1", port: int = 8000) -> None:
     """Create demo creators and videos (generated locally), then serve the feed."""
-    from havre.commands import serve_http, upgrade_all
+    from havre.commands import serve_http
     from havre.demo import seed_demo
 
     settings = _settings(data_dir, regions)
-    upgrade_all(settings)
     seed_demo(settings, count=count, console=console)
     if serve:
         console.print(f"[bold green]Havre is running:[/] open http://{host}:{port}/  (log in as demo / havre-demo)"
