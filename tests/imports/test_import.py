@@ -58,7 +58,8 @@ def test_an_export_imports_what_it_can_and_says_why_not_for_the_rest(
             post("2021-09-01 10:00:00", cdn.link("expired.mp4"), Title="old link"),
             post("2021-10-01 10:00:00", cdn.link("html.mp4"), Title="a page"),
             {"Link": cdn.link("a.mp4")},
-        ], following=["marco", "nobody_here"], followers=["fan1"], displayName="Léa", bioDescription="Recettes"))
+        ], following=["marco", "nobody_here"], followers=["fan1"], displayName="Léa", bioDescription="Recettes",
+            profilePhoto=cdn.link("1.jpg")))
         signin.sign_up(regions, handle="marco", password="long enough pw", open_session=False)
         report = import_tiktok(settings, handle="lea", source=str(export))
 
@@ -80,6 +81,7 @@ def test_an_export_imports_what_it_can_and_says_why_not_for_the_rest(
 
         user = s.get(User, lea)
         assert user is not None and (user.display_name, user.bio) == ("Léa", "Recettes")
+        assert user.avatar_key and regions.default.blobs.get_bytes(user.avatar_key)[:2] == b"\xff\xd8"  # a JPEG
         assert [f.handle for f in s.scalars(select(TikTokFollower))] == ["fan1"]
 
 
