@@ -177,3 +177,24 @@ def test_a_killed_import_resumes_and_nothing_is_imported_twice(
     assert len(report["imported"]) == 6 and report["failed"] == [] and report["skipped"] == []
     with regions.default.session() as s:
         assert s.scalar(select(func.count()).select_from(ImportItem)) == 6
+
+
+def test_subtitles_come_along_and_are_served_with_the_video(client: ApiClient, settings: Settings,
+                                                            regions: Regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+    client.signup("lea")
+    folder = Path(settings.data_dir).parent / "dl"
+    folder.mkdir()
+    (folder / "7333.mp4").write_bytes(h264_clip.read_bytes())
+    (folder / "7333.info.json").write_text(json.dumps({"id": "7333", "description": "Sous-titré"}))
+    (folder / "7333.fr.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.500\nBonjour à tous\n")
+    (folder / "7333.en.vtt").write_bytes(b"<script>alert(1)</script>")  # not WebVTT: left out
+    (folder / "7333.x;y.vtt").write_text("WEBVTT\n")  # not a language tag: left out
+    import_tiktok(settings, handle="lea", source=str(folder))
+    run_jobs()
+    with regions.default.session() as s:
+        video_id = s.scalar(select(Video.id))
+    video = client.get(f"/api/videos/{video_id}").json()
+    assert video["subtitles"] == [{"lang": "fr", "url": f"/media/v/{video_id}/subtitles/fr.vtt"}]
+    served = client.get_media(video["subtitles"][0]["url"])
+    assert served.status_code == 200 and served.headers["content-type"].startswith("text/vtt")
+    assert "Bonjour à tous" in served.text

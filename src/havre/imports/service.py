@@ -8,6 +8,7 @@ process). Re-running skips what exists, by TikTok id and by the SHA-256 of the f
 from __future__ import annotations
 
 import os
+import re
 import socket
 import tempfile
 from collections.abc import Callable
@@ -47,6 +48,8 @@ from havre.videos import service as videos
 from havre.videos.models import PRIVATE_VIS, Video
 
 LEASE = timedelta(seconds=60)
+SUBTITLE_MAX = 1 << 20
+LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 Progress = Callable[[int, int], None]
 
 
@@ -58,6 +61,7 @@ class ImportBusy(HavreError):
 class Outcome:
     path: Path | None = None
     inspected: videos.Inspected | None = None
+    subtitles: dict[str, bytes] = field(default_factory=dict)  # language -> WebVTT
     extra: dict[str, Any] = field(default_factory=dict)
     failure: tuple[str, dict[str, Any]] | None = None
 
@@ -157,13 +161,28 @@ def _fetch(spec: dict[str, Any], workdir: Path, policy: FetchPolicy, limits: Med
             path = workdir / "video"
             download(spec["links"][0], path, policy=policy)
         # The sandboxed probe and the hash run here, beside the other downloads, not one by one.
-        return Outcome(path=path, inspected=videos.inspect_upload(path, limits), extra=extra)
+        return Outcome(path=path, inspected=videos.inspect_upload(path, limits), extra=extra,
+                       subtitles=subtitles_beside(path))
     except FetchError as exc:
         return Outcome(failure=(exc.template, exc.params))
     except HavreError as exc:
         return Outcome(failure=(exc.template, exc.params))
     except Exception as exc:  # noqa: BLE001 - one bad item must not stop the import
         return Outcome(failure=(N_("Unexpected error: %(error)s"), {"error": str(exc)[:300]}))
+
+
+def subtitles_beside(media: Path) -> dict[str, bytes]:
+    """yt-dlp's subtitle files next to a video (``ID.LANG.vtt``): language -> WebVTT text.
+
+    Only small files that are WebVTT are kept; the browser parses them, never our server.
+    """
+    found: dict[str, bytes] = {}
+    for vtt in sorted(media.parent.glob(f"{media.stem}.*.vtt")):
+        lang = vtt.name[len(media.stem) + 1:-len(".vtt")]
+        data = vtt.read_bytes()[:SUBTITLE_MAX + 1]
+        if LANG.fullmatch(lang) and len(data) <= SUBTITLE_MAX and data.lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT"):
+            found[lang.lower()] = data
+    return found
 
 
 def _already(s: Session, owner_id: str, tiktok_id: str | None, sha256: str) -> Video | None:
@@ -226,6 +245,9 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
         video.legacy_counts = {k: int(v) for k, v in (spec.get("legacy_counts") or {}).items()}
         if spec.get("allow_comments") is False:
             video.allow_comments = False
+        for lang, vtt in outcome.subtitles.items():
+            region.blobs.put_bytes(f"{videos.media_prefix(video.id)}subtitles/{lang}.vtt", vtt, content_type="text/vtt")
+        video.subtitle_langs = sorted(outcome.subtitles)
         item.status, item.video_id, item.reason = IMPORTED, video.id, None
         s.execute(update(ImportRun).where(ImportRun.id == run.id).values(locked_until=utcnow() + LEASE))
         s.commit()

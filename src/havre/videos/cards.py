@@ -57,6 +57,7 @@ class VideoCard:
     allow_comments: bool = True
     sound_title: str | None = None
     legacy_counts: dict[str, int] = field(default_factory=dict)  # the counts it had on TikTok
+    subtitle_langs: tuple[str, ...] = ()
 
     @property
     def owner_id(self) -> str:
@@ -91,7 +92,8 @@ def video_cards(s: Session, videos: Iterable[Video], *, with_error: bool = False
                   posted_at=v.posted_at, duration_s=v.duration_s, width=v.width, height=v.height,
                   poster_key=v.poster_key, mp4_key=v.mp4_key, hls_key=v.hls_key, like_count=v.like_count,
                   comment_count=v.comment_count, share_count=v.share_count, view_count=v.view_count,
-                  allow_comments=v.allow_comments, sound_title=v.sound_title, legacy_counts=dict(v.legacy_counts or {}))
+                  allow_comments=v.allow_comments, sound_title=v.sound_title, legacy_counts=dict(v.legacy_counts or {}),
+                  subtitle_langs=tuple(v.subtitle_langs or ()))
         for v in videos if v.owner_id in owners
     ]
 

@@ -45,6 +45,8 @@ class Video(Base):
     # Where it came from when imported: the TikTok id, and its counts there (shown "on TikTok").
     tiktok_id: Mapped[str | None] = mapped_column(String(32), index=True, info=PUBLIC)
     legacy_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict, server_default="{}", info=PUBLIC)
+    # Languages of its subtitle tracks, each at videos/<id>/subtitles/<lang>.vtt.
+    subtitle_langs: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]", info=PUBLIC)
 
     renditions: Mapped[list[Rendition]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="Rendition.height.desc()")

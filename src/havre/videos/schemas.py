@@ -20,6 +20,11 @@ class OwnerOut(BaseModel):
     follower_count: int
 
 
+class SubtitleOut(BaseModel):
+    lang: str
+    url: str
+
+
 class VideoOut(BaseModel):
     id: str
     url: str
@@ -46,6 +51,7 @@ class VideoOut(BaseModel):
     allow_comments: bool = True
     sound: str | None = None
     on_tiktok: dict[str, int] = {}  # counts it had on TikTok, for imported videos
+    subtitles: list[SubtitleOut] = []
 
 
 class VideoPage(BaseModel):
@@ -90,6 +96,7 @@ def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer: User | None) ->
             share_count=c.share_count, view_count=c.view_count, liked_by_me=c.id in liked,
             following_owner=c.owner.id in followed, is_mine=viewer is not None and viewer.id == c.owner.id,
             allow_comments=c.allow_comments, sound=c.sound_title, on_tiktok=c.legacy_counts,
+            subtitles=[SubtitleOut(lang=lang, url=f"/media/v/{c.id}/subtitles/{lang}.vtt") for lang in c.subtitle_langs],
         )
         for c in cards
     ]

@@ -101,6 +101,13 @@
     const video = el("video", { playsinline: "", muted: "", loop: "", preload: "none", "aria-label": v.caption || v.owner.handle });
     video.muted = true;
     if (v.poster_url) video.poster = v.poster_url;
+    // Subtitles that came with the video: shown in the reader's language when there is one, else the first.
+    const shown = (v.subtitles || []).find((s) => s.lang.startsWith(cfg.locale)) || (v.subtitles || [])[0];
+    for (const s of v.subtitles || []) {
+      const track = el("track", { kind: "subtitles", srclang: s.lang, label: s.lang, src: s.url });
+      if (s === shown) track.default = true;
+      video.append(track);
+    }
     const likeBtn = el("button", { type: "button", class: "act like", "aria-pressed": String(v.liked_by_me), "aria-label": S.like },
       icon("heart"), el("span", { class: "n", text: fmt(v.like_count) }));
     const commentBtn = el("button", { type: "button", class: "act comment", "aria-label": S.comments },
