@@ -157,3 +157,24 @@ def test_deleting_a_video_clears_likes_and_comments_in_every_region(
     assert _count(regions, "eu", Like) == 0 and _count(regions, "eu", Comment) == 0
     assert regions.directory.region_of_video(video_id) is None
     assert list(regions.get("us").blobs.keys()) == []
+
+
+def test_a_creator_removes_a_comment_written_from_another_region(
+        client: ApiClient, make_client, regions: Regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+    _signup(client, "sam", "us")
+    video_id = upload_ready(client, h264_clip, run_jobs)
+    troll, bystander = make_client(), make_client()
+    _signup(troll, "troll", "eu")
+    _signup(bystander, "noor", "eu")
+    comment_id = troll.post(f"/api/videos/{video_id}/comments", json={"body": "rude"}).json()["id"]
+    run_jobs()
+    assert bystander.delete(f"/api/comments/{comment_id}").status_code == 403  # not theirs, not their video
+    assert client.delete("/api/comments/nope").status_code == 404
+    assert client.delete(f"/api/comments/{comment_id}").status_code == 204  # the creator, from us
+    assert _count(regions, "eu", Comment) == 0
+    assert client.get(f"/api/videos/{video_id}/comments").json()["items"] == []
+    with regions.get("us").session() as s:
+        assert s.get(Video, video_id).comment_count == 0  # type: ignore[union-attr]
+    with regions.get("eu").session() as s:  # eu's log says a us member removed one of its members' comments
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action.like("%remove_comment"))).one()
+        assert entry.from_region == "us" and entry.actor == "us:member" and entry.subject_commitments

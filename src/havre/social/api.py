@@ -89,7 +89,7 @@ def post_comment(video_id: str, body: CommentIn, ctx: RequestContext = Depends(g
 def delete_comment(comment_id: str, ctx: RequestContext = Depends(get_ctx),
                    viewer: User = Depends(require_viewer)) -> Response:
     with ctx.db() as s:
-        service.delete_comment(s, ctx.region, ctx.regions, viewer, comment_id)
+        service.delete_comment(s, ctx.gateway, viewer, comment_id)
         s.commit()
     return Response(status_code=204)
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
 from havre.errors import N_, Forbidden, InvalidInput, NotFound
-from havre.regions import Region, Regions
-from havre.regions.gateway import aggregate_writer, note_subjects, public_reader
+from havre.regions import Region
+from havre.regions.gateway import Gateway, aggregate_writer, note_subjects, public_reader
 from havre.social.counters import count_follower, count_for_video
 from havre.social.models import Comment, Follow, Like
 from havre.videos.cards import OwnerCard, VideoCard, owner_card
@@ -70,11 +70,14 @@ def add_comment(s: Session, home: Region, viewer: User, video_region: Region, vi
     return comment
 
 
-def delete_comment(s: Session, home: Region, regions: Regions, viewer: User, comment_id: str) -> None:
-    """The author may remove a comment; so may the video's owner when both live in this region."""
+def delete_comment(s: Session, gw: Gateway, viewer: User, comment_id: str) -> None:
+    """The author may remove a comment; so may the owner of the video it is under, wherever the
+    comment lives (it lives with its author: another region is asked through the gateway)."""
+    home, regions = gw.home, gw.regions
     comment = s.get(Comment, comment_id)
     if comment is None:
-        raise NotFound(N_("This comment does not exist."))
+        _moderate_elsewhere(s, gw, viewer, comment_id)
+        return
     if viewer.id != comment.author_id:
         video = s.get(Video, comment.video_id)
         if video is None or video.owner_id != viewer.id:
@@ -83,6 +86,40 @@ def delete_comment(s: Session, home: Region, regions: Regions, viewer: User, com
     video_region = regions.home_of_video(comment.video_id)
     if video_region is not None:
         count_for_video(s, home, video_region, comment.video_id, comments=-1)
+
+
+def _moderate_elsewhere(s: Session, gw: Gateway, viewer: User, comment_id: str) -> None:
+    """The comment is not here: it may be under one of the viewer's videos, written from elsewhere."""
+    for region in gw.regions:
+        if region.name == gw.home.name:
+            continue
+        video_id = gw.read(region, video_of_comment, comment_id)
+        if video_id is None:
+            continue
+        video = s.get(Video, video_id)  # the viewer's own videos live here, at home
+        if video is None or video.owner_id != viewer.id:
+            raise Forbidden(N_("You can only delete your own comments or comments on your videos."))
+        if gw.write_aggregate(region, remove_comment, comment_id, video_id):
+            count_for_video(s, gw.home, gw.home, video_id, comments=-1)
+        return
+    raise NotFound(N_("This comment does not exist."))
+
+
+@public_reader
+def video_of_comment(s: Session, comment_id: str) -> str | None:
+    """Which video a comment is under (shown under it for anyone to see)."""
+    return s.scalar(select(Comment.video_id).where(Comment.id == comment_id))
+
+
+@aggregate_writer
+def remove_comment(s: Session, comment_id: str, video_id: str) -> bool:
+    """A creator removes a comment under their own video (a deletion: nothing is written)."""
+    comment = s.get(Comment, comment_id)
+    if comment is None or comment.video_id != video_id:
+        return False
+    note_subjects([comment.author_id])
+    s.delete(comment)
+    return True
 
 
 @public_reader
