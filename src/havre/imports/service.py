@@ -150,7 +150,8 @@ def _fetch(spec: dict[str, Any], workdir: Path, policy: FetchPolicy, limits: Med
         if spec.get("local_path"):
             path = Path(spec["local_path"])
         elif spec.get("page_url"):
-            path, info = ytdlp.download_page(spec["page_url"], workdir, cookies_file=cookies_file)
+            path, info = ytdlp.download_page(spec["page_url"], workdir, cookies_file=cookies_file,
+                                             sleep_s=ytdlp.polite_sleep(spec["page_url"]))
             extra = ytdlp.spec_from_info(info)
         elif len(spec.get("links") or []) > 1:  # a photo post: its images become a slideshow
             images = [workdir / f"image{i}" for i in range(len(spec["links"]))]

@@ -6,12 +6,19 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from havre.errors import N_
 from havre.imports.fetch import FetchError
 
 VIDEO_URL = re.compile(r"https?://(?:www\.|m\.)?(?:tiktok\.com/@[^/]+/video/|tiktokv\.com/share/video/)(\d+)")
 PROFILE_URL = re.compile(r"https?://(?:www\.|m\.)?tiktok\.com/@([A-Za-z0-9_.]+)/?(?:\?.*)?$")
+
+
+def polite_sleep(url: str) -> float:
+    """Seconds to wait between requests: TikTok rate-limits eager clients; other hosts need none."""
+    host = urlsplit(url).hostname or ""
+    return 1.0 if host == "tiktok.com" or host.endswith((".tiktok.com", ".tiktokv.com")) else 0.0
 
 
 def tiktok_id_of(url: str) -> str | None:
