@@ -138,3 +138,39 @@ def test_a_zip_without_tiktok_data(tmp_path: Path) -> None:
         z.writestr("holiday.jpg", b"jpeg")
     with pytest.raises(ExportError, match="No TikTok data found in photos.zip"):
         read_export(archive)
+
+
+def test_a_member_with_a_bad_checksum(tmp_path: Path) -> None:
+    path = tmp_path / "crc.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("user_data.json", json.dumps(middle_layout(_posts()[:1])))
+    data = bytearray(path.read_bytes())
+    data[data.index(b"VideoList")] ^= 0x20  # flip a stored byte: same size, wrong checksum
+    path.write_bytes(bytes(data))
+    with pytest.raises(ExportError, match="crc.zip is damaged.*Bad CRC-32"):
+        read_export(path)
+
+
+def test_an_archive_with_too_many_files(tmp_path: Path) -> None:
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for n in range(30):
+            z.writestr(f"Videos/{n}.mp4", b"")
+        z.writestr("user_data.json", json.dumps(middle_layout([])))
+    with pytest.raises(ExportError, match="many.zip holds 31 files"):
+        read_export(path, limits=Limits(max_members=20))
+
+
+def test_a_symlink_out_of_an_export_folder_is_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps(middle_layout(_posts()[:1], bioDescription="not yours")))
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "user_data.json").symlink_to(secret)
+    with pytest.raises(ExportError, match="No TikTok data found in export"):
+        read_export(folder)
+
+
+def test_json_that_is_a_list(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="unknown layout"):
+        read_export(write_zip(tmp_path / "x.zip", [1, 2]))  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from havre.errors import N_
 from havre.imports.fetch import FetchError
 
-VIDEO_URL = re.compile(r"https?://(?:www\.|m\.)?(?:tiktok\.com/@[^/]+/video/|tiktokv\.com/share/video/)(\d+)")
+VIDEO_URL = re.compile(r"https?://(?:www\.|m\.)?(?:tiktok\.com/@[^/]+/(?:video|photo)/|tiktokv\.com/share/video/)(\d+)")
 PROFILE_URL = re.compile(r"https?://(?:www\.|m\.)?tiktok\.com/@([A-Za-z0-9_.]+)/?(?:\?.*)?$")
 
 
