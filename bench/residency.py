@@ -15,24 +15,14 @@ import argparse
 import dataclasses
 import sys
 import tempfile
-import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from http_rate import rate, served  # noqa: E402
 
 from havre.accounts import signin  # noqa: E402
 from havre.app import create_app  # noqa: E402
@@ -60,31 +50,16 @@ def feed_rate(tmp: Path, names: str, videos: int, requests: int) -> tuple[float,
                             posted_at=now - timedelta(minutes=i)))
             s.commit()
     viewer_home = regions.names[0]
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, regions=regions), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-
-    def rate(path: str, client: httpx.Client) -> float:
-        client.get(path)
-        start = time.perf_counter()
-        for _ in range(requests):
-            assert client.get(path).status_code == 200
-        return requests / (time.perf_counter() - start)
-
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        with served(create_app(settings, regions=regions)) as url, httpx.Client(base_url=url) as client:
             client.get("/api/feed/foryou")
             client.headers["X-CSRF-Token"] = client.cookies["havre_csrf"]
             signed = client.post("/api/auth/signup", json={"handle": "viewer", "password": "benchmark-pw",
                                                            "region": viewer_home})
             assert signed.status_code == 201, signed.text
-            return rate("/api/feed/foryou?limit=10", client), rate("/static/vendor/README.md", client)
+            return (rate(client, "/api/feed/foryou?limit=10", requests),
+                    rate(client, "/static/vendor/README.md", requests))
     finally:
-        server.should_exit = True
-        thread.join(10)
         regions.close()
 
 

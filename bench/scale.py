@@ -72,11 +72,8 @@ def ladder_rate(workers: int, clip: Path, count: int, tmp: Path) -> float:
 
 def feed_rate(database_url: str | None, tmp: Path, requests: int, rows: int = 500) -> tuple[float, float]:
     """(For You req/s, trivial endpoint req/s) against a real uvicorn server over keep-alive HTTP."""
-    import threading
-
     import httpx
-    import uvicorn
-    from tests.conftest import free_port
+    from http_rate import rate, served
 
     from havre.app import create_app
 
@@ -96,26 +93,11 @@ def feed_rate(database_url: str | None, tmp: Path, requests: int, rows: int = 50
                         original_sha256="0" * 64, mp4_key=f"videos/x{i}/play.mp4", like_count=i % 50,
                         posted_at=now - timedelta(minutes=i)))
         s.commit()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, regions=regions), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-
-    def rate(path: str) -> float:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            client.get(path)
-            start = time.perf_counter()
-            for _ in range(requests):
-                assert client.get(path).status_code == 200
-            return requests / (time.perf_counter() - start)
-
     try:
-        return rate("/api/feed/foryou?limit=10"), rate("/static/vendor/README.md")
+        with served(create_app(settings, regions=regions)) as url, httpx.Client(base_url=url) as client:
+            return rate(client, "/api/feed/foryou?limit=10", requests), rate(client, "/static/vendor/README.md",
+                                                                              requests)
     finally:
-        server.should_exit = True
-        thread.join(10)
         regions.close()
 
 
