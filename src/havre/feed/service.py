@@ -32,7 +32,7 @@ from havre.videos.cards import (
     videos_with_sound,
     visible_videos,
 )
-from havre.videos.finder import followed_in, followee_ids
+from havre.videos.finder import followed_by_region, followed_in
 from havre.videos.models import PUBLIC_VIS, READY, Video
 
 CANDIDATES = 1000
@@ -135,14 +135,9 @@ def _merge(pages: list[list[VideoCard]], limit: int) -> Page:
 
 def following(gw: Gateway, viewer: User, *, cursor: str | None = None, limit: int = 10) -> Page:
     after = _decode(cursor)
-    followees = gw.read(gw.home, followee_ids, viewer.id)
-    homes = gw.regions.directory.regions_of_users(followees)
-    pages = []
-    for region in gw.regions:
-        here = tuple(sorted(i for i in followees if homes.get(i) == region.name))
-        if here:
-            pages.append(gw.read(region, videos_of_owners, list(here), followed_owner_ids=here,
-                                 after=after, limit=limit + 1))
+    followed = followed_by_region(gw, viewer)
+    pages = [gw.read(region, videos_of_owners, list(followed[region.name]), followed_owner_ids=followed[region.name],
+                     after=after, limit=limit + 1) for region in gw.regions if region.name in followed]
     return _merge(pages, limit)
 
 

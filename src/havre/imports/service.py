@@ -265,7 +265,7 @@ def run_import(region: Region, directory: Directory, settings: Settings, run_id:
             assert run is not None
             pending = s.execute(select(ImportItem.id, ImportItem.spec).where(
                 ImportItem.run_id == run_id, ImportItem.status == PENDING).order_by(ImportItem.position)).all()
-            total = s.query(ImportItem).filter(ImportItem.run_id == run_id).count()
+            total = s.scalar(select(func.count()).select_from(ImportItem).where(ImportItem.run_id == run_id)) or 0
             s.expunge(run)
         apply_profile(region, directory, run)
         done = total - len(pending)

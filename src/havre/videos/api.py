@@ -108,5 +108,9 @@ def video_media(video_id: str, path: str, ctx: RequestContext = Depends(get_ctx)
         raise NotFound(N_("No such media file."))
     # Only at home may the owner's id be used (to serve their own private or processing video).
     owner_id = ctx.viewer.id if ctx.viewer is not None and region.name == gw.home.name else None
-    return gw.serve_file(region, video_file, video_id, path, owner_id=owner_id,
-                         followed_owner_ids=followed_in(gw, ctx.viewer, region))
+    try:  # public first: the viewer's follows are looked up only for a followers-only video
+        return gw.serve_file(region, video_file, video_id, path, owner_id=owner_id)
+    except NotFound:
+        if ctx.viewer is None or owner_id is not None:
+            raise
+    return gw.serve_file(region, video_file, video_id, path, followed_owner_ids=followed_in(gw, ctx.viewer, region))

@@ -13,21 +13,28 @@ from havre.social.models import Follow
 from havre.videos.cards import OwnerCard, VideoCard, own_video, public_profile, visible_videos
 
 
-def followee_ids(s: Session, viewer_id: str) -> list[str]:
+def _followee_ids(s: Session, viewer_id: str) -> list[str]:
     return list(s.scalars(select(Follow.followee_id).where(Follow.follower_id == viewer_id)))
 
 
-def followed_in(gw: Gateway, viewer: User | None, region: Region) -> tuple[str, ...]:
-    """The creators living in ``region`` that the viewer follows (read at home, where follows live).
+def followed_by_region(gw: Gateway, viewer: User) -> dict[str, tuple[str, ...]]:
+    """The creators the viewer follows, grouped by the region they live in (follows are read at home).
 
-    Only these ids travel to ``region``, as query parameters for followers-only videos; they are
-    not stored there and not written in its audit entry.
+    Only a region's own creators travel to it, as query parameters for followers-only videos;
+    they are not stored there and not written in its audit entry.
     """
-    if viewer is None:
-        return ()
-    followees = gw.read(gw.home, followee_ids, viewer.id)
+    followees = gw.read(gw.home, _followee_ids, viewer.id)
     homes = gw.regions.directory.regions_of_users(followees)
-    return tuple(sorted(i for i in followees if homes.get(i) == region.name))
+    grouped: dict[str, list[str]] = {}
+    for user_id in sorted(followees):
+        if user_id in homes:
+            grouped.setdefault(homes[user_id], []).append(user_id)
+    return {name: tuple(ids) for name, ids in grouped.items()}
+
+
+def followed_in(gw: Gateway, viewer: User | None, region: Region) -> tuple[str, ...]:
+    """The creators living in ``region`` that the viewer follows."""
+    return followed_by_region(gw, viewer).get(region.name, ()) if viewer is not None else ()
 
 
 def find_video(gw: Gateway, video_id: str, viewer: User | None) -> tuple[Region, VideoCard]:
@@ -38,7 +45,10 @@ def find_video(gw: Gateway, video_id: str, viewer: User | None) -> tuple[Region,
             mine = gw.read(region, own_video, viewer.id, video_id)
             if mine is not None:
                 return region, mine
-        found = gw.read(region, visible_videos, [video_id], followed_owner_ids=followed_in(gw, viewer, region))
+        # Public first: the viewer's follows are looked up only for a followers-only video.
+        found = gw.read(region, visible_videos, [video_id])
+        if not found and viewer is not None:
+            found = gw.read(region, visible_videos, [video_id], followed_owner_ids=followed_in(gw, viewer, region))
         if found:
             return region, found[0]
     raise NotFound(N_("This video does not exist or is not visible to you."))
