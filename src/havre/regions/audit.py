@@ -9,6 +9,11 @@ the chained entry holds only commitments, sha256(salt + id). When a person moves
 region or is deleted, their ``audit_subjects`` rows go and the chain still verifies: what stays
 names nobody, and nothing about them is left behind. For the same reason ``details`` never holds
 ids of people or of their content, only counts and labels.
+
+Appends are safe under concurrency (threads, processes, PostgreSQL workers): ``record`` first
+bumps the single ``audit_head`` row, which takes the database's write lock on SQLite and the row
+lock on PostgreSQL until the transaction ends, so two appends can never read the same head. The
+head also records the last entry's hash, so cutting entries off the end is detected too.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Integer, String, delete, select
+from sqlalchemy import JSON, Integer, String, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, utcnow
@@ -58,6 +63,19 @@ class AuditSubject(Base):
     salt: Mapped[str] = mapped_column(String(32), info=PERSONAL)
 
 
+class AuditHead(Base):
+    """The chain's head: one row, locked by every append (see the module doc)."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, info=OPERATIONAL)
+    seq: Mapped[int] = mapped_column(Integer, info=OPERATIONAL)
+    hash: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+
+
+HEAD_ID = 1
+
+
 def commitment(salt: str, user_id: str) -> str:
     return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()
 
@@ -78,25 +96,47 @@ def record(s: Session, *, actor: str, action: str, purpose: str, subject_user_id
 
     ``subject_user_id`` / ``subjects``: the people whose data was read or moved.
     """
-    last = s.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
-    seq = (last.seq + 1) if last else 1
-    prev = last.hash if last else GENESIS
+    seq, prev = _take_next_position(s)
     at = utcnow()
     details = details or {}
     people = sorted(set(subjects) | ({subject_user_id} if subject_user_id else set()))
-    committed = []
-    for user_id in people:
-        salt = secrets.token_hex(16)
-        committed.append(commitment(salt, user_id))
-        s.add(AuditSubject(seq=seq, user_id=user_id, salt=salt))
-    committed.sort()
+    salts = {user_id: secrets.token_hex(16) for user_id in people}
+    committed = sorted(commitment(salt, user_id) for user_id, salt in salts.items())
+    digest = _digest(prev, seq=seq, at=at, actor=actor, action=action, subject_commitments=committed,
+                     from_region=from_region, purpose=purpose, details=details)
     entry = AuditEntry(seq=seq, at=at, actor=actor, action=action, subject_commitments=committed,
-                       from_region=from_region, purpose=purpose, details=details, prev_hash=prev,
-                       hash=_digest(prev, seq=seq, at=at, actor=actor, action=action, subject_commitments=committed,
-                                    from_region=from_region, purpose=purpose, details=details))
-    s.add(entry)
-    s.flush()
+                       from_region=from_region, purpose=purpose, details=details, prev_hash=prev, hash=digest)
+    # Prepared Core statements, not the unit of work: an append is on every crossing request's path.
+    s.execute(_INSERT_ENTRY, {"seq": seq, "at": at, "actor": actor, "action": action,
+                              "subject_commitments": committed, "from_region": from_region, "purpose": purpose,
+                              "details": details, "prev_hash": prev, "hash": digest})
+    if salts:
+        s.execute(_INSERT_SUBJECT, [{"seq": seq, "user_id": user_id, "salt": salt} for user_id, salt in salts.items()])
+    s.execute(_SET_HEAD_HASH, {"new_hash": digest})
     return entry
+
+
+_HEAD = cast(Table, AuditHead.__table__)
+_BUMP_HEAD = (update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq + 1)
+              .returning(_HEAD.c.seq, _HEAD.c.hash))
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(hash=bindparam("new_hash"))
+_INSERT_ENTRY = insert(cast(Table, AuditEntry.__table__))
+_INSERT_SUBJECT = insert(cast(Table, AuditSubject.__table__))
+
+
+def _take_next_position(s: Session) -> tuple[int, str]:
+    """Lock the head and advance it: (this entry's seq, the previous entry's hash).
+
+    The UPDATE comes first so the lock is held before the head is read; the row is created on a
+    chain's first append (the migration creates it too) from whatever entries already exist.
+    """
+    head = s.execute(_BUMP_HEAD).first()
+    if head is None:
+        last = s.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+        seq, prev = (last.seq if last else 0) + 1, (last.hash if last else GENESIS)
+        s.execute(insert(_HEAD).values(id=HEAD_ID, seq=seq, hash=prev))
+        return seq, prev
+    return head.seq, head.hash
 
 
 def entries_about(s: Session, user_id: str) -> list[AuditEntry]:
@@ -135,4 +175,8 @@ def verify_chain(s: Session) -> list[ChainProblem]:
         if any(commitment(a.salt, a.user_id) not in e.subject_commitments for a in subjects.get(e.seq, [])):
             problems.append(ChainProblem(e.seq, "the person it is about was changed"))
         prev, expected_seq = e.hash, e.seq + 1
+    head = s.get(AuditHead, HEAD_ID)
+    if head is not None and (head.seq, head.hash) != (expected_seq - 1, prev):
+        problems.append(ChainProblem(head.seq, f"the head names entry {head.seq} but the chain ends at "
+                                               f"{expected_seq - 1}: entries were removed from its end"))
     return problems

@@ -8,22 +8,35 @@ Policy, enforced here:
 - Writes into another region are only *aggregate writers* (``@aggregate_writer``): anonymous
   counter changes (likes, views, followers) and notices carrying public ids. Nothing that names
   a person of region A is ever written in region B.
-- Every crossing appends an entry to region B's audit chain, in the same transaction as the
-  read or write, naming the requesting region, the function, its purpose, how many items crossed
-  and whose data they were (the functions call ``note_subjects``; the people are kept erasable,
-  see ``regions.audit``). The actor is the requesting region and whether a member or an
-  anonymous visitor asked, never who: a viewer's identity is their personal data and stays home.
+- Every crossing is on region B's audit chain before anything it carried is served, naming the
+  requesting region, the function, its purpose, how many items crossed and whose data they were
+  (the functions call ``note_subjects``; the people are kept erasable, see ``regions.audit``).
+  The actor is the requesting region and whether a member or an anonymous visitor asked, never
+  who: a viewer's identity is their personal data and stays home.
+  - A write, and any crossing outside a web request (jobs, the CLI), appends its own entry in
+    the same transaction as the write or read.
+  - The reads of one web request are tallied in a ``CrossingLedger`` and appended as one entry
+    per region crossed into when the request ends, before its response leaves; if that append
+    fails the response is replaced by an error (``web.crossings``). So reads never wait on the
+    chain one by one, and a feed page costs one append, not one per reader.
+  - Media files: the first file of a video that a browsing session fetches from region B is
+    recorded; its other files (every HLS segment) within ``MEDIA_ONCE_S`` are covered by that
+    entry, in each server process (``once_per``).
 
 Work inside the home region goes straight to its own stores (no audit: nothing crosses).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from havre.blobs import BlobStore
@@ -37,7 +50,7 @@ Reader = Callable[Concatenate[Session, P], T]
 _PUBLIC_READERS: set[Callable[..., Any]] = set()
 _AGGREGATE_WRITERS: set[Callable[..., Any]] = set()
 _PUBLIC_FILE_READERS: set[Callable[..., Any]] = set()
-APPEND_ATTEMPTS = 8
+MEDIA_ONCE_S = 3600.0
 
 
 def public_reader(fn: Callable[P, T]) -> Callable[P, T]:
@@ -74,13 +87,102 @@ def _count(result: Any) -> int:
     return len(result) if isinstance(result, (list, tuple, set, dict)) else 1
 
 
-class Gateway:
-    """Cross-region access for work served by ``home`` on behalf of ``actor``."""
+@dataclass
+class _Tally:
+    """What one request read from one region: per function, calls and items; whose data."""
 
-    def __init__(self, regions: Regions, *, home: Region, actor: str) -> None:
-        self.regions = regions
-        self.home = home
-        self.actor = actor
+    actor: str
+    calls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subjects: set[str] = field(default_factory=set)
+    once_keys: list[tuple[str, str]] = field(default_factory=list)
+
+
+class CrossingLedger:
+    """The reads one web request made in other regions, appended as one entry per region."""
+
+    def __init__(self) -> None:
+        self._tallies: dict[str, _Tally] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._tallies)
+
+    def note(self, region: str, *, actor: str, action: str, purpose: str, items: int, subjects: set[str],
+             once_key: str | None) -> None:
+        tally = self._tallies.setdefault(region, _Tally(actor=actor))
+        call = tally.calls.setdefault(action, {"purpose": purpose, "calls": 0, "items": 0})
+        call["calls"] += 1
+        call["items"] += items
+        tally.subjects |= subjects
+        if once_key is not None:
+            tally.once_keys.append((region, once_key))
+
+    def append(self, regions: Regions, *, home: str, purpose: str) -> int:
+        """Write one entry per region crossed into (each in its own transaction); how many."""
+        written = 0
+        for name, tally in self._tallies.items():
+            target = regions.get(name)
+            with crossing_into(name), target.session() as s:
+                audit.record(s, actor=tally.actor, action="request", purpose=purpose[:256], from_region=home,
+                             subjects=tally.subjects, details={"crossings": tally.calls})
+                s.commit()
+            _MEDIA_SEEN.remember(tally.once_keys)
+            written += 1
+        self._tallies.clear()
+        return written
+
+
+class _RecentlyRecorded:
+    """(region, key) pairs whose crossing is already on the chain, forgotten after MEDIA_ONCE_S.
+
+    In memory only and bounded: it holds hashes of browsing sessions, never who they are.
+    """
+
+    def __init__(self, *, ttl_s: float, max_items: int = 100_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_items = max_items
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, item: tuple[str, str]) -> bool:
+        with self._lock:
+            at = self._seen.get(item)
+            return at is not None and time.monotonic() - at < self.ttl_s
+
+    def remember(self, items: Iterable[tuple[str, str]]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for item in items:
+                self._seen[item] = now
+                self._seen.move_to_end(item)
+            while len(self._seen) > self.max_items:
+                self._seen.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
+_MEDIA_SEEN = _RecentlyRecorded(ttl_s=MEDIA_ONCE_S)
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """Cross-region access for work served by ``home`` on behalf of ``actor``.
+
+    With a ``ledger`` (a web request) reads are tallied there and appended when the request ends;
+    without one every crossing appends its own entry at once.
+    """
+
+    regions: Regions
+    home: Region
+    actor: str
+    ledger: CrossingLedger | None = None
+    once_key: str | None = None
+
+    def once_per(self, key: str) -> Gateway:
+        """The same gateway, recording the crossings it makes at most once per ``key`` and region
+        within MEDIA_ONCE_S (a browsing session and a video: not every HLS segment)."""
+        return dataclasses.replace(self, once_key=key)
 
     def read(self, target: Region, reader: Reader[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         if target.name == self.home.name:
@@ -117,29 +219,31 @@ class Gateway:
             raise ResidencyViolation(f"{fn.__qualname__} is not a {what}; it cannot cross regions")
 
     def _crossing(self, target: Region, fn: Callable[..., Any], verb: str, run: Callable[[Session], T]) -> T:
-        with crossing_into(target.name):
-            for attempt in range(APPEND_ATTEMPTS):
-                noted: set[str] = set()
-                token = _noted.set(noted)
-                try:
-                    with target.session() as s:
-                        result = run(s)
-                        audit.record(s, actor=self.actor, action=f"{verb}:{fn.__module__}.{fn.__qualname__}",
-                                     purpose=fn.__doc__.strip().splitlines()[0] if fn.__doc__ else fn.__qualname__,
-                                     from_region=self.home.name, subjects=noted,
-                                     details={"items": _count(result)} if verb == "read" else {})
-                        try:
-                            s.commit()
-                            return result
-                        except IntegrityError:
-                            # Another crossing took the same chain position: do it again on top of it.
-                            s.rollback()
-                            if attempt == APPEND_ATTEMPTS - 1:
-                                raise
-                finally:
-                    _noted.reset(token)
-        raise AssertionError("unreachable")
+        action = f"{verb}:{fn.__module__}.{fn.__qualname__}"
+        purpose = fn.__doc__.strip().splitlines()[0] if fn.__doc__ else fn.__qualname__
+        deferred = self.ledger is not None and verb != "write"
+        recorded = self.once_key is not None and (target.name, self.once_key) in _MEDIA_SEEN
+        noted: set[str] = set()
+        token = _noted.set(noted)
+        try:
+            with crossing_into(target.name), target.session() as s:
+                result = run(s)
+                if recorded:
+                    return result
+                if deferred:
+                    assert self.ledger is not None
+                    self.ledger.note(target.name, actor=self.actor, action=action, purpose=purpose,
+                                     items=_count(result), subjects=noted, once_key=self.once_key)
+                    return result
+                audit.record(s, actor=self.actor, action=action, purpose=purpose, from_region=self.home.name,
+                             subjects=noted, details={"items": _count(result)} if verb == "read" else {})
+                s.commit()
+                if self.once_key is not None:
+                    _MEDIA_SEEN.remember([(target.name, self.once_key)])
+                return result
+        finally:
+            _noted.reset(token)
 
 
-def gateway_for(regions: Regions, home: Region, *, member: bool) -> Gateway:
-    return Gateway(regions, home=home, actor=f"{home.name}:{'member' if member else 'visitor'}")
+def gateway_for(regions: Regions, home: Region, *, member: bool, ledger: CrossingLedger | None = None) -> Gateway:
+    return Gateway(regions, home=home, actor=f"{home.name}:{'member' if member else 'visitor'}", ledger=ledger)

@@ -102,7 +102,8 @@ def video_file(s: Session, blobs: BlobStore, video_id: str, path: str, *, owner_
 
 @media_router.get("/media/v/{video_id}/{path:path}", include_in_schema=False)
 def video_media(video_id: str, path: str, ctx: RequestContext = Depends(get_ctx)) -> Response:
-    gw = ctx.gateway
+    # One audit entry per video per browsing session covers all its files (each HLS segment).
+    gw = ctx.gateway.once_per(f"media:{ctx.browsing_session}:{video_id}")
     region = ctx.regions.home_of_video(video_id)
     if region is None:
         raise NotFound(N_("No such media file."))

@@ -5,6 +5,7 @@ Routes receive a ``RequestContext`` and stay thin: parse, authorize, call one se
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from havre.accounts.service import SESSION_TTL
 from havre.config import Settings
 from havre.errors import N_, Forbidden, Unauthorized
 from havre.regions import Region, Regions, UnknownRegion, serving
-from havre.regions.gateway import Gateway, gateway_for
+from havre.regions.gateway import CrossingLedger, Gateway, gateway_for
 
 SESSION_COOKIE = "havre_session"
 CSRF_COOKIE = "havre_csrf"
@@ -37,6 +38,8 @@ class RequestContext:
     csrf_token: str
     locale: str
     session_token: str | None
+    # The request's cross-region reads, appended to the audit chains when it ends (web.crossings).
+    ledger: CrossingLedger | None = None
 
     @contextmanager
     def db(self) -> Iterator[Session]:
@@ -47,7 +50,13 @@ class RequestContext:
     @property
     def gateway(self) -> Gateway:
         """Reads and counts across regions for this request (audited where they cross)."""
-        return gateway_for(self.regions, self.region, member=self.viewer is not None)
+        return gateway_for(self.regions, self.region, member=self.viewer is not None, ledger=self.ledger)
+
+    @property
+    def browsing_session(self) -> str:
+        """A stand-in for this browser's session (hashed; kept in memory only), for the gateway's
+        once-per-session media records: the login session, else the visitor's CSRF cookie."""
+        return hashlib.sha256((self.session_token or self.csrf_token).encode()).hexdigest()[:24]
 
     def absolute_url(self, path: str) -> str:
         return self.settings.base_url.rstrip("/") + path
@@ -94,6 +103,7 @@ def get_ctx(request: Request) -> RequestContext:
         settings=state.settings, regions=state.regions, region=region, viewer=viewer,
         session_token=token, csrf_token=request.state.csrf_token,
         locale=i18n.negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE)),
+        ledger=getattr(request.state, "crossings", None),
     )
     request.state.ctx = ctx
     return ctx
