@@ -20,8 +20,9 @@ POT = ROOT / "build/messages.pot"
 def main() -> int:
     POT.parent.mkdir(exist_ok=True)
     babel = [sys.executable, "-m", "babel.messages.frontend"]
-    subprocess.run([*babel, "extract", "-F", str(ROOT / "babel.cfg"), "--no-location", "-o", str(POT), str(ROOT)],
-                   check=True, cwd=ROOT)
+    # plural_forms(singular, plural) in templates: the forms of a count that a script re-renders.
+    subprocess.run([*babel, "extract", "-F", str(ROOT / "babel.cfg"), "-k", "plural_forms:1,2", "--no-location",
+                    "-o", str(POT), str(ROOT)], check=True, cwd=ROOT)
     for locale in ("en", "fr"):
         po = LOCALES / locale / "LC_MESSAGES" / "messages.po"
         action = "update" if po.exists() else "init"

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from havre.accounts.api import avatar_router
 from havre.accounts.api import router as accounts_router
 from havre.accounts.service import LoginThrottled
 from havre.config import Settings, load_settings
-from havre.errors import HavreError
+from havre.errors import N_, HavreError
 from havre.feed.api import router as feed_router
 from havre.imports.api import router as imports_router
 from havre.jobs.engines import background_engines
@@ -25,6 +25,7 @@ from havre.social.api import router as social_router
 from havre.videos.api import media_router
 from havre.videos.api import router as videos_router
 from havre.web import i18n
+from havre.web.crossings import crossing_audit_middleware
 from havre.web.deps import (
     LANG_COOKIE,
     csrf_cookie_middleware,
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     app.state.settings = settings
     app.state.regions = regions
     app.state.runner = runner
+    app.middleware("http")(crossing_audit_middleware)
     app.middleware("http")(csrf_cookie_middleware)
     app.middleware("http")(serving_region_middleware)
     for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router,
@@ -74,12 +76,22 @@ def _gettext_for(request: Request):  # type: ignore[no-untyped-def]
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+    """API calls and scripts get JSON; a browser (which accepts text/html) gets the error page."""
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or ("application/json" in accept and "text/html" not in accept)
+
+
+# What the error page says for the framework's own errors (no route, wrong method), whose detail
+# is an English status phrase; JSON clients keep that phrase.
+_PAGE_MESSAGES = {
+    404: N_("There is nothing at this address. The link may be mistyped, or the page was removed."),
+    405: N_("This page cannot be used that way. Go back and try again from the page itself."),
+}
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     async def render(request: Request, status: int, message: str, field: str | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
+                     headers: Mapping[str, str] | None = None) -> Response:
         if _wants_json(request):
             body: dict[str, object] = {"detail": message}
             if field:
@@ -87,16 +99,23 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(body, status_code=status, headers=headers)
         from havre.web.pages import render_error
 
-        return render_error(request, status, message)
+        page = render_error(request, status, message)
+        page.headers.update(headers or {})  # Allow (405), Retry-After (429) hold for pages too
+        return page
 
     @app.exception_handler(HavreError)
     async def domain_error(request: Request, exc: HavreError) -> Response:
         headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, LoginThrottled) else None
         return await render(request, exc.status_code, exc.translated(_gettext_for(request)), exc.field, headers)
 
+    # Starlette's class, not FastAPI's subclass: the router raises Starlette's own for an unknown
+    # URL or a wrong method, and those must reach the page too.
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        return await render(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        message = str(exc.detail)
+        if exc.status_code in _PAGE_MESSAGES and not _wants_json(request):
+            message = _gettext_for(request)(_PAGE_MESSAGES[exc.status_code])
+        return await render(request, exc.status_code, message, headers=exc.headers)
 
 
 def app_from_env() -> FastAPI:

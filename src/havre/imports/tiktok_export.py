@@ -217,14 +217,37 @@ def _video(entry: Any, where: str, problems: list[str]) -> dict[str, Any] | None
 # -- JSON --------------------------------------------------------------------------------
 
 ACTIVITY = (("Activity", "Your Activity", "Profile And Settings", "Profile"),)
+MAX_DEPTH = 64  # real exports nest about 6 levels
+
+
+def _too_deep(name: str) -> ExportError:
+    return ExportError(N_("%(name)s is nested too deeply to be a TikTok export (more than %(limit)s levels of lists or objects). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name, limit=MAX_DEPTH)
+
+
+def _deeper_than(root: Any, limit: int) -> bool:
+    """Whether lists/objects nest more than ``limit`` levels (iterative: no recursion to overflow)."""
+    stack = [(root, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def _parse_json(data: bytes, name: str) -> Export:
     try:
         root = json.loads(data.decode("utf-8-sig"))
+    except RecursionError:  # the parser recurses once per level: thousands of nested [ exhaust the stack
+        raise _too_deep(name) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise ExportError(N_("%(name)s is not valid JSON%(where)s. Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name, where=where) from None
+    if _deeper_than(root, MAX_DEPTH):  # what parsed could still overflow later (str(), the JSON columns)
+        raise _too_deep(name)
     if not isinstance(root, dict):
         raise ExportError(N_("%(name)s has an unknown layout. Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name)
     export = Export()

@@ -8,7 +8,7 @@ from typing import BinaryIO
 from fastapi import Response
 from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 
-from havre.blobs import BlobStore
+from havre.blobs import BlobStore, InvalidBlobKey
 from havre.errors import N_, NotFound
 
 PRESIGN_S = 900
@@ -22,7 +22,11 @@ def blob_response(blobs: BlobStore, key: str, *, media_type: str, cache_control:
     redirect to a short-lived URL, so the bytes go from the store to the browser without passing
     through this process; ``redirect=False`` (small text such as playlists) streams instead.
     """
-    if not blobs.exists(key):
+    try:
+        found = blobs.exists(key)
+    except InvalidBlobKey:  # a path that tries to climb out ("..", "%2e%2e", "\\"): nothing is there
+        found = False
+    if not found:
         raise NotFound(N_("No such media file."))
     headers = {"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff"}
     local = blobs.local_path(key)

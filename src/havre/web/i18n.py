@@ -66,6 +66,34 @@ def gettext(locale: str, message: str, **values: object) -> str:
     return text % values if values else text
 
 
+# Numbers to try when looking for one that falls in each plural category (French "many" is 1,000,000).
+_PLURAL_SAMPLES = (*range(0, 200), 1_000_000, 2_000_000)
+
+
+def plural_forms(locale: str, singular: str, plural: str) -> dict[str, str]:
+    """The translation of a counted phrase for each CLDR plural category of ``locale``.
+
+    Scripts that re-render a count pick the form with ``Intl.PluralRules(lang).select(n)``, which
+    speaks CLDR categories ("one", "many", "other"), while gettext speaks form indexes: asking
+    gettext for a number of each category bridges the two, whatever the language.
+    """
+    tr = translations(locale)
+    return {category: tr.ngettext(singular, plural, n) for category, n in _plural_samples(locale).items()}
+
+
+@functools.cache
+def _plural_samples(locale: str) -> dict[str, int]:
+    """One number of each plural category of ``locale`` (en: one -> 1, other -> 0)."""
+    try:
+        rule = Locale.parse(locale).plural_form
+    except UnknownLocaleError:
+        return {"one": 1, "other": 2}
+    samples: dict[str, int] = {}
+    for n in _PLURAL_SAMPLES:
+        samples.setdefault(rule(n), n)
+    return samples
+
+
 def format_count(n: int, locale: str) -> str:
     """1234 -> "1.2K" (en) / "1,2 k" (fr)."""
     if n < 1000:

@@ -18,6 +18,9 @@
     return node;
   };
   const say = (text) => message.replaceChildren(document.createTextNode(text));
+  // A counted phrase: the page gives its form for each plural category of the reader's language.
+  const plural = (forms, n) =>
+    (forms[new Intl.PluralRules(document.documentElement.lang).select(n)] || forms.other).replace("%(num)s", n);
 
   function section(title, items, withLink) {
     if (!items.length) return null;
@@ -54,7 +57,7 @@
     say(r.status === "done" ? S.done : S.running.replace("%(done)s", r.done).replace("%(total)s", r.total));
     report.replaceChildren(...[section(S.imported, r.imported, true), section(S.skipped, r.skipped, true),
       section(S.notImported, r.failed, false), friends(r.following_here || []),
-      r.followers_kept ? el("p", { class: "hint", text: S.followersKept.replace("%(num)s", r.followers_kept) }) : null,
+      r.followers_kept ? el("p", { class: "hint", text: plural(S.followersKept, r.followers_kept) }) : null,
     ].filter(Boolean));
     return r.status === "done";
   }
