@@ -26,11 +26,14 @@ from havre.videos.api import media_router
 from havre.videos.api import router as videos_router
 from havre.web import i18n
 from havre.web.crossings import crossing_audit_middleware
+from havre.web.headers import SecurityHeadersMiddleware
+from havre.web.limits import BodyLimitMiddleware, BodyRefused
 from havre.web.deps import (
     LANG_COOKIE,
     csrf_cookie_middleware,
     csrf_protect,
     serving_region_middleware,
+    session_is_valid,
 )
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -55,9 +58,13 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     app.state.settings = settings
     app.state.regions = regions
     app.state.runner = runner
+    # Innermost (added first): it judges bodies before the route reads them, and its errors reach the
+    # route unwrapped (the middlewares below run the route in task groups, which would wrap them).
+    app.add_middleware(BodyLimitMiddleware, settings=settings, regions=regions, session_is_valid=session_is_valid)
     app.middleware("http")(crossing_audit_middleware)
     app.middleware("http")(csrf_cookie_middleware)
     app.middleware("http")(serving_region_middleware)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: every response has them
     for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router,
                    imports_router):
         app.include_router(router)
@@ -113,7 +120,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         message = str(exc.detail)
-        if exc.status_code in _PAGE_MESSAGES and not _wants_json(request):
+        if isinstance(exc, BodyRefused):  # a body over its limit or too slow, found while reading it
+            message = exc.error.translated(_gettext_for(request))
+        elif exc.status_code in _PAGE_MESSAGES and not _wants_json(request):
             message = _gettext_for(request)(_PAGE_MESSAGES[exc.status_code])
         return await render(request, exc.status_code, message, headers=exc.headers)
 

@@ -12,13 +12,13 @@ from havre.accounts.models import User
 from havre.db.base import new_id
 from havre.errors import N_, InvalidInput, NotFound
 from havre.imports import service
+from havre.imports.limits import MAX_EXPORT_BYTES
 from havre.imports.models import ImportRun
-from havre.imports.plan import EXPORT, URL, URLS
+from havre.imports.plan import EXPORT, TOO_MANY, URL, URLS
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.uploads import spool
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
-MAX_EXPORT_BYTES = 256 << 20  # exports hold links, not videos: a few MiB in practice
 
 
 @router.post("", status_code=202)
@@ -51,6 +51,8 @@ def start(file: UploadFile | None = File(None), links: str = Form(""), drafts: b
             if not URL.search(links):
                 raise InvalidInput(N_("No links found. Paste TikTok video links or your profile link."),
                                    field="links")
+            if len(URL.findall(links)) > ctx.settings.import_max_items:  # said now rather than by the job
+                raise InvalidInput(TOO_MANY, field="links", limit=ctx.settings.import_max_items)
             run = service.plan_later(s, viewer, kind=URLS, source=links.strip()[:20_000], drafts=drafts)
             s.commit()
         return {"id": run.id, "url": f"/import/{run.id}"}

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
@@ -115,10 +116,32 @@ def require_viewer(ctx: RequestContext = Depends(get_ctx)) -> User:
     return ctx.viewer
 
 
+def session_is_valid(regions: Regions, cookie: str) -> bool:
+    """Whether a session cookie names a live session (checked before a big body is read)."""
+    return _resolve_viewer(regions, cookie)[1] is not None
+
+
+def _cross_site(request: Request) -> bool:
+    """A browser says where an unsafe request comes from: refuse another site's (defence in depth
+    beside the token). Clients that send neither header (scripts, the CLI) rely on the token."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    host = request.headers.get("host", "")
+    return origin == "null" or urlsplit(origin).netloc.lower() != host.lower()
+
+
 async def csrf_protect(request: Request) -> None:
-    """Double-submit check: the header or form field must match the CSRF cookie."""
+    """Double-submit check: the header or form field must match the CSRF cookie, and a browser's
+    request must come from this site. Form fields are read only from bodies that web.limits bounds
+    to a few KiB (or, for the profile form, a member's avatar-sized one)."""
     if request.method not in UNSAFE_METHODS:
         return
+    if _cross_site(request):
+        raise Forbidden(N_("The form expired or came from another site; reload the page and try again."))
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get("x-csrf-token", "")
     if not sent and request.headers.get("content-type", "").startswith(

@@ -1,0 +1,182 @@
+"""Request bodies are judged before they are read, counted while they stream, and timed out.
+
+A pure ASGI middleware (it sees every body chunk, which Starlette's BaseHTTPMiddleware hides):
+- each route has a body limit (``BodyRule``): uploads get the media limit, the profile form the
+  avatar limit, sign-in forms a few KiB, everything else 64 KiB;
+- a declared ``Content-Length`` over the limit is refused with 413 before a byte is read;
+- a body without ``Content-Length`` (chunked) is counted as it arrives and stopped at the limit;
+- the big-body routes refuse, before reading, a request without a CSRF header matching the cookie
+  (403, API routes) or with no valid session (401): an anonymous client cannot make the server
+  spool hundreds of MiB;
+- a body that stalls (no bytes for ``BODY_IDLE_S``) or takes longer than its deadline ends with
+  408, so a slowloris client cannot hold a connection for minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from havre.accounts.avatar import MAX_AVATAR_BYTES
+from havre.config import Settings
+from havre.errors import N_, Forbidden, HavreError, InvalidInput, TooLarge, Unauthorized
+from havre.imports.limits import MAX_EXPORT_BYTES
+from havre.regions import Regions
+from havre.web import i18n
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+KIB = 1024
+FORM_OVERHEAD = 64 * KIB  # multipart boundaries and the other fields of an upload form
+DEFAULT_LIMIT = 64 * KIB
+SIGN_IN_LIMIT = 4 * KIB
+BODY_IDLE_S = 15.0  # no byte for this long: the client is gone or stalling on purpose
+SMALL_BODY_DEADLINE_S = 30.0  # a form of a few KiB arrives in far less
+MIN_UPLOAD_RATE = 16 * KIB  # bytes/s below which an upload's deadline is reached
+
+
+@dataclass(frozen=True)
+class BodyRule:
+    limit: int
+    members_only: bool = False  # refuse before reading unless the session cookie is valid
+    csrf_header: bool = False  # refuse before reading unless X-CSRF-Token matches the cookie
+
+
+def body_rules(settings: Settings) -> dict[tuple[str, str], BodyRule]:
+    upload = settings.media.max_upload_bytes + FORM_OVERHEAD
+    return {
+        ("POST", "/api/videos"): BodyRule(limit=upload, members_only=True, csrf_header=True),
+        ("POST", "/api/imports"): BodyRule(limit=MAX_EXPORT_BYTES + FORM_OVERHEAD, members_only=True,
+                                           csrf_header=True),
+        ("POST", "/api/me/avatar"): BodyRule(limit=MAX_AVATAR_BYTES + FORM_OVERHEAD, members_only=True,
+                                             csrf_header=True),
+        # A plain HTML form (no script): its CSRF field is in the body, checked once it is read.
+        ("POST", "/settings"): BodyRule(limit=MAX_AVATAR_BYTES + FORM_OVERHEAD, members_only=True),
+        ("POST", "/login"): BodyRule(limit=SIGN_IN_LIMIT),
+        ("POST", "/signup"): BodyRule(limit=SIGN_IN_LIMIT),
+        ("POST", "/api/auth/login"): BodyRule(limit=SIGN_IN_LIMIT),
+        ("POST", "/api/auth/signup"): BodyRule(limit=SIGN_IN_LIMIT),
+    }
+
+
+class BodyRefused(HTTPException):
+    """Raised from inside ``receive`` while the route reads the body; FastAPI lets HTTPException
+    through its body parser, and the app's handler shows ``error`` in the reader's language."""
+
+    def __init__(self, error: HavreError) -> None:
+        # Connection: close, or the server would go on reading the rest of the body to reach the next
+        # request on the connection.
+        super().__init__(error.status_code, error.message, headers={"Connection": "close"})
+        self.error = error
+
+
+class BodyTooSlow(HavreError):
+    status_code = 408
+
+
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(N_("The request is larger than the %(limit)s MiB this address accepts."),
+                    limit=max(1, limit // 2**20))
+
+
+def _too_slow() -> BodyTooSlow:
+    return BodyTooSlow(N_("The request body arrived too slowly; try again on a steadier connection."))
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, settings: Settings, regions: Regions,
+                 session_is_valid: Callable[[Regions, str], bool]) -> None:
+        self.app = app
+        self.rules = body_rules(settings)
+        self.regions = regions
+        self.session_is_valid = session_is_valid
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rule = self.rules.get((scope["method"], scope["path"].rstrip("/") or "/"), BodyRule(limit=DEFAULT_LIMIT))
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        refusal = await self._refusal(rule, headers)
+        declared = headers.get("content-length")
+        if refusal is None and declared is not None:
+            if not declared.isdigit():
+                refusal = InvalidInput(N_("The Content-Length header is not a number."))
+            elif int(declared) > rule.limit:
+                refusal = _too_large(rule.limit)
+        if refusal is not None:
+            await _answer(send, headers, refusal)
+            return
+        deadline = SMALL_BODY_DEADLINE_S + rule.limit / MIN_UPLOAD_RATE
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, _counting(receive, rule.limit, deadline), tracking_send)
+        except BodyRefused as refused:  # read outside FastAPI's parser: answered here
+            if not started:
+                await _answer(send, headers, refused.error)
+
+    async def _refusal(self, rule: BodyRule, headers: dict[str, str]) -> HavreError | None:
+        cookies = SimpleCookie(headers.get("cookie", ""))
+        if rule.csrf_header:
+            cookie = cookies["havre_csrf"].value if "havre_csrf" in cookies else ""
+            sent = headers.get("x-csrf-token", "")
+            if not cookie or not sent or not hmac.compare_digest(cookie, sent):
+                return Forbidden(N_("The form expired or came from another site; reload the page and try again."))
+        if rule.members_only:
+            session = cookies["havre_session"].value if "havre_session" in cookies else ""
+            if not session or not await run_in_threadpool(self.session_is_valid, self.regions, session):
+                return Unauthorized(N_("Log in to do that."))
+        return None
+
+
+def _counting(receive: Receive, limit: int, deadline_s: float) -> Receive:
+    """``receive`` that counts body bytes, and gives up on a stalled or endless body."""
+    received = 0
+    loop = asyncio.get_running_loop()
+    ends_at = loop.time() + deadline_s
+
+    async def wrapped() -> Message:
+        nonlocal received
+        wait = min(BODY_IDLE_S, ends_at - loop.time())
+        if wait <= 0:
+            raise BodyRefused(_too_slow())
+        try:
+            message = await asyncio.wait_for(receive(), timeout=wait)
+        except TimeoutError:
+            raise BodyRefused(_too_slow()) from None
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyRefused(_too_large(limit))
+        return message
+
+    return wrapped
+
+
+async def _answer(send: Send, headers: dict[str, str], error: HavreError) -> None:
+    cookies = SimpleCookie(headers.get("cookie", ""))
+    locale = i18n.negotiate(headers.get("accept-language"), cookies["havre_lang"].value if "havre_lang" in cookies
+                            else None)
+    body = json.dumps({"detail": error.translated(i18n.translations(locale).gettext)}).encode()
+    await send({"type": "http.response.start", "status": error.status_code,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
