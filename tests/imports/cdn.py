@@ -1,4 +1,5 @@
-"""A local stand-in for TikTok's CDN: real files, and the ways links fail (404, expired, HTML, slow)."""
+"""A local stand-in for TikTok's CDN: real files, and the ways links fail (404, expired, HTML, slow);
+and for TikTok's pages as yt-dlp reads them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from havre.imports import ytdlp
+from havre.net.guarded import Guard
+
+HOST = "127.0.0.1"  # fake_cdn listens there, on a port of its own choosing
+# A member's guard on an instance that allowlists the stand-in, as an operator allowlists a mirror.
+ALLOWED = Guard.for_members([HOST])
+PAGE = "https://www.tiktok.com/@lea/video/{}"
 
 
 @dataclass
@@ -61,8 +73,8 @@ def fake_cdn(files: dict[str, Path] | None = None) -> Iterator[FakeCDN]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    cdn.url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = ThreadingHTTPServer((HOST, 0), Handler)
+    cdn.url = f"http://{HOST}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -70,3 +82,19 @@ def fake_cdn(files: dict[str, Path] | None = None) -> Iterator[FakeCDN]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def tiktok_pages(monkeypatch: pytest.MonkeyPatch, media: dict[str, str], **info: Any) -> list[str]:
+    """TikTok pages as yt-dlp's TikTok extractor reads them (TikTok is not reachable from tests):
+    page URL -> the media URL it names. Returns the URLs asked for."""
+    asked: list[str] = []
+
+    def extract(url: str, ie_key: str, opts: dict[str, Any], guard: object) -> tuple[dict[str, Any], dict[str, str]]:
+        asked.append(url)
+        assert ie_key == "TikTok" and opts["allowed_extractors"] == ytdlp.ALLOWED_EXTRACTORS
+        return ({"id": ytdlp.tiktok_id_of(url), "ext": "mp4", "url": media[url], "webpage_url": url, **info},
+                {"Referer": "https://www.tiktok.com/"})
+
+    monkeypatch.setattr(ytdlp, "_extract", extract)
+    monkeypatch.setattr(ytdlp, "polite_sleep", lambda url: 0.0)
+    return asked

@@ -22,10 +22,8 @@ from havre.media.ffmpeg import ffmpeg_path
 from havre.regions import Regions
 from havre.videos.models import PRIVATE_VIS, Video
 from tests.conftest import ApiClient
-from tests.imports.cdn import fake_cdn
+from tests.imports.cdn import PAGE, fake_cdn, tiktok_pages
 from tests.imports.exports import middle_layout, post, write_zip
-
-PAGE = "https://www.tiktok.com/@lea/video/{}"
 
 
 @pytest.fixture(scope="session")
@@ -109,12 +107,28 @@ def test_drafts_are_private(settings: Settings, regions: Regions, lea: str, h264
     assert [v.visibility for v in _videos(regions, lea)] == [PRIVATE_VIS]
 
 
-def test_links_go_through_yt_dlp(settings: Settings, regions: Regions, lea: str, h264_clip: Path) -> None:
-    with fake_cdn({"clip.mp4": h264_clip}) as cdn:
-        report = import_tiktok(settings, handle="lea", source=f"{cdn.link('clip.mp4')}\n{cdn.link('gone.mp4')}")
-    assert len(report["imported"]) == 1
-    assert "yt-dlp could not download" in report["failed"][0]["reason"] and "404" in report["failed"][0]["reason"]
-    assert len(_videos(regions, lea)) == 1
+def test_links_are_read_by_yt_dlp_and_their_media_downloaded_by_havre(
+        settings: Settings, regions: Regions, lea: str, h264_clip: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    subtitle = tmp_path / "fr.vtt"
+    subtitle.write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nBonjour\n")
+    with fake_cdn({"clip.mp4": h264_clip, "fr.vtt": subtitle}) as cdn:
+        media = {PAGE.format(7001): cdn.link("clip.mp4"), PAGE.format(7002): cdn.link("gone.mp4")}
+        tiktok_pages(monkeypatch, media, description="Le train #voyage", timestamp=1650000000,
+                     requested_subtitles={"fr": {"ext": "vtt", "url": cdn.link("fr.vtt")}})
+        report = import_tiktok(settings, handle="lea", source="\n".join(media))
+        assert cdn.hits == {"clip.mp4": 1, "fr.vtt": 1, "gone.mp4": 1}  # fetched by Havre, once each
+    assert [i["label"] for i in report["imported"]] == [PAGE.format(7001)]
+    assert "HTTP 404" in report["failed"][0]["reason"]
+    (video,) = _videos(regions, lea)
+    assert (video.tiktok_id, video.caption, video.subtitle_langs) == ("7001", "Le train #voyage", ["fr"])
+
+
+def test_only_tiktok_links_go_to_yt_dlp(settings: Settings, regions: Regions, lea: str, h264_clip: Path) -> None:
+    with fake_cdn({"clip.mp4": h264_clip}) as cdn:  # yt-dlp's generic extractor would fetch this one
+        report = import_tiktok(settings, handle="lea", source=cdn.link("clip.mp4"))
+        assert cdn.hits == {}
+    assert report["imported"] == [] and "is not a TikTok video link" in report["failed"][0]["reason"]
 
 
 def test_a_folder_of_yt_dlp_downloads(settings: Settings, regions: Regions, lea: str, h264_clip: Path,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from havre.regions import Regions
 from tests.conftest import ApiClient
-from tests.imports.cdn import fake_cdn
+from tests.imports.cdn import PAGE, fake_cdn, tiktok_pages
 from tests.imports.exports import middle_layout, post, write_zip
 
 
@@ -85,3 +87,34 @@ def test_what_comes_along_shows_sound_page_tiktok_counts_and_comment_setting(
     refused = fan.post(f"/api/videos/{video_id}/comments", json={"body": "hello"})
     assert refused.status_code == 403 and "turned off" in refused.json()["detail"]
     assert client.post(f"/api/videos/{video_id}/comments", json={"body": "mine"}).status_code == 201
+
+
+def test_pasted_links_are_read_by_yt_dlp_and_their_media_fetched_from_the_allowlisted_cdn(
+        client: ApiClient, h264_clip: Path, run_jobs, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    client.signup("lea")
+    with fake_cdn({"clip.mp4": h264_clip}) as cdn:
+        page = PAGE.format(7001)
+        tiktok_pages(monkeypatch, {page: cdn.link("clip.mp4")}, description="Bonjour")
+        run_id = _start(client, links=page).json()["id"]
+        run_jobs()
+    report = client.get(f"/api/imports/{run_id}").json()
+    assert [i["label"] for i in report["imported"]] == [page] and report["failed"] == []
+
+
+@pytest.mark.parametrize("import_allow_hosts", [()])
+def test_without_the_allowlist_the_same_member_imports_fetch_nothing_from_loopback(
+        client: ApiClient, h264_clip: Path, tmp_path: Path, run_jobs, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    client.signup("lea")
+    with fake_cdn({"a.mp4": h264_clip, "me.jpg": h264_clip}) as cdn:
+        export = write_zip(tmp_path / "export.zip", middle_layout(
+            [post("2021-06-01 10:00:00", cdn.link("a.mp4"), Title="Bonjour")], profilePhoto=cdn.link("me.jpg")))
+        from_export = _start(client, zip_path=export).json()["id"]
+        page = PAGE.format(7001)
+        asked = tiktok_pages(monkeypatch, {page: cdn.link("a.mp4")})
+        from_links = _start(client, links=page).json()["id"]
+        run_jobs()
+        assert cdn.hits == {} and asked == [page]
+    for run_id in (from_export, from_links):
+        report = client.get(f"/api/imports/{run_id}").json()
+        assert report["imported"] == []
+        assert report["failed"][0]["reason"] == "Could not connect to the server of this link."

@@ -1,13 +1,19 @@
-"""Getting the files of an import: plain links (the export's CDN URLs) and page URLs (yt-dlp).
+"""Downloading the files of an import: the export's CDN links, the media URLs yt-dlp finds.
 
-Downloads stream to disk in blocks (memory stays flat whatever the size), stop at the size
-limit, retry what may pass (timeouts, 5xx, 429) with exponential backoff, and turn what will not
-pass into a sentence naming the problem and what to do next.
+Every download goes through the guarded fetcher (``havre.net.guarded``): a member's import
+reaches only public addresses (and the operator's allowlist), redirects included. Downloads
+stream to disk in blocks (memory stays flat whatever the size), stop at the size limit, retry
+what may pass (timeouts, 5xx, 429) with exponential backoff, and turn what will not pass into a
+sentence naming the problem and what to do next. Those sentences never carry a library's error
+text, and a refused address, a closed port and a port that speaks something else than HTTP all
+read the same, so the messages cannot map the server's network.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,9 +21,12 @@ from typing import Any
 import httpx
 
 from havre.errors import N_
+from havre.net.guarded import Guard, Refused
 
 BLOCK = 1 << 16
 USER_AGENT = "Havre-import/1.0 (+https://github.com/havre)"
+COULD_NOT_CONNECT = N_("Could not connect to the server of this link.")
+log = logging.getLogger(__name__)
 
 
 class FetchError(Exception):
@@ -56,8 +65,9 @@ def _classify(response: httpx.Response) -> FetchError | None:
     return None
 
 
-def _download_once(client: httpx.Client, url: str, dst: Path, policy: FetchPolicy) -> int:
-    with client.stream("GET", url) as response:
+def _download_once(guard: Guard, client: httpx.Client, url: str, dst: Path, policy: FetchPolicy,
+                   headers: Mapping[str, str] | None) -> int:
+    with guard.get(client, url, headers=headers) as response:
         problem = _classify(response)
         if problem is not None:
             raise problem
@@ -81,32 +91,44 @@ def _download_once(client: httpx.Client, url: str, dst: Path, policy: FetchPolic
         return written
 
 
-def download(url: str, dst: Path, *, policy: FetchPolicy = FetchPolicy(), client: httpx.Client | None = None) -> int:
-    """Download ``url`` to ``dst``; returns the size. Raises FetchError with a reason a person can act on."""
+def download(url: str, dst: Path, *, guard: Guard, policy: FetchPolicy = FetchPolicy(),
+             headers: Mapping[str, str] | None = None) -> int:
+    """Download ``url`` to ``dst`` through ``guard``; returns the size. Raises FetchError with a
+    reason a person can act on. ``headers`` go with the request (not to another host it redirects to)."""
     if not url.startswith(("http://", "https://")):
         raise FetchError(N_("%(url)s is not a web link."), url=url[:200])
-    own = client is None
-    client = client or httpx.Client(follow_redirects=True, timeout=policy.timeout_s,
-                                    headers={"User-Agent": USER_AGENT})
+    done = False
     try:
-        for attempt in range(policy.attempts):
-            try:
-                return _download_once(client, url, dst, policy)
-            except FetchError as exc:
-                if not exc.retryable or attempt == policy.attempts - 1:
-                    dst.unlink(missing_ok=True)
-                    raise
-            except httpx.TimeoutException:
-                if attempt == policy.attempts - 1:
-                    dst.unlink(missing_ok=True)
-                    raise FetchError(N_("The download timed out %(n)s times; try again later."),
-                                     n=policy.attempts) from None
-            except httpx.HTTPError as exc:
-                if attempt == policy.attempts - 1:
-                    dst.unlink(missing_ok=True)
-                    raise FetchError(N_("The download failed: %(error)s."), error=str(exc)[:200]) from None
-            time.sleep(policy.backoff_s * 4 ** attempt)
-        raise AssertionError("unreachable")
+        with guard.client(timeout=policy.timeout_s, headers={"User-Agent": USER_AGENT}) as client:
+            size = _with_retries(guard, client, url, dst, policy, headers)
+        done = True
+        return size
+    except Refused as exc:  # not retried: the answer would be the same
+        log.info("import download of %s refused: %s", url[:200], exc)
+        raise FetchError(COULD_NOT_CONNECT) from None
+    except httpx.InvalidURL:
+        raise FetchError(N_("%(url)s is not a web link."), url=url[:200]) from None
     finally:
-        if own:
-            client.close()
+        if not done:
+            dst.unlink(missing_ok=True)  # a failed download leaves nothing behind
+
+
+def _with_retries(guard: Guard, client: httpx.Client, url: str, dst: Path, policy: FetchPolicy,
+                  headers: Mapping[str, str] | None) -> int:
+    for attempt in range(policy.attempts):
+        last = attempt == policy.attempts - 1
+        try:
+            return _download_once(guard, client, url, dst, policy, headers)
+        except FetchError as exc:
+            if not exc.retryable or last:
+                raise
+        except httpx.TimeoutException:
+            if last:
+                raise FetchError(N_("The download timed out %(n)s times; try again later."),
+                                 n=policy.attempts) from None
+        except httpx.HTTPError as exc:  # refused, reset, not HTTP at all: they read the same
+            if last:
+                log.info("import download of %s failed: %r", url[:200], exc)
+                raise FetchError(COULD_NOT_CONNECT) from None
+        time.sleep(policy.backoff_s * 4 ** attempt)
+    raise AssertionError("unreachable")

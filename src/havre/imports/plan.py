@@ -3,6 +3,10 @@
 Sources: TikTok's data export (.zip or folder), TikTok URLs (videos or a profile; yt-dlp), or a
 folder of earlier yt-dlp downloads (``*.mp4`` beside ``*.info.json``). Each item is a plain dict
 (the "spec") stored with the import, so a stopped import resumes without reading the source again.
+
+Every item costs downloads, and a zip of a few KB can list thousands of links: ``capped`` refuses
+a source with more than ``max_items`` items (``HAVRE_IMPORT_MAX_ITEMS``) before anything is fetched.
+``plan_urls`` caps what it plans itself (a profile is listed no further than that).
 """
 
 from __future__ import annotations
@@ -16,10 +20,15 @@ from typing import Any
 from havre.errors import N_
 from havre.imports.tiktok_export import ExportError, read_export
 from havre.imports.ytdlp import PROFILE_URL, expand_profile, spec_from_info, tiktok_id_of
+from havre.net.guarded import Guard
 
 MEDIA_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv", ".m4v")
 URL = re.compile(r"https?://\S+")
 EXPORT, URLS, FOLDER = "export", "urls", "folder"
+MAX_PHOTOS = 35  # TikTok's own limit for a photo post
+TOO_MANY = N_("This import lists more than %(limit)s videos, the most one import takes. Paste fewer links at a "
+              "time; for a TikTok export, ask whoever runs this Havre instance to raise the limit "
+              "(HAVRE_IMPORT_MAX_ITEMS).")
 
 
 @dataclass
@@ -33,17 +42,32 @@ class Plan:
     problems: list[str] = field(default_factory=list)
 
 
-def plan_urls(text: str, *, cookies_file: Path | None = None) -> Plan:
+def capped(plan: Plan, max_items: int) -> Plan:
+    """``plan`` if one run may take it: at most ``max_items`` items, ``MAX_PHOTOS`` images per post."""
+    if len(plan.items) > max_items:
+        raise ExportError(TOO_MANY, limit=max_items)
+    for spec in plan.items:
+        if len(spec.get("links") or []) > MAX_PHOTOS:
+            spec["links"] = spec["links"][:MAX_PHOTOS]
+            plan.problems.append(f"{spec.get('label')}: more than {MAX_PHOTOS} photos; the first "
+                                 f"{MAX_PHOTOS} were imported")
+    return plan
+
+
+def plan_urls(text: str, *, guard: Guard, max_items: int, cookies_file: Path | None = None) -> Plan:
     plan = Plan(kind=URLS, source=text.strip())
     for url in URL.findall(text):
         url = url.rstrip(").,;")
-        pages = expand_profile(url, cookies_file=cookies_file) if PROFILE_URL.match(url) else [url]
+        pages = (expand_profile(url, guard=guard, max_items=max_items, cookies_file=cookies_file)
+                 if PROFILE_URL.match(url) else [url])
         for page in pages:
             plan.items.append({"label": page, "page_url": page, "tiktok_id": tiktok_id_of(page)})
+        if len(plan.items) > max_items:
+            break  # refused below: listing more profiles would only cost requests
     if not plan.items:
         raise ExportError(N_("No links found. Paste TikTok video links (https://www.tiktok.com/@you/video/...) "
                              "or your profile link."))
-    return plan
+    return capped(plan, max_items)
 
 
 def plan_folder(folder: Path) -> Plan:
@@ -61,20 +85,21 @@ def plan_folder(folder: Path) -> Plan:
 
 
 def plan_export(path: Path) -> Plan:
+    """Every post of an export (the archive's own limits bound the reading); see ``capped``."""
     export = read_export(path)
     return Plan(kind=EXPORT, source=str(path), items=export.videos, profile=export.profile,
                 following=export.following, followers=export.followers, problems=export.problems)
 
 
-def plan_source(source: str, *, cookies_file: Path | None = None) -> Plan:
+def plan_source(source: str, *, guard: Guard, max_items: int, cookies_file: Path | None = None) -> Plan:
     """Pick the kind of source from what ``source`` is: links, a yt-dlp folder, or an export."""
     if URL.match(source.strip()):
-        return plan_urls(source, cookies_file=cookies_file)
+        return plan_urls(source, guard=guard, max_items=max_items, cookies_file=cookies_file)
     path = Path(source).expanduser()
     if path.is_file() and path.suffix.lower() == ".txt":  # a list of links, one per line
         lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
         if lines and all(URL.fullmatch(line) for line in lines):
-            return plan_urls("\n".join(lines), cookies_file=cookies_file)
+            return plan_urls("\n".join(lines), guard=guard, max_items=max_items, cookies_file=cookies_file)
     if path.is_dir() and any(path.glob("*.info.json")):
-        return plan_folder(path)
-    return plan_export(path)
+        return capped(plan_folder(path), max_items)
+    return capped(plan_export(path), max_items)

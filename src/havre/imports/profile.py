@@ -13,12 +13,15 @@ from havre.accounts.models import User
 from havre.errors import HavreError
 from havre.imports.fetch import FetchError, FetchPolicy, download
 from havre.imports.models import ImportRun
+from havre.net.guarded import Guard
 from havre.regions import Region
 from havre.regions.directory import Directory
 
 
-def apply_profile(region: Region, directory: Directory, run: ImportRun) -> None:
-    """Once per run: empty profile fields from the export, and which followed handles exist here."""
+def apply_profile(region: Region, directory: Directory, run: ImportRun, *, guard: Guard) -> None:
+    """Once per run: empty profile fields from the export, and which followed handles exist here.
+
+    The profile picture's URL comes from the export like any link: it is fetched through ``guard``."""
     extras = dict(run.extras or {})
     if extras.get("profile_applied"):
         return
@@ -29,7 +32,8 @@ def apply_profile(region: Region, directory: Directory, run: ImportRun) -> None:
         with tempfile.TemporaryDirectory(prefix="havre-avatar-") as tmp:
             try:
                 path = Path(tmp) / "avatar"
-                download(profile["avatar_url"], path, policy=FetchPolicy(attempts=2, max_bytes=10 << 20))
+                download(str(profile["avatar_url"]), path, guard=guard,
+                         policy=FetchPolicy(attempts=2, max_bytes=10 << 20))
                 jpeg = normalize_avatar(path)
             except (FetchError, HavreError) as exc:
                 notes.append(f"profile picture not imported: {exc}")

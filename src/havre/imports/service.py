@@ -7,6 +7,7 @@ process). Re-running skips what exists, by TikTok id and by the SHA-256 of the f
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -42,6 +43,7 @@ from havre.imports.plan import Plan
 from havre.imports.profile import apply_profile
 from havre.jobs import enqueue
 from havre.media.slideshow import make_slideshow
+from havre.net.guarded import Guard
 from havre.regions import Region
 from havre.regions.directory import Directory
 from havre.videos import service as videos
@@ -51,6 +53,7 @@ LEASE = timedelta(seconds=60)
 SUBTITLE_MAX = 1 << 20
 LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 
 
 class ImportBusy(HavreError):
@@ -64,6 +67,12 @@ class Outcome:
     subtitles: dict[str, bytes] = field(default_factory=dict)  # language -> WebVTT
     extra: dict[str, Any] = field(default_factory=dict)
     failure: tuple[str, dict[str, Any]] | None = None
+
+
+def member_guard(settings: Settings) -> Guard:
+    """What a member's import may fetch: public addresses, plus the hosts the operator allowed
+    (HAVRE_IMPORT_ALLOW_HOSTS). The operator's own CLI passes ``havre.net.guarded.OPERATOR``."""
+    return Guard.for_members(settings.import_allow_hosts)
 
 
 def start_import(s: Session, user: User, plan: Plan, *, drafts: bool) -> ImportRun:
@@ -143,24 +152,24 @@ def _claim(region: Region, run_id: str) -> None:
 
 
 def _fetch(spec: dict[str, Any], workdir: Path, policy: FetchPolicy, limits: MediaLimits,
-           cookies_file: Path | None) -> Outcome:
+           cookies_file: Path | None, guard: Guard) -> Outcome:
     """Get the item's file and inspect it (in a worker thread). Never raises: failures become the outcome."""
     try:
         extra: dict[str, Any] = {}
         if spec.get("local_path"):
             path = Path(spec["local_path"])
         elif spec.get("page_url"):
-            path, info = ytdlp.download_page(spec["page_url"], workdir, cookies_file=cookies_file,
-                                             sleep_s=ytdlp.polite_sleep(spec["page_url"]))
+            path, info = ytdlp.download_page(spec["page_url"], workdir, guard=guard, policy=policy,
+                                             cookies_file=cookies_file, sleep_s=ytdlp.polite_sleep(spec["page_url"]))
             extra = ytdlp.spec_from_info(info)
         elif len(spec.get("links") or []) > 1:  # a photo post: its images become a slideshow
             images = [workdir / f"image{i}" for i in range(len(spec["links"]))]
             for link, image in zip(spec["links"], images, strict=True):
-                download(link, image, policy=policy)
+                download(link, image, guard=guard, policy=policy)
             path = make_slideshow(images, workdir / "slideshow.mp4", timeout_s=limits.transcode_timeout_s)
         else:
             path = workdir / "video"
-            download(spec["links"][0], path, policy=policy)
+            download(spec["links"][0], path, guard=guard, policy=policy)
         # The sandboxed probe and the hash run here, beside the other downloads, not one by one.
         return Outcome(path=path, inspected=videos.inspect_upload(path, limits), extra=extra,
                        subtitles=subtitles_beside(path))
@@ -168,8 +177,10 @@ def _fetch(spec: dict[str, Any], workdir: Path, policy: FetchPolicy, limits: Med
         return Outcome(failure=(exc.template, exc.params))
     except HavreError as exc:
         return Outcome(failure=(exc.template, exc.params))
-    except Exception as exc:  # noqa: BLE001 - one bad item must not stop the import
-        return Outcome(failure=(N_("Unexpected error: %(error)s"), {"error": str(exc)[:300]}))
+    except Exception:  # noqa: BLE001 - one bad item must not stop the import
+        # The exception's text stays in the log: it can describe the server's insides.
+        log.exception("import item %s failed unexpectedly", spec.get("label"))
+        return Outcome(failure=(N_("Unexpected error; this video was not imported."), {}))
 
 
 def subtitles_beside(media: Path) -> dict[str, bytes]:
@@ -256,8 +267,12 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
 
 def run_import(region: Region, directory: Directory, settings: Settings, run_id: str, *,
                on_progress: Progress = lambda done, total: None, workers: int = 3,
-               policy: FetchPolicy = FetchPolicy(), cookies_file: Path | None = None) -> ImportRun:
-    """Import every pending item of a run; safe to call again after any interruption."""
+               policy: FetchPolicy = FetchPolicy(), cookies_file: Path | None = None,
+               guard: Guard | None = None) -> ImportRun:
+    """Import every pending item of a run; safe to call again after any interruption.
+
+    Downloads go through ``guard``: by default a member's (``member_guard``)."""
+    guard = guard or member_guard(settings)
     _claim(region, run_id)
     try:
         with region.session() as s:
@@ -267,7 +282,7 @@ def run_import(region: Region, directory: Directory, settings: Settings, run_id:
                 ImportItem.run_id == run_id, ImportItem.status == PENDING).order_by(ImportItem.position)).all()
             total = s.scalar(select(func.count()).select_from(ImportItem).where(ImportItem.run_id == run_id)) or 0
             s.expunge(run)
-        apply_profile(region, directory, run)
+        apply_profile(region, directory, run, guard=guard)
         done = total - len(pending)
         on_progress(done, total)
         with tempfile.TemporaryDirectory(prefix="havre-import-") as tmp, \
@@ -279,8 +294,8 @@ def run_import(region: Region, directory: Directory, settings: Settings, run_id:
                     item_id, spec = queue.pop(0)
                     workdir = Path(tmp) / str(item_id)
                     workdir.mkdir()
-                    running[pool.submit(_fetch, spec, workdir, policy, settings.media, cookies_file)] = (
-                        item_id, workdir)
+                    running[pool.submit(_fetch, spec, workdir, policy, settings.media, cookies_file,
+                                        guard)] = (item_id, workdir)
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     item_id, workdir = running.pop(future)

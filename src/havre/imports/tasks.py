@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
+from havre.errors import N_
 from havre.imports import service
 from havre.imports.fetch import FetchError
 from havre.imports.models import ImportItem, ImportRun
-from havre.imports.plan import plan_export, plan_urls
+from havre.imports.plan import Plan, capped, plan_export, plan_urls
 from havre.imports.tiktok_export import ExportError
 from havre.jobs import JobContext, handler
+
+log = logging.getLogger(__name__)
 
 
 def _plan_if_needed(ctx: JobContext, run_id: str, source_key: str | None) -> bool:
@@ -30,9 +34,10 @@ def _plan_if_needed(ctx: JobContext, run_id: str, source_key: str | None) -> boo
                 with tempfile.TemporaryDirectory(prefix="havre-export-") as tmp:
                     local = Path(tmp) / "export.zip"
                     ctx.region.blobs.download(source_key, local)
-                    plan = plan_export(local)
+                    plan = capped(_read_export(local, run.source), ctx.settings.import_max_items)
             else:
-                plan = plan_urls(run.source)
+                plan = plan_urls(run.source, guard=service.member_guard(ctx.settings),
+                                 max_items=ctx.settings.import_max_items)
         except (ExportError, FetchError) as exc:
             service.fail_run(ctx.region, run_id, exc.template, exc.params)
             _forget_source(ctx, source_key)
@@ -42,6 +47,19 @@ def _plan_if_needed(ctx: JobContext, run_id: str, source_key: str | None) -> boo
         s.commit()
     _forget_source(ctx, source_key)  # planned: the items hold all that is needed from now on
     return True
+
+
+def _read_export(local: Path, name: str) -> Plan:
+    """Plan the downloaded export. Reading a local file goes the same way on every attempt, so an
+    unforeseen error in it fails the run (with the reason, the upload deleted) instead of retrying."""
+    try:
+        return plan_export(local)
+    except ExportError:
+        raise
+    except Exception as exc:
+        log.exception("could not read the export %s", name)
+        raise ExportError(N_("%(name)s could not be read (%(error)s). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."),
+                          name=name, error=type(exc).__name__) from exc
 
 
 def _forget_source(ctx: JobContext, source_key: str | None) -> None:
