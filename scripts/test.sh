@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # One command: install everything the tests need (Python packages, Debian's Chromium for the
-# browser tests) and run the whole suite. Extra arguments go to pytest.
+# browser tests, Debian's ffmpeg) and run the whole suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-if [ ! -x /usr/bin/chromium ]; then
-  echo "installing Debian's chromium for the browser tests..."
+# Debian's Chromium for the browser tests, and Debian's ffmpeg (5.1 on Debian 12, weaker than the
+# one imageio-ffmpeg ships) so every run exercises the ffmpeg picker with a system binary present.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
+[ -x /usr/bin/ffmpeg ] || missing+=(ffmpeg)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian's ${missing[*]} for the tests..."
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 mkdir -p test-output
 echo "lint: ruff and mypy"

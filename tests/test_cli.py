@@ -3,12 +3,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from havre.app import create_app
 from havre.cli import app
+from havre.config import Settings, load_settings
 from havre.db.migrate import head_revision
+from havre.regions import open_regions
+from havre.social.models import Follow
+from tests.conftest import ApiClient
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("HAVRE_REGIONS", "HAVRE_CONFIG", "HAVRE_BASE_URL", "HAVRE_DATABASE_URL", "HAVRE_BLOB_URL",
+                "HAVRE_DIRECTORY_URL", "HAVRE_DATA_DIR"):
+        monkeypatch.delenv(var, raising=False)
 
 
 def havre(data: Path, *args: str) -> tuple[int, str]:
@@ -22,8 +36,14 @@ def test_db_users_and_videos_commands(tmp_path: Path, h264_clip: Path) -> None:
     assert code == 0 and f"at revision {head_revision()}" in out
     password = tmp_path / "pw"
     password.write_text("a long enough password\n")
-    code, out = havre(data, "users", "create", "--handle", "lea", "--password-file", str(password))
-    assert code == 0 and out.strip()
+    code, out = havre(data, "users", "create", "--handle", "lea", "--password-file", str(password), "--json")
+    assert code == 0, out
+    user = json.loads(out)
+    code, out = havre(data, "users", "show", "lea", "--json")
+    assert code == 0 and json.loads(out) == user  # one serializer for both
+    assert user["handle"] == "lea" and user["home_region"] == "local" and user["video_count"] == 0
+    code, out = havre(data, "users", "create", "--handle", "sam", "--password-file", str(password))
+    assert code == 0 and len(out.split()) == 1  # without --json: the bare id, for scripts
     code, out = havre(data, "users", "create", "--handle", "lea", "--password-file", str(password))
     assert code == 1 and "taken" in out
 
@@ -35,6 +55,7 @@ def test_db_users_and_videos_commands(tmp_path: Path, h264_clip: Path) -> None:
 
     code, out = havre(data, "videos", "show", created["id"], "--json")
     shown = json.loads(out)
+    assert created == shown  # upload --json prints the same object as show --json
     assert shown["owner"] == "lea" and shown["hashtags"] == ["world"] and shown["caption"] == "Hello #World"
     assert shown["width"] == 360 and shown["height"] == 640 and shown["duration_s"] > 1.5
     assert shown["hls_url"].endswith("master.m3u8") and shown["renditions"]
@@ -55,3 +76,48 @@ def test_cli_errors_name_the_problem(tmp_path: Path) -> None:
     assert code == 1 and "missing or empty" in out
     code, out = havre(data, "videos", "show", "nope", "--json")
     assert code == 1 and "no video" in out
+
+
+
+def test_share_links_use_the_port_served_unless_a_public_url_is_set(
+        tmp_path: Path, h264_clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[Settings] = []
+    monkeypatch.setattr("havre.commands.serve_http", lambda settings, **kw: served.append(settings))
+    data = tmp_path / "data"
+    assert havre(data, "serve", "--host", "0.0.0.0", "--port", "8123")[0] == 0
+    assert served[-1].base_url == "http://127.0.0.1:8123"
+    password = tmp_path / "pw"
+    password.write_text("a long enough password\n")
+    havre(data, "users", "create", "--handle", "lea", "--password-file", str(password))
+    code, out = havre(data, "videos", "upload", str(h264_clip), "--user", "lea", "--json")
+    video_id = json.loads(out[out.index("{"):])["id"]
+    with ApiClient(create_app(served[-1])) as browser:
+        page = browser.get(f"/v/{video_id}").text
+    assert f'<meta property="og:url" content="http://127.0.0.1:8123/v/{video_id}">' in page
+    assert 'og:video" content="http://127.0.0.1:8123/media/v/' in page
+
+    monkeypatch.setenv("HAVRE_BASE_URL", "https://havre.example")
+    assert havre(data, "serve", "--port", "8123")[0] == 0
+    assert served[-1].base_url == "https://havre.example" and served[-1].secure_cookies
+
+
+def test_the_demo_declares_two_regions_and_its_account_follows_creators_in_both(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    code, out = havre(data, "demo", "--count", "2", "--no-serve")
+    assert code == 0, out
+    assert "making them playable" in out and "2/2" in out  # progress, even without a terminal
+    code, out = havre(data, "regions", "list", "--json")
+    assert [r["name"] for r in json.loads(out)] == ["eu", "us"]
+    code, out = havre(data, "videos", "list", "--user", "lea.cuisine", "--json")  # no --regions needed
+    assert code == 0 and len(json.loads(out)) == 1
+    code, out = havre(data, "users", "show", "demo", "--json")
+    demo = json.loads(out)
+    assert demo["following_count"] >= 2
+    regions = open_regions(load_settings(data_dir=data))
+    try:
+        home = regions.get(demo["home_region"])
+        with home.session() as s:
+            followees = list(s.scalars(select(Follow.followee_id).where(Follow.follower_id == demo["id"])))
+        assert {regions.home_of_user(user_id).name for user_id in followees} == {"eu", "us"}  # type: ignore[union-attr]
+    finally:
+        regions.close()

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from havre.config import Settings, load_settings
 
@@ -26,26 +27,66 @@ residency_app = typer.Typer(help="Check where personal data lives.", no_args_is_
 app.add_typer(residency_app, name="residency")
 import_app = typer.Typer(help="Bring videos in from elsewhere.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+regions_app = typer.Typer(help="Declare and list the regions (jurisdictions) this instance offers.",
+                          no_args_is_help=True)
+app.add_typer(regions_app, name="regions")
 console = Console(stderr=True)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="HAVRE_DATA_DIR",
                                               help="Where the database and media live (default ./havre-data).")]
-Regions = Annotated[str | None, typer.Option("--regions", envvar="HAVRE_REGIONS",
-                                             help="Comma-separated regions this instance offers.")]
+# HAVRE_REGIONS is not this option's default: it declares the regions (see config.py), and
+# --regions selects among them.
+Regions = Annotated[str | None, typer.Option(
+    "--regions", help="Only these of the instance's regions (comma-separated); on a fresh data dir, "
+                      "the regions it will have (default: local). `havre regions list` shows them.")]
 
 
-def _settings(data_dir: Path | None, regions: str | None = None) -> Settings:
-    """Settings for a command, with every region's database at this version's schema (a no-op
-    when it already is), so a command never meets a table the installed Havre does not expect."""
+def _load(data_dir: Path | None, regions: str | None = None, *, named: tuple[str | None, ...] = (),
+          **kwargs: Any) -> Settings:
+    """Settings, with every region the command names (--regions, and ``named``: --region, --to)
+    checked: one the instance does not declare is refused before anything is written."""
+    from havre.config import UndeclaredRegion
+    from havre.regions import declared
+
+    try:
+        settings = load_settings(data_dir=data_dir, regions=regions, **kwargs)
+        for name in named:
+            declared.check_region(settings, name)
+        return settings
+    except (UndeclaredRegion, ValueError) as exc:
+        raise fail(str(exc)) from None
+
+
+def _settings(data_dir: Path | None, regions: str | None = None, *, create: bool = False, **kwargs: Any) -> Settings:
+    """Checked settings (``_load``) with every region's database at this version's schema (a
+    no-op when it already is), so a command never meets a table the installed Havre does not expect.
+
+    Only commands that may create an instance (``create``) do so on a data dir that holds none,
+    and record the regions it declares.
+    """
     from havre.commands import upgrade_all
+    from havre.regions import declared
 
-    settings = load_settings(data_dir=data_dir, regions=regions)
+    settings = _load(data_dir, regions, **kwargs)
+    if create:
+        declared.record(settings)
+    elif not declared.has_instance(settings):
+        raise fail(declared.no_instance_message(settings))
     upgrade_all(settings)
     return settings
 
 
+def _served_url(host: str, port: int) -> str:
+    """The address links point to when HAVRE_BASE_URL is unset: where this server listens."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 
@@ -56,7 +97,7 @@ def serve(data_dir: DataDir = None, regions: Regions = None,
     """Run the web server (with an in-process job runner)."""
     from havre.commands import serve_http
 
-    settings = _settings(data_dir, regions)
+    settings = _settings(data_dir, regions, create=True, served_url=_served_url(host, port))
     serve_http(settings, host=host, port=port)
 
 
@@ -73,7 +114,7 @@ def worker(data_dir: DataDir = None, regions: Regions = None,
     from havre.jobs.runner import JobRunner
     from havre.regions import open_regions
 
-    settings = _settings(data_dir, regions)
+    settings = _settings(data_dir, regions, create=True)
     opened = open_regions(settings)
     console.print(f"worker running jobs of regions {', '.join(opened.names)}; Ctrl-C stops")
     brokered, local = regions_by_broker(settings, opened)
@@ -97,24 +138,27 @@ def worker(data_dir: DataDir = None, regions: Regions = None,
             runner.stop()
 
 
-DemoRegions = Annotated[str, typer.Option("--regions", envvar="HAVRE_REGIONS",
-                                          help="Regions of the demo instance (two, so residency can be seen).")]
+DemoRegions = Annotated[str | None, typer.Option(
+    "--regions", help="Only these of the instance's regions; a fresh data dir gets eu and us (two, so "
+                      "residency can be seen).")]
 
 
 @app.command()
-def demo(data_dir: DataDir = None, regions: DemoRegions = "eu,us",
+def demo(data_dir: DataDir = None, regions: DemoRegions = None,
          count: Annotated[int, typer.Option(help="How many demo videos to generate.")] = 30,
          serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server afterwards.")] = True,
-         host: str = "127.0.0.1", port: int = 8000) -> None:
+         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+         port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
     """Create demo creators and videos (generated locally), then serve the feed."""
     from havre.commands import serve_http
-    from havre.demo import seed_demo
+    from havre.demo import DEMO_PASSWORD, seed_demo
 
-    settings = _settings(data_dir, regions)
+    settings = _settings(data_dir, regions, create=True, new_regions="eu,us", served_url=_served_url(host, port))
     seed_demo(settings, count=count, console=console)
     if serve:
-        console.print(f"[bold green]Havre is running:[/] open http://{host}:{port}/  (log in as demo / havre-demo)"
-                      f"  regions: {', '.join(r.name for r in settings.regions)}")
+        console.print(f"[bold green]Havre is ready:[/] open [bold]{settings.base_url.rstrip('/')}/[/] and log in "
+                      f"as [bold]demo[/] / [bold]{DEMO_PASSWORD}[/] (or sign up and choose a region: "
+                      f"{', '.join(r.name for r in settings.regions)}). Ctrl-C stops it.")
         serve_http(settings, host=host, port=port)
 
 
@@ -123,7 +167,7 @@ def db_upgrade(data_dir: DataDir = None, regions: Regions = None) -> None:
     """Create or migrate every region's database to the latest schema."""
     from havre.commands import upgrade_all
 
-    for name, revision in upgrade_all(_settings(data_dir, regions)).items():
+    for name, revision in upgrade_all(_settings(data_dir, regions, create=True)).items():
         console.print(f"region {name}: at revision {revision}")
 
 
@@ -131,9 +175,10 @@ def db_upgrade(data_dir: DataDir = None, regions: Regions = None) -> None:
 def users_create(handle: Annotated[str, typer.Option(help="The new account's handle.")],
                  password_file: Annotated[Path, typer.Option(help="File whose first line is the password.")],
                  region: Annotated[str | None, typer.Option(help="Home region (default: the instance's).")] = None,
+                 as_json: Annotated[bool, typer.Option("--json", help="Print the account as `users show --json` does.")] = False,
                  data_dir: DataDir = None, regions: Regions = None) -> None:
-    """Create an account."""
-    from havre.commands import create_account
+    """Create an account; prints its id (or, with --json, the account)."""
+    from havre.commands import create_account, user_json
     from havre.errors import HavreError
 
     try:
@@ -142,11 +187,28 @@ def users_create(handle: Annotated[str, typer.Option(help="The new account's han
         password = None
     if not password:
         raise fail(f"{password_file} is missing or empty; put the password on its first line.")
+    settings = _settings(data_dir, regions, create=True, named=(region,))
     try:
-        user = create_account(_settings(data_dir, regions), handle=handle, password=password, region=region)
+        user = create_account(settings, handle=handle, password=password, region=region)
     except (HavreError, LookupError) as exc:
         raise fail(str(exc)) from None
-    typer.echo(user.id)
+    _emit(user_json(settings, user.handle, purpose="havre users create") if as_json else None, as_json, user.id)
+
+
+@users_app.command("show")
+def users_show(handle: Annotated[str, typer.Argument(help="The account's handle.")],
+               as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+               data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Show one account (home region, counts); the read is written in its region's audit log."""
+    from havre.commands import user_json
+    from havre.errors import HavreError
+
+    try:
+        info = user_json(_settings(data_dir, regions), handle)
+    except HavreError as exc:
+        raise fail(str(exc)) from None
+    _emit(info, as_json, f"@{info['handle']}  {info['id']}  lives in {info['home_region']}  "
+                         f"{info['video_count']} videos, {info['follower_count']} followers")
 
 
 @users_app.command("move")
@@ -162,8 +224,9 @@ def users_move(handle: Annotated[str, typer.Argument(help="The account to move."
     from havre.commands import move_account
     from havre.errors import HavreError
 
+    settings = _settings(data_dir, regions, named=(to,))
     try:
-        report = move_account(_settings(data_dir, regions), handle=handle, target=to, console=console)
+        report = move_account(settings, handle=handle, target=to, console=console)
     except (HavreError, LookupError) as exc:
         raise fail(str(exc)) from None
     _emit(report.as_dict(), as_json,
@@ -182,9 +245,9 @@ def videos_upload(file: Annotated[Path, typer.Argument(help="The video file.", e
                   caption: Annotated[str, typer.Option(help="Caption; #hashtags become links.")] = "",
                   visibility: Annotated[str, typer.Option(help="public, followers or private.")] = "public",
                   wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Process it now (default) or leave it to a worker.")] = True,
-                  as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+                  as_json: Annotated[bool, typer.Option("--json", help="Print the video as `videos show --json` does.")] = False,
                   data_dir: DataDir = None, regions: Regions = None) -> None:
-    """Upload a video for a user; prints its id."""
+    """Upload a video for a user; prints its id (or, with --json, the video as `videos show --json` does)."""
     from havre.commands import process_jobs, upload_file, video_json
     from havre.errors import HavreError
 
@@ -195,8 +258,8 @@ def videos_upload(file: Annotated[Path, typer.Argument(help="The video file.", e
         raise fail(str(exc)) from None
     if wait:
         process_jobs(settings, console=console)
-    info = video_json(settings, video_id)
-    _emit({"id": video_id, "status": info["status"]} if as_json else None, as_json, video_id)
+    info = video_json(settings, video_id, purpose="havre videos upload")
+    _emit(info, as_json, video_id)
     if info["status"] == "failed":
         raise fail(info.get("error") or "processing failed")
 
@@ -313,6 +376,47 @@ def residency_audit(as_json: Annotated[bool, typer.Option("--json", help="Print 
         print("residency: ok" if report.ok else "residency: VIOLATIONS FOUND (see above)")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@regions_app.command("list")
+def regions_list(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+                 data_dir: DataDir = None) -> None:
+    """List the regions this instance declares, where each keeps its data, and where they are declared."""
+    from havre.regions import declared
+
+    settings = _load(data_dir)
+    if not declared.has_instance(settings):
+        _emit([], as_json, f"No region is declared in {settings.data_dir} yet: a first `havre serve` declares "
+                           f"local, `havre demo` eu and us, `havre regions add NAME` one now.")
+        return
+    rows = declared.describe(settings)
+    _emit(rows, as_json, "\n".join(f"{r['name']:8} {'(default) ' if r['default'] else ''}database {r['database']}, "
+                                   f"files {r['files']}" for r in rows)
+          + f"\ndeclared in {rows[0]['declared_in']}")
+
+
+@regions_app.command("add")
+def regions_add(name: Annotated[str, typer.Argument(help="The region's name: lowercase letters, digits or _.")],
+                data_dir: DataDir = None) -> None:
+    """Declare a region of an embedded instance: its own database and media folder, created on next start.
+
+    Declare every region before the first start where you can: a single region keeps its data
+    directly in the data dir, and one that holds accounts or videos cannot get a second region.
+    """
+    from havre.regions import declared
+
+    settings = _load(data_dir)
+    try:
+        added = declared.add_region(settings, name)
+    except (declared.RegionsError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    if added.already:
+        console.print(f"region {name} is already declared (regions: {', '.join(added.names)})")
+        return
+    if added.moved_to is not None:
+        console.print(f"the empty region {added.names[0]} moved to {added.moved_to}")
+    console.print(f"declared region {name}; this instance's regions: {', '.join(added.names)}. "
+                  f"Restart `havre serve` to offer it.")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,11 @@ from havre.db.base import utcnow
 from havre.db.migrate import current_revision, upgrade
 from havre.jobs.models import QUEUED, RUNNING, Job
 from havre.jobs.runner import JobRunner
-from havre.regions import Region, audit, open_regions
+from havre.regions import Region, Regions, audit, open_regions
 from havre.regions.residency import ResidencyReport, audit_residency
 from havre.videos import service as videos
 from havre.videos.models import Video
-from havre.videos.schemas import media_url
+from havre.videos.schemas import avatar_url, media_url
 
 
 def upgrade_all(settings: Settings) -> dict[str, str | None]:
@@ -45,7 +45,10 @@ def serve_http(settings: Settings, *, host: str, port: int) -> None:
 
     from havre.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; only the configured proxies may
+    # speak for a client (havre.web.client_address applies the same list inside the app).
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=list(settings.trusted_proxies))
 
 
 def create_account(settings: Settings, *, handle: str, password: str, region: str | None) -> User:
@@ -86,26 +89,32 @@ def pending_jobs(regions: Iterable[Region], kinds: set[str] | None = None) -> in
 
 
 def process_jobs(settings: Settings, *, console: Console | None = None, kinds: set[str] | None = None,
-                 label: str = "processing videos") -> int:
-    """Run pending jobs (of ``kinds``, default all) now, with a progress bar."""
+                 label: str = "processing videos", on_progress: Callable[[int, int], None] | None = None) -> int:
+    """Run pending jobs (of ``kinds``, default all) now, with a progress bar, or telling
+    ``on_progress(done, total)`` (for a caller that shows its own)."""
     regions = open_regions(settings)
     runner = JobRunner(regions=regions, settings=settings, kinds=kinds)
-    total = pending_jobs(regions, kinds)
-    done = 0
     try:
+        if on_progress is not None:
+            return _drain(runner, regions, kinds, on_progress)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
-            task = bar.add_task(label, total=max(total, 1))
-            while True:
-                ran = runner.drain(limit=1)
-                if not ran:
-                    break
-                done += ran
-                # Jobs may enqueue follow-ups (remux -> ladder): grow the bar instead of overflowing it.
-                bar.update(task, completed=done, total=max(done + pending_jobs(regions, kinds), 1))
-        return done
+            task = bar.add_task(label, total=None)
+            return _drain(runner, regions, kinds,
+                          lambda done, total: bar.update(task, completed=done, total=max(total, 1)))
     finally:
         regions.close()
+
+
+def _drain(runner: JobRunner, regions: Regions, kinds: set[str] | None,
+           on_progress: Callable[[int, int], None]) -> int:
+    done = 0
+    on_progress(0, pending_jobs(regions, kinds))
+    while ran := runner.drain(limit=1):
+        done += ran
+        # Jobs may enqueue follow-ups (remux -> ladder): grow the total instead of overflowing it.
+        on_progress(done, done + pending_jobs(regions, kinds))
+    return done
 
 
 def _video_dict(s: Any, video: Video, owner: User) -> dict[str, Any]:
@@ -148,6 +157,7 @@ def import_tiktok(settings: Settings, *, handle: str, source: str, drafts: bool 
     from havre.imports import service as imports
     from havre.imports.models import DONE, ImportRun
     from havre.imports.plan import plan_source
+    from havre.net.guarded import OPERATOR  # the operator's own command: any address it is given
 
     regions = open_regions(settings)
     try:
@@ -156,14 +166,15 @@ def import_tiktok(settings: Settings, *, handle: str, source: str, drafts: bool 
             run = s.scalar(select(ImportRun).where(ImportRun.user_id == owner.id, ImportRun.source == source,
                                                    ImportRun.status != DONE).order_by(ImportRun.created_at.desc()))
             if run is None:
-                run = imports.start_import(s, owner, plan_source(source, cookies_file=cookies_file), drafts=drafts)
+                run = imports.start_import(s, owner, plan_source(source, cookies_file=cookies_file, guard=OPERATOR,
+                                                                     max_items=settings.import_max_items), drafts=drafts)
                 s.commit()
             run_id = run.id
         with Progress(TextColumn("importing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("import", total=None)
             finished = imports.run_import(region, regions.directory, settings, run_id, workers=workers,
-                                          cookies_file=cookies_file,
+                                          cookies_file=cookies_file, guard=OPERATOR,
                                           on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         with region.session() as s:
             return imports.report(s, finished, base_url=settings.base_url.rstrip("/"))
@@ -179,7 +190,8 @@ def residency_report(settings: Settings) -> ResidencyReport:
         regions.close()
 
 
-def video_json(settings: Settings, video_id: str) -> dict[str, Any]:
+def video_json(settings: Settings, video_id: str, *, purpose: str = "havre videos show") -> dict[str, Any]:
+    """The one JSON shape of a video for the CLI (`videos show`, `upload`, `list`)."""
     from havre.errors import N_, NotFound
 
     regions = open_regions(settings)
@@ -191,9 +203,32 @@ def video_json(settings: Settings, video_id: str) -> dict[str, Any]:
                 if video is not None:
                     owner = s.get(User, video.owner_id)
                     assert owner is not None  # owner_id is a foreign key
-                    operator_read(s, owner, "havre videos show")
+                    operator_read(s, owner, purpose)
                     return _video_dict(s, video, owner)
         raise NotFound(N_("There is no video %(id)r."), id=video_id)
+    finally:
+        regions.close()
+
+
+def _user_dict(s: Session, user: User) -> dict[str, Any]:
+    return {
+        "id": user.id, "handle": user.handle, "display_name": user.display_name, "bio": user.bio,
+        "home_region": user.home_region, "avatar_url": avatar_url(user), "created_at": user.created_at.isoformat(),
+        "follower_count": user.follower_count, "following_count": user.following_count,
+        "video_count": s.scalar(select(func.count()).select_from(Video).where(Video.owner_id == user.id)) or 0,
+        "url": f"/@{user.handle}",
+    }
+
+
+def user_json(settings: Settings, handle: str, *, purpose: str = "havre users show") -> dict[str, Any]:
+    """The one JSON shape of an account for the CLI (`users show`, `users create`)."""
+    regions = open_regions(settings)
+    try:
+        region, user = locate_user(regions, handle)
+        with region.session() as s:
+            info = _user_dict(s, user)
+            operator_read(s, user, purpose)
+            return info
     finally:
         regions.close()
 

@@ -6,13 +6,36 @@ Environment wins over the TOML file (twelve-factor), the file wins over defaults
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import secrets
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("havre-data")
+# An embedded instance's declared regions, under the data dir (written by `havre regions add`
+# and by the first command that creates the instance; see havre.regions.declared).
+REGIONS_FILE = "regions.json"
+# Where an instance's regions are declared, strongest first. IN_LAYOUT: a data dir made before
+# REGIONS_FILE existed, read from its folders.
+IN_ENV, IN_CONFIG, IN_DATA_DIR, IN_LAYOUT = "HAVRE_REGIONS", "the config file", REGIONS_FILE, "its folders"
+
+
+class UndeclaredRegion(LookupError):
+    """A command named a region the instance does not declare. Refused before anything is
+    written, so a typo never creates a region (nor a store where it does not belong)."""
+
+    def __init__(self, name: str, *, declared: tuple[str, ...], declared_in: str, data_dir: Path) -> None:
+        how = {IN_ENV: "To add a region, list it in HAVRE_REGIONS.",
+               IN_CONFIG: f"To add a region, give it a [regions.{name}] table in the config file."}
+        where = {IN_DATA_DIR: f"declared in {data_dir / REGIONS_FILE}", IN_LAYOUT: f"the folders of {data_dir}",
+                 "": "those of a fresh data dir"}.get(declared_in, f"declared in {declared_in}")
+        super().__init__(f"This instance has no region {name!r}; its regions are {', '.join(declared)} "
+                         f"({where}). "
+                         + how.get(declared_in, f"To add a region: havre regions add {name}"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +64,10 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     regions: tuple[RegionConfig, ...] = (RegionConfig(name="local"),)
     default_region: str = "local"
+    # Every region the instance declares (``regions`` may be a selection: a worker for one
+    # region) and where (IN_*; "" while a fresh data dir declares none yet).
+    declared: tuple[str, ...] = ()
+    declared_in: str = ""
     # The global handle/video -> region directory (empty: DATA_DIR/directory.db).
     directory_url: str = ""
     media: MediaLimits = field(default_factory=MediaLimits)
@@ -51,11 +78,19 @@ class Settings:
     secure_cookies: bool = False
     login_max_failures: int = 5
     login_window_s: int = 900
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; nobody's by default (see
+    # havre.web.client_address): a header anyone can send must not choose the throttled address.
+    trusted_proxies: tuple[str, ...] = ()
+    # Imports started by members fetch only public addresses; these hosts ("host" or "host:port",
+    # as written in the links) may be fetched even when private: a mirror, a test stand-in CDN.
+    import_allow_hosts: tuple[str, ...] = ()
+    # The most items (videos) one import takes: each costs downloads, and a small zip can list many.
+    import_max_items: int = 5000
 
     def region_data_dir(self, region: str) -> Path:
         # A single embedded region keeps the flat layout; several get one folder each,
         # so nothing of one jurisdiction sits beside another's.
-        if len(self.regions) == 1:
+        if len(self.declared or self.regions) == 1:
             return self.data_dir
         return self.data_dir / "regions" / region
 
@@ -84,16 +119,66 @@ def _regions_from(names: list[str], table: dict[str, dict[str, str]]) -> tuple[R
     )
 
 
-def _existing_regions(data: Path) -> list[str]:
-    """Regions an embedded multi-region instance already has on disk, so later commands on the
-    same data dir need not repeat --regions."""
-    folder = data / "regions"
-    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+def _networks(value: str | list[str]) -> tuple[str, ...]:
+    """Trusted proxies as normalized networks ("10.0.0.7" -> "10.0.0.7/32"); a typo fails here,
+    at startup, instead of silently trusting nobody."""
+    try:
+        return tuple(str(ipaddress.ip_network(item, strict=False)) for item in _names(value))
+    except ValueError as exc:
+        raise ValueError(f"HAVRE_TRUSTED_PROXIES / trusted_proxies: {exc}") from None
+
+
+def _names(value: str | list[str]) -> tuple[str, ...]:
+    """A comma-separated list (environment) or a TOML list, without blanks."""
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def check_region_name(name: str) -> str:
+    if not name.isidentifier() or name != name.lower():
+        raise ValueError(f"Region name {name!r} must be lowercase letters, digits or _.")
+    return name
+
+
+def declared_regions(data: Path, table: Mapping[str, object], env: Mapping[str, str]) -> tuple[list[str], str]:
+    """The instance's regions and where they are declared (IN_*): HAVRE_REGIONS, else the
+    config file's [regions.NAME] tables, else DATA_DIR/regions.json, else (a data dir from
+    before that file) its layout. ([], "") for a data dir that holds no instance yet."""
+    if env.get("HAVRE_REGIONS", "").strip():
+        return [n.strip() for n in env["HAVRE_REGIONS"].split(",") if n.strip()], IN_ENV
+    if table:
+        return list(table), IN_CONFIG
+    if (data / REGIONS_FILE).exists():
+        return list(json.loads((data / REGIONS_FILE).read_text())["regions"]), IN_DATA_DIR
+    folders = data / "regions"
+    found = sorted(p.name for p in folders.iterdir() if p.is_dir()) if folders.is_dir() else []
+    if found:
+        return found, IN_LAYOUT
+    if (data / "havre.db").exists():  # the flat layout of one region, by default named local
+        return ["local"], IN_LAYOUT
+    return [], ""
+
+
+def _choose_regions(selection: str | None, declared: list[str], declared_in: str, default: str,
+                    data: Path) -> list[str]:
+    """The regions a command serves: a selection of the declared ones (all by default). On a data
+    dir that declares none yet, the selection (or ``default``) is what it will declare."""
+    chosen = [check_region_name(n.strip()) for n in (selection or "").split(",") if n.strip()]
+    for name in chosen:
+        if declared and name not in declared:
+            raise UndeclaredRegion(name, declared=tuple(declared), declared_in=declared_in, data_dir=data)
+    return chosen or declared or [check_region_name(n.strip()) for n in default.split(",") if n.strip()]
 
 
 def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path | None = None,
-                  regions: str | None = None) -> Settings:
-    """Build settings from (in order of precedence) arguments, environment, TOML file."""
+                  regions: str | None = None, new_regions: str = "local", served_url: str | None = None,
+                  ) -> Settings:
+    """Build settings from (in order of precedence) arguments, environment, TOML file.
+
+    ``regions`` selects among the declared regions (UndeclaredRegion for any other); on a data
+    dir that declares none yet, it (else ``new_regions``) names the regions to declare.
+    ``served_url``: where this process serves, the base URL unless HAVRE_BASE_URL says otherwise.
+    """
     env = os.environ
     config_file = config_file or env.get("HAVRE_CONFIG")
     file: dict = {}
@@ -101,14 +186,16 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         file = tomllib.loads(Path(config_file).read_text())
     data = Path(data_dir or env.get("HAVRE_DATA_DIR") or file.get("data_dir") or DEFAULT_DATA_DIR)
     region_table: dict[str, dict[str, str]] = file.get("regions", {})
-    names_text = regions or env.get("HAVRE_REGIONS")
-    names = ([n.strip() for n in names_text.split(",") if n.strip()] if names_text
-             else list(region_table) or _existing_regions(data) or ["local"])
-    for name in names:
-        if not name.isidentifier() or name != name.lower():
-            raise ValueError(f"Region name {name!r} must be lowercase letters, digits or _.")
+    declared, declared_in = declared_regions(data, region_table, env)
+    names = _choose_regions(regions, declared, declared_in, new_regions, data)
+    declared = declared or names
+    for name in declared:
+        check_region_name(name)
+    default_region = env.get("HAVRE_DEFAULT_REGION", file.get("default_region", names[0]))
+    if default_region not in declared:
+        raise UndeclaredRegion(default_region, declared=tuple(declared), declared_in=declared_in, data_dir=data)
     region_configs = _regions_from(names, region_table)
-    if len(names) == 1:
+    if len(declared) == 1:
         # Twelve-factor single-region deployment: plain env vars describe the one region.
         only = region_configs[0]
         region_configs = (RegionConfig(
@@ -125,14 +212,20 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         replaced_file_grace_s=float(env.get("HAVRE_REPLACED_FILE_GRACE_S",
                                             limits.get("replaced_file_grace_s", MediaLimits.replaced_file_grace_s))),
     )
-    base_url = env.get("HAVRE_BASE_URL", file.get("base_url", Settings.base_url))
+    base_url = env.get("HAVRE_BASE_URL", file.get("base_url", served_url or Settings.base_url))
     return Settings(
         data_dir=data,
         regions=region_configs,
-        default_region=env.get("HAVRE_DEFAULT_REGION", file.get("default_region", names[0])),
+        # A selection without the default region (a worker for another one) uses its first.
+        default_region=default_region if default_region in names else names[0],
+        declared=tuple(declared),
+        declared_in=declared_in,
         directory_url=env.get("HAVRE_DIRECTORY_URL", file.get("directory_url", "")),
         media=media,
         base_url=base_url,
         secure_cookies=base_url.startswith("https://"),
         job_lease_s=float(env.get("HAVRE_JOB_LEASE_S", file.get("job_lease_s", Settings.job_lease_s))),
+        import_allow_hosts=_names(env.get("HAVRE_IMPORT_ALLOW_HOSTS", file.get("import_allow_hosts", ""))),
+        import_max_items=int(env.get("HAVRE_IMPORT_MAX_ITEMS", file.get("import_max_items", Settings.import_max_items))),
+        trusted_proxies=_networks(env.get("HAVRE_TRUSTED_PROXIES", file.get("trusted_proxies", ""))),
     )

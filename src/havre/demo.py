@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import random
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
 from havre.accounts import signin
@@ -79,6 +80,11 @@ def _count_videos(regions: Regions) -> int:
     return total
 
 
+# The creators the demo account follows, in both regions of a two-region demo (creators
+# alternate between regions), so its Following tab shows both.
+DEMO_FOLLOWS = ("marco.skate", "aiko.draws", "nour.voyage")
+
+
 def seed_demo(settings: Settings, *, count: int = 30, console: Console | None = None) -> None:
     regions = open_regions(settings)
     rng = random.Random(7)
@@ -86,28 +92,37 @@ def seed_demo(settings: Settings, *, count: int = 30, console: Console | None = 
         creators = _ensure_creators(regions)
         existing = _count_videos(regions)
         missing = max(0, count - existing)
-        if missing:
-            _make_videos(settings, regions, creators, existing, missing, rng, console)
-        process_jobs(settings, console=console, kinds={"media.process"}, label="making videos playable")
-        if missing:
-            _add_social_life(regions, creators, rng)
-            process_jobs(settings, console=console, kinds={"counts.video", "counts.followers"},
-                         label="counting likes and views")
+        if missing and console is not None:
+            console.print(f"Making {missing} demo videos by {len(creators) - 1} creators in regions "
+                          f"{', '.join(regions.names)}: generated on this machine, a few seconds each.")
+        # Not transient: the finished bars stay, and a log (no terminal) gets their final state.
+        with Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console) as bar:
+            if missing:
+                made = bar.add_task("generating videos", total=missing)
+                _make_videos(settings, regions, creators, existing, missing, rng, on_clip=lambda: bar.advance(made))
+            playable = bar.add_task("making them playable (transcoding)", total=None)
+            process_jobs(settings, kinds={"media.process"},
+                         on_progress=lambda done, total: bar.update(playable, completed=done, total=total))
+            if missing:
+                _add_social_life(regions, creators, rng)
+            _follow_for_demo(regions, creators)
+            counted = bar.add_task("counting likes, views and follows", total=None)
+            process_jobs(settings, kinds={"counts.video", "counts.followers"},
+                         on_progress=lambda done, total: bar.update(counted, completed=done, total=total))
     finally:
         regions.close()
 
 
 def _make_videos(settings: Settings, regions: Regions, creators: list[tuple[Region, User]], start: int,
-                 missing: int, rng: random.Random, console: Console | None) -> None:
-    with tempfile.TemporaryDirectory(prefix="havre-demo-") as tmp, \
-            Progress(console=console, transient=True) as bar:
-        task = bar.add_task("generating demo videos", total=missing)
+                 missing: int, rng: random.Random, *, on_clip: Callable[[], None]) -> None:
+    with tempfile.TemporaryDirectory(prefix="havre-demo-") as tmp:
 
         def make(i: int) -> Path:
             caption = CAPTIONS[i % len(CAPTIONS)]
             path = synth.make_clip(Path(tmp) / f"clip{i}.mp4", seconds=4 + i % 4, width=540, height=960,
                                    seed=i, text=caption.split("#")[0].strip())
-            bar.advance(task)
+            on_clip()
             return path
 
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -142,7 +157,20 @@ def _add_social_life(regions: Regions, creators: list[tuple[Region, User]], rng:
                     if rng.random() < 0.4:
                         social.set_like(s, home, user, video_region, card, liked=True)
                         feed.record_view(s, home, user, video_region, card, watch_ms=rng.randint(1000, 8000),
-                                         completed=rng.random() < .5)
+                                         completed=rng.random() < .5, session_secret="")
                     if rng.random() < 0.2:
                         social.add_comment(s, home, user, video_region, card, rng.choice(COMMENTS))
                 s.commit()
+
+
+def _follow_for_demo(regions: Regions, creators: list[tuple[Region, User]]) -> None:
+    """The account people log in with follows a few creators (idempotent), so Following is not empty."""
+    home, demo = creators[0]
+    followed = [(region, user) for region, user in creators if user.handle in DEMO_FOLLOWS]
+    with serving(home.name):
+        gw = Gateway(regions, home=home, actor=f"{home.name}:demo")
+        with home.session() as s:
+            for region, creator in followed:
+                card = gw.read(region, public_profile, creator.handle) or owner_card(creator)
+                social.set_follow(s, home, demo, region, card, following=True)
+            s.commit()

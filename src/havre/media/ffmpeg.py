@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import re
 import resource
 import shutil
 import subprocess
@@ -12,15 +14,45 @@ from collections.abc import Callable
 from havre.errors import N_
 from havre.media.errors import MediaError, MediaRejected
 
+log = logging.getLogger(__name__)
+
+
+# What Havre asks of ffmpeg. Debian 12's ffmpeg 5.1 lacks -display_rotation (ffmpeg 6+), which
+# media/synth.py uses to make phone-style rotated clips, so the binary is chosen by what it can do.
+REQUIRED_OPTIONS = ("-display_rotation",)
+REQUIRED_ENCODERS = ("libx264", "aac")
+
+
+def _output(binary: str, *args: str) -> str:
+    try:
+        return subprocess.run([binary, "-hide_banner", *args], capture_output=True, text=True,
+                              timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+@functools.cache
+def missing_capabilities(binary: str) -> tuple[str, ...]:
+    """What of REQUIRED_OPTIONS and REQUIRED_ENCODERS this binary lacks (all of it if it will not run)."""
+    options = _output(binary, "-h", "full")
+    encoders = {line.split()[1] for line in _output(binary, "-encoders").splitlines()
+                if len(line.split()) > 1 and line.startswith(" ")}
+    return (tuple(o for o in REQUIRED_OPTIONS if not re.search(rf"^{re.escape(o)}[\s\[]", options, re.M))
+            + tuple(e for e in REQUIRED_ENCODERS if e not in encoders))
+
 
 @functools.cache
 def ffmpeg_path() -> str:
-    """The system ffmpeg when on PATH, else the static binary shipped by imageio-ffmpeg."""
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
+    """The system ffmpeg on PATH when it can do what Havre needs (probed once per process), else
+    the static binary shipped by imageio-ffmpeg."""
     import imageio_ffmpeg
 
+    system = shutil.which("ffmpeg")
+    if system:
+        missing = missing_capabilities(system)
+        if not missing:
+            return system
+        log.info("not using %s: it lacks %s; using imageio-ffmpeg's binary", system, ", ".join(missing))
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import subprocess
+import textwrap
 from pathlib import Path
 
 from havre.media.ffmpeg import ffmpeg_path
@@ -27,9 +28,25 @@ def _font() -> str | None:
     return next((f for f in FONT_CANDIDATES if Path(f).exists()), None)
 
 
-def _font_size(text: str, width: int) -> int:
-    # drawtext does not wrap: shrink long captions so they fit the frame's width.
-    return max(12, min(width // 14, int(width * 1.25 / max(1, len(text)))))
+# Burned text keeps clear of what the player draws over a video: the action rail (like, comment,
+# share counts) on the right ~20% of the frame and the caption and credits on the bottom ~25%.
+# So it sits centred in the left 80%, in the upper middle, wrapped and sized to fit there.
+TEXT_AREA_W = 0.8
+TEXT_TOP = 0.3
+_CHAR_W = 0.62  # DejaVu Sans Bold's mean advance per character, in ems
+
+
+def _fit(text: str, width: int) -> tuple[str, int]:
+    """The text wrapped on at most three lines (shortened if it still does not fit) and its font size."""
+    room = width * TEXT_AREA_W * 0.85  # a margin each side, and the box drawn around the text
+    smallest, largest = 12, width // 12
+    for size in range(largest, smallest - 1, -2):
+        per_line = int(room / (_CHAR_W * size))
+        lines = textwrap.wrap(text, per_line)
+        if len(lines) <= 3:
+            return "\n".join(lines), size
+    lines = textwrap.wrap(text, int(room / (_CHAR_W * smallest)), max_lines=3, placeholder="\u2026")
+    return "\n".join(lines), smallest
 
 
 def _escape(text: str) -> str:
@@ -43,8 +60,10 @@ def make_clip(dst: Path, *, seconds: float = 2.0, width: int = 360, height: int 
     vf = [f"hue=h={(seed * 47) % 360}"]
     font = _font()
     if text and font:
-        vf.append(f"drawtext=fontfile={font}:text='{_escape(text)}':fontcolor=white:fontsize={_font_size(text, width)}"
-                  f":box=1:boxcolor=black@0.45:boxborderw=12:x=(w-text_w)/2:y=h*0.72")
+        line, size = _fit(text, width)
+        vf.append(f"drawtext=fontfile={font}:text='{_escape(line)}':fontcolor=white:fontsize={size}"
+                  f":box=1:boxcolor=black@0.45:boxborderw={max(4, size // 3)}"
+                  f":x=(w*{TEXT_AREA_W}-text_w)/2:y=h*{TEXT_TOP}")
     cmd = [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
            "-f", "lavfi", "-i", pattern]
     if audio:

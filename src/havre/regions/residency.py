@@ -39,14 +39,16 @@ OWNER_COLUMNS: dict[str, str] = {
     "import_runs": "user_id",
     "import_items": "user_id",
     "tiktok_followers": "user_id",
+    "count_marks": "user_id",
 }
 # Tables with personal-class columns that are checked another way, and why.
 NO_OWNER: dict[str, str] = {
     "jobs": "payload is checked key by key (user_id, video_id)",
     "login_failures": "holds only a salted hash of handle and client address, kept 15 minutes",
+    "account_login_failures": "holds only a hash of the handle tried, kept 24 hours",
 }
 # Files an embedded instance keeps outside region folders: nothing personal.
-SHARED_FILES = {"directory.db", "directory.db-wal", "directory.db-shm", "secret.key"}
+SHARED_FILES = {"directory.db", "directory.db-wal", "directory.db-shm", "secret.key", "regions.json"}
 
 
 @dataclass

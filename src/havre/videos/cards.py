@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
 from havre.regions.gateway import note_subjects, public_reader
-from havre.videos.models import FOLLOWERS_VIS, PUBLIC_VIS, READY, Video, VideoHashtag
+from havre.videos.models import FOLLOWERS_VIS, PUBLIC_VIS, READY, Rendition, Video, VideoHashtag
 
 # A keyset position in a feed sorted newest first: (posted_at, id) of the last video served.
 Position = tuple[datetime, str]
@@ -165,6 +165,15 @@ def video_of_tiktok_id(s: Session, owner_id: str, tiktok_id: str) -> str | None:
     if video_id is not None:
         note_subjects([owner_id])
     return video_id
+
+
+@public_reader
+def rendition_size(s: Session, video_id: str, mp4_key: str) -> tuple[int, int] | None:
+    """Width and height of the rendition stored at ``mp4_key`` (None when it is not one: the
+    remuxed upload, whose size is the video's). Rendition sizes are public, like the video's."""
+    row = s.execute(select(Rendition.width, Rendition.height)
+                    .where(Rendition.video_id == video_id, Rendition.mp4_key == mp4_key)).first()
+    return (row.width, row.height) if row is not None else None
 
 
 def own_videos(s: Session, owner_id: str, *, after: Position | None, limit: int) -> list[VideoCard]:

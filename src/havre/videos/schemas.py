@@ -8,9 +8,10 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
+from havre.regions import Region
 from havre.regions.gateway import Gateway
 from havre.social import service as social
-from havre.videos.cards import OwnerCard, VideoCard
+from havre.videos.cards import OwnerCard, VideoCard, rendition_size
 
 
 class OwnerOut(BaseModel):
@@ -65,6 +66,14 @@ def media_url(video_id: str, key: str | None) -> str | None:
     if not key or not key.startswith(prefix):
         return None
     return f"/media/v/{video_id}/{key.removeprefix(prefix)}"
+
+
+def mp4_size(gw: Gateway, region: Region, card: VideoCard) -> tuple[int, int]:
+    """The size of the file ``mp4_url`` points to: once the ladder is built, its best rendition
+    (720p for a 1080p upload), else the remuxed upload, which has the video's size."""
+    if card.mp4_key is None:
+        return card.width, card.height
+    return gw.read(region, rendition_size, card.id, card.mp4_key) or (card.width, card.height)
 
 
 def avatar_url(owner: User | OwnerCard) -> str | None:
