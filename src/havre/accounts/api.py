@@ -17,7 +17,8 @@ from havre.errors import N_, NotFound, TooLarge
 from havre.regions.gateway import note_subjects, public_file_reader
 from havre.videos.cards import OwnerCard
 from havre.videos.finder import find_creator
-from havre.web.blob_response import blob_response
+from havre.web.blob_response import PUBLIC_MEDIA, blob_response
+from havre.web.client_address import client_address
 from havre.web.deps import (
     RequestContext,
     clear_session_cookie,
@@ -63,10 +64,6 @@ def profile_out(user: User | OwnerCard) -> ProfileOut:
                       following_count=user.following_count, home_region=user.home_region)
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 @router.post("/auth/signup", response_model=ProfileOut, status_code=201)
 def signup(body: Signup, request: Request, response: Response,
            ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
@@ -79,7 +76,7 @@ def signup(body: Signup, request: Request, response: Response,
 @router.post("/auth/login", response_model=ProfileOut)
 def login(body: Credentials, request: Request, response: Response,
           ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
-    signed = signin.log_in(ctx.regions, handle=body.handle, password=body.password, client=_client(request),
+    signed = signin.log_in(ctx.regions, handle=body.handle, password=body.password, client=client_address(request),
                            user_agent=request.headers.get("user-agent", ""),
                            max_failures=ctx.settings.login_max_failures, window_s=ctx.settings.login_window_s)
     set_session_cookie(response, signed.region, signed.token, ctx.settings)
@@ -93,7 +90,7 @@ def logout(ctx: RequestContext = Depends(get_ctx)) -> Response:
         with ctx.db() as s:
             service.end_session(s, ctx.session_token)
             s.commit()
-    clear_session_cookie(response)
+    clear_session_cookie(response, ctx.settings)
     return response
 
 
@@ -144,7 +141,7 @@ def avatar_file(s: Session, blobs: BlobStore, user_id: str) -> Response:
     if user is None or not user.avatar_key:
         raise NotFound(N_("No such picture."))
     note_subjects([user.id])
-    return blob_response(blobs, user.avatar_key, media_type="image/jpeg", cache_control="public, max-age=300")
+    return blob_response(blobs, user.avatar_key, media_type="image/jpeg", cache_control=PUBLIC_MEDIA)
 
 
 @avatar_router.get("/media/avatar/{user_id}", include_in_schema=False)

@@ -54,3 +54,15 @@ class LoginFailure(Base):
     # Hash of (handle, client address): throttles without keeping who tried what.
     key_hash: Mapped[str] = mapped_column(String(64), index=True, info=SENSITIVE)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=OPERATIONAL)
+
+
+class AccountLoginFailure(Base):
+    """Failed logins per account, whatever the address (the slow throttle of accounts.throttle);
+    rows are pruned after a day."""
+
+    __tablename__ = "account_login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, info=OPERATIONAL)
+    # Hash of the handle tried (known or not, so the throttle tells nothing about who exists).
+    key_hash: Mapped[str] = mapped_column(String(64), index=True, info=SENSITIVE)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=OPERATIONAL)

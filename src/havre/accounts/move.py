@@ -45,6 +45,7 @@ OWNED: tuple[tuple[str, str, str], ...] = (
     ("import_runs", "user_id", "user"),
     ("import_items", "user_id", "user"),
     ("tiktok_followers", "user_id", "user"),
+    ("count_marks", "user_id", "user"),
 )
 # Surrogate integer keys are the target's to assign.
 SURROGATE_KEYS = {"renditions": "id", "watch_events": "id", "import_items": "id"}

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from havre.accounts.models import AuthSession, LoginFailure, User
+from havre.accounts import throttle
+from havre.accounts.models import AuthSession, User
 from havre.blobs import BlobStore
 from havre.db.base import utcnow
 from havre.errors import N_, HavreError, InvalidInput
 
 HANDLE_RE = re.compile(r"^[a-z0-9_][a-z0-9_.]{1,29}$")
 MIN_PASSWORD = 8
+# Far beyond any passphrase; argon2 and the request body need no more.
+MAX_PASSWORD_BYTES = 1024
+# The most frequent leaked passwords (scripts/common_passwords.py says where they come from).
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 SESSION_TTL = timedelta(days=30)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 RESERVED = {"api", "static", "media", "admin", "login", "logout", "signup", "upload", "settings", "v", "tag", "following",
@@ -33,9 +41,13 @@ class AccountError(InvalidInput):
 class LoginThrottled(HavreError):
     status_code = 429
 
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(N_("Too many failed logins; try again in %(minutes)s minutes."),
-                         minutes=retry_after_s // 60 + 1)
+    def __init__(self, retry_after_s: int, *, account: bool = False) -> None:
+        if account and retry_after_s > 2 * 3600:  # the account-wide lock, in hours past the first two
+            super().__init__(N_("Too many failed logins on this account; try again in %(hours)s hours."),
+                             hours=math.ceil(retry_after_s / 3600))
+        else:
+            super().__init__(N_("Too many failed logins; try again in %(minutes)s minutes."),
+                             minutes=retry_after_s // 60 + 1)
         self.retry_after_s = retry_after_s
 
 
@@ -52,9 +64,32 @@ def validate_handle(handle: str) -> str:
     return handle
 
 
-def hash_password(password: str) -> str:
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _check_length(password: str) -> None:
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise AccountError(N_("Passwords are at most %(max)s bytes: that is %(max)s plain letters, fewer with "
+                              "accented letters or emoji (which take 2 to 4 bytes each)."),
+                           field="password", max=MAX_PASSWORD_BYTES)
+
+
+def validate_password(password: str) -> None:
+    """The rules for any new password (signup, and any later change: they all hash through here)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(N_("Passwords need at least %(min)s characters."), field="password", min=MIN_PASSWORD)
+    _check_length(password)
+    # Guessers try these first, on every account; case and surrounding spaces do not slow them.
+    if password.strip().casefold() in common_passwords():
+        raise AccountError(N_("This password is one of the most common ones, which are guessed first; "
+                              "choose another."), field="password")
+
+
+def hash_password(password: str) -> str:
+    validate_password(password)
     return _hasher.hash(password)
 
 
@@ -79,21 +114,16 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _throttle_key(handle: str, client: str) -> str:
-    return hashlib.sha256(f"{normalize_handle(handle)}|{client}".encode()).hexdigest()
-
-
 def authenticate(s: Session, *, handle: str, password: str, client: str,
                  max_failures: int = 5, window_s: int = 900) -> User:
-    """Check a password; raises AccountError on mismatch and LoginThrottled after too many."""
-    key = _throttle_key(handle, client)
-    since = utcnow() - timedelta(seconds=window_s)
-    s.execute(delete(LoginFailure).where(LoginFailure.at < since))
-    failures = s.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key_hash == key)) or 0
-    if failures >= max_failures:
-        oldest = s.scalar(select(func.min(LoginFailure.at)).where(LoginFailure.key_hash == key))
-        assert oldest is not None
-        raise LoginThrottled(max(1, int((oldest - since).total_seconds())))
+    """Check a password; raises AccountError on mismatch and LoginThrottled after too many
+    (per handle and client address, and per account: see accounts.throttle)."""
+    _check_length(password)  # no stored password is longer: refused before any hashing
+    handle = normalize_handle(handle)
+    wait, account_wide = throttle.retry_after_s(s, handle=handle, client=client, max_failures=max_failures,
+                                                window_s=window_s)
+    if wait:
+        raise LoginThrottled(wait, account=account_wide)
     user = user_by_handle(s, handle)
     try:
         if user is None:
@@ -101,10 +131,10 @@ def authenticate(s: Session, *, handle: str, password: str, client: str,
             raise VerificationError
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        s.add(LoginFailure(key_hash=key))
+        throttle.record_failure(s, handle=handle, client=client)
         s.commit()
         raise AccountError(N_("Wrong handle or password."), field="password") from None
-    s.execute(delete(LoginFailure).where(LoginFailure.key_hash == key))
+    throttle.forget_address(s, handle=handle, client=client)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user

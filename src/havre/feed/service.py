@@ -21,6 +21,7 @@ from havre.errors import N_, InvalidInput
 from havre.feed.models import WatchEvent
 from havre.regions import Region
 from havre.regions.gateway import Gateway, public_reader
+from havre.social import marks
 from havre.social.counters import count_for_video
 from havre.videos.cards import (
     OwnerCard,
@@ -122,6 +123,11 @@ def _decode(cursor: str | None) -> Position | None:
         raise InvalidInput(N_("The feed cursor is malformed; reload the feed.")) from None
 
 
+def cursor_after(card: VideoCard) -> str:
+    """The cursor of a newest-first feed (following, tag, sound, a creator's) that goes on after ``card``."""
+    return base64.urlsafe_b64encode(f"{card.posted_at.isoformat()}|{card.id}".encode()).decode()
+
+
 def _merge(pages: list[list[VideoCard]], limit: int) -> Page:
     """Newest first across regions: each gave up to limit+1 after the cursor, keep the first limit."""
     merged = sorted((c for page in pages for c in page), key=lambda c: c.position, reverse=True)
@@ -129,8 +135,7 @@ def _merge(pages: list[list[VideoCard]], limit: int) -> Page:
     merged = merged[:limit]
     if not merged:
         return Page(videos=[], next_cursor=None)
-    cursor = base64.urlsafe_b64encode(f"{merged[-1].posted_at.isoformat()}|{merged[-1].id}".encode()).decode()
-    return Page(videos=merged, next_cursor=cursor if more else None)
+    return Page(videos=merged, next_cursor=cursor_after(merged[-1]) if more else None)
 
 
 def following(gw: Gateway, viewer: User, *, cursor: str | None = None, limit: int = 10) -> Page:
@@ -163,10 +168,13 @@ def by_owner(gw: Gateway, region: Region, owner: OwnerCard, viewer: User | None,
 
 
 def record_view(s: Session, home: Region, viewer: User | None, video_region: Region, video: VideoCard, *,
-                watch_ms: int, completed: bool) -> None:
-    """The watch event is the viewer's (home); the view count is the video's (its region)."""
+                watch_ms: int, completed: bool, session_secret: str) -> None:
+    """The watch event is the viewer's (home); the view count is the video's (its region), raised
+    once per viewer (or visitor session, ``session_secret``) per window: see social.marks."""
     if not 0 <= watch_ms <= MAX_WATCH_MS:
         raise InvalidInput(N_("watch_ms must be between 0 and one hour."), field="watch_ms")
-    count_for_video(s, home, video_region, video.id, views=1)
+    if marks.first_time(s, kind=marks.VIEW, video_id=video.id, viewer=viewer, session_secret=session_secret):
+        count_for_video(s, home, video_region, video.id, views=1)
+    # Every viewing is a signal for the recommender, counted or not.
     if viewer is not None:
         s.add(WatchEvent(user_id=viewer.id, video_id=video.id, watch_ms=watch_ms, completed=completed))

@@ -98,7 +98,7 @@ def delete_comment(comment_id: str, ctx: RequestContext = Depends(get_ctx),
 def share(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> ShareOut:
     region, video = find_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
-        count = service.record_share(s, ctx.region, region, video)
+        count = service.record_share(s, ctx.region, ctx.viewer, region, video, session_secret=ctx.csrf_token)
         s.commit()
     return ShareOut(share_count=count, url=ctx.absolute_url(f"/v/{video.id}"))
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from havre.db.base import PERSONAL, PUBLIC, Base, UTCDateTime, new_id, utcnow
+from havre.db.base import OPERATIONAL, PERSONAL, PUBLIC, Base, UTCDateTime, new_id, utcnow
 
 
 class Like(Base):
@@ -36,3 +36,28 @@ class Follow(Base):
     follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
     followee_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
+
+
+class CountMark(Base):
+    """That a member's view or share of a video was counted (social.marks), so it counts once:
+    a view once per window, a share once ever. Personal: it says what they watched or shared."""
+
+    __tablename__ = "count_marks"
+    __table_args__ = (Index("ix_count_marks_kind_at", "kind", "at"),)
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
+    video_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True, info=PERSONAL)  # "view" | "share"
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
+
+
+class VisitorMark(Base):
+    """The same for a visitor, keyed by a hash of their browser's CSRF cookie; names nobody and is
+    pruned after a day (social.marks.VISITOR_MEMORY)."""
+
+    __tablename__ = "visitor_marks"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info=OPERATIONAL)
+    video_id: Mapped[str] = mapped_column(String(16), primary_key=True, info=OPERATIONAL)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True, info=OPERATIONAL)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True, info=OPERATIONAL)

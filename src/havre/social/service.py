@@ -16,8 +16,9 @@ from havre.accounts.models import User
 from havre.errors import N_, Forbidden, InvalidInput, NotFound
 from havre.regions import Region
 from havre.regions.gateway import Gateway, aggregate_writer, note_subjects, public_reader
+from havre.social import marks
 from havre.social.counters import count_follower, count_for_video
-from havre.social.models import Comment, Follow, Like
+from havre.social.models import Comment, CountMark, Follow, Like, VisitorMark
 from havre.videos.cards import OwnerCard, VideoCard, owner_card
 from havre.videos.models import Video
 
@@ -160,13 +161,20 @@ def following_ids(s: Session, viewer: User | None, owner_ids: list[str]) -> set[
         Follow.follower_id == viewer.id, Follow.followee_id.in_(owner_ids))))
 
 
-def record_share(s: Session, home: Region, video_region: Region, video: VideoCard) -> int:
+def record_share(s: Session, home: Region, viewer: User | None, video_region: Region, video: VideoCard, *,
+                 session_secret: str) -> int:
+    """Count a share once per member (ever) or visitor session, see social.marks. Returns the share
+    count as the sharer will now see it."""
+    if not marks.first_time(s, kind=marks.SHARE, video_id=video.id, viewer=viewer, session_secret=session_secret):
+        return video.share_count
     count_for_video(s, home, video_region, video.id, shares=1)
     return video.share_count + 1
 
 
 @aggregate_writer
 def forget_video_rows(s: Session, video_id: str) -> None:
-    """Drop this region's likes and comments about a deleted video (only its public id travels)."""
+    """Drop this region's likes, comments and count marks about a deleted video (only its public id travels)."""
     s.execute(delete(Like).where(Like.video_id == video_id))
     s.execute(delete(Comment).where(Comment.video_id == video_id))
+    s.execute(delete(CountMark).where(CountMark.video_id == video_id))
+    s.execute(delete(VisitorMark).where(VisitorMark.video_id == video_id))

@@ -18,7 +18,7 @@ from havre.videos import service
 from havre.videos.cards import own_video, video_cards, visible_videos
 from havre.videos.finder import find_video, followed_in
 from havre.videos.schemas import VideoOut, serialize_cards
-from havre.web.blob_response import blob_response
+from havre.web.blob_response import PRIVATE_MEDIA, PUBLIC_MEDIA, blob_response
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.uploads import spool
 
@@ -93,8 +93,9 @@ def video_file(s: Session, blobs: BlobStore, video_id: str, path: str, *, owner_
     if card is None or content_type is None:
         raise NotFound(N_("No such media file."))
     note_subjects([card.owner.id])
-    # Public files may be cached by the browser; followers-only/private ones must not be shared caches.
-    cache = "public, max-age=3600" if card.visibility == "public" else "private, max-age=600"
+    # Public files may be cached anywhere, briefly: a video made private must stop being served
+    # from shared caches within minutes. Followers-only/private ones never enter shared caches.
+    cache = PUBLIC_MEDIA if card.visibility == "public" else PRIVATE_MEDIA
     # Playlists stay on this origin so their relative URIs come back here for the access check.
     return blob_response(blobs, service.media_prefix(video_id) + path, media_type=content_type,
                          cache_control=cache, redirect=not path.endswith(".m3u8"))

@@ -11,7 +11,17 @@ from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 from havre.blobs import BlobStore, InvalidBlobKey
 from havre.errors import N_, NotFound
 
-PRESIGN_S = 900
+# How long a copy of a public file may be served from a cache after the video became private
+# (docs/security.md, "Caching of media"). Nothing this module hands out outlives it.
+MEDIA_MAX_AGE_S = 300
+PUBLIC_MEDIA = f"public, max-age={MEDIA_MAX_AGE_S}"
+# Followers-only and private files: the viewer's own browser may keep them, no shared cache may.
+PRIVATE_MEDIA = f"private, max-age={MEDIA_MAX_AGE_S}"
+# A presigned URL lets anyone holding it fetch the file, checked or not, until it expires.
+PRESIGN_S = MEDIA_MAX_AGE_S
+# A browser may reuse a redirect this long; the URL it leads to then stays valid for the rest of
+# PRESIGN_S (4 minutes at least), enough to fetch a file of a short video.
+REDIRECT_MAX_AGE_S = 60
 
 
 def blob_response(blobs: BlobStore, key: str, *, media_type: str, cache_control: str,
@@ -36,7 +46,7 @@ def blob_response(blobs: BlobStore, key: str, *, media_type: str, cache_control:
     if redirect and presign is not None:
         # The redirect itself must not outlive the signature, nor be shared between viewers.
         return RedirectResponse(presign(key, expires_s=PRESIGN_S), status_code=302,
-                                headers={"Cache-Control": "private, max-age=300"})
+                                headers={"Cache-Control": f"private, max-age={REDIRECT_MAX_AGE_S}"})
     return StreamingResponse(_chunks(blobs.open(key)), media_type=media_type, headers=headers)
 
 
