@@ -61,6 +61,7 @@ def instance(stack: ExitStack, tmp: Path, names: str, videos: int) -> httpx.Clie
     signed = client.post("/api/auth/signup", json={"handle": "viewer", "password": "benchmark-pw",
                                                    "region": regions.names[0]})
     assert signed.status_code == 201, signed.text
+    client.headers["X-CSRF-Token"] = signed.headers["x-csrf-token"]  # rotated at sign-up
     return client
 
 

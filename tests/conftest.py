@@ -117,6 +117,14 @@ class ApiClient(TestClient):
     def prime_csrf(self) -> None:
         self.get("/api/feed/foryou")
         self.headers["X-CSRF-Token"] = self.cookies["havre_csrf"]
+        self.event_hooks["response"].append(self._follow_rotated_token)
+
+    def _follow_rotated_token(self, response: httpx.Response) -> None:
+        """Signing in or out rotates the token (web/csrf.py): keep sending the current one, as the
+        next page a browser loads would, unless a test set a token of its own."""
+        rotated = response.headers.get("x-csrf-token")
+        if rotated and self.headers.get("X-CSRF-Token") == response.request.headers.get("X-CSRF-Token"):
+            self.headers["X-CSRF-Token"] = rotated
 
     def get_media(self, url: str, **kwargs: Any) -> httpx.Response:
         """Fetch a media URL as a browser would: follow a redirect to the store (S3) if there is one."""
@@ -199,7 +207,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
     """
     data = tmp_path_factory.mktemp("live") / "data"
     port = free_port()
-    env = {**os.environ, "HAVRE_DATA_DIR": str(data), "HAVRE_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = {**os.environ, "HAVRE_DATA_DIR": str(data), "HAVRE_BASE_URL": f"http://127.0.0.1:{port}",
+           "HAVRE_IMPORT_ALLOW_HOSTS": "127.0.0.1"}  # the import test's stand-in CDN (tests/imports/cdn.py)
     with ExitStack() as stack:
         procs: list[subprocess.Popen[bytes]] = []
         stack.callback(_stop_all, procs)

@@ -26,12 +26,11 @@ from havre.videos.api import media_router
 from havre.videos.api import router as videos_router
 from havre.web import i18n
 from havre.web.crossings import crossing_audit_middleware
+from havre.web.csrf import csrf_cookie_middleware, csrf_protect
 from havre.web.headers import SecurityHeadersMiddleware
 from havre.web.limits import BodyLimitMiddleware, BodyRefused
 from havre.web.deps import (
     LANG_COOKIE,
-    csrf_cookie_middleware,
-    csrf_protect,
     serving_region_middleware,
     session_is_valid,
 )

@@ -79,6 +79,7 @@ def browse(urls: list[str], handle: str, videos: list[str], requests: int) -> Ta
         first.headers["X-CSRF-Token"] = first.cookies["havre_csrf"]
         signed = first.post("/api/auth/signup", json={"handle": handle, "password": PASSWORD, "region": "us"})
         assert signed.status_code == 201, signed.text
+        first.headers["X-CSRF-Token"] = signed.headers["x-csrf-token"]  # rotated at sign-up
         for other in clients[1:]:
             other.cookies.update(first.cookies)
             other.headers["X-CSRF-Token"] = first.headers["X-CSRF-Token"]

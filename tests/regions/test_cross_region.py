@@ -43,7 +43,7 @@ def test_signup_picks_the_home_region_and_the_account_lives_only_there(
     assert _count(regions, "eu", User) == 1 and _count(regions, "us", User) == 0
     assert regions.directory.region_of_handle("camille") == "eu"
     page = client.get("/settings")
-    assert "Your home region is eu" in page.text
+    assert "Your home region is EU" in page.text
 
 
 def test_an_unknown_region_is_refused_and_nothing_is_claimed(client: ApiClient, regions: Regions) -> None:

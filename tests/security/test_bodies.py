@@ -50,6 +50,7 @@ def signed_in(server: tuple[str, int]) -> dict[str, str]:
         csrf = c.cookies["havre_csrf"]
         r = c.post("/api/auth/signup", json={"handle": "lea", "password": PASSWORD}, headers={"X-CSRF-Token": csrf})
         assert r.status_code == 201, r.text
+        csrf = r.headers["x-csrf-token"]  # signing up rotated the token
         return {"Cookie": f"havre_csrf={csrf}; havre_session={c.cookies['havre_session']}", "X-CSRF-Token": csrf}
 
 
@@ -143,3 +144,21 @@ def test_a_request_another_site_makes_a_browser_send_is_refused(client: ApiClien
     assert client.get("/api/me").json()["bio"] != "pwned"
     same_site = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
     assert client.patch("/api/me", json={"bio": "hello"}, headers=same_site).status_code == 200
+
+
+def test_a_csrf_token_planted_from_elsewhere_is_refused(client: ApiClient, make_client) -> None:  # type: ignore[no-untyped-def]
+    """A token is bound to its session: another session's (or a visitor's) token, even sent as both
+    cookie and header, does not authorize anything."""
+    client.signup("lea")
+    attacker = make_client()
+    attacker.signup("mallory")
+    planted = attacker.cookies["havre_csrf"]
+    client.cookies.delete("havre_csrf")
+    client.cookies.set("havre_csrf", planted)
+    client.headers["X-CSRF-Token"] = planted
+    assert client.patch("/api/me", json={"bio": "pwned"}).status_code == 403
+    visitor = make_client().cookies["havre_csrf"]  # a visitor's token, before signing in
+    client.cookies.delete("havre_csrf")
+    client.cookies.set("havre_csrf", visitor)
+    client.headers["X-CSRF-Token"] = visitor
+    assert client.patch("/api/me", json={"bio": "pwned"}).status_code == 403

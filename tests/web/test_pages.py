@@ -37,6 +37,13 @@ def test_share_page_has_opengraph_tags_and_starts_with_the_video(client: ApiClie
     assert client.get("/v/doesnotexist").status_code == 404
 
 
+def _page_token(page: str) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
 def test_signup_login_logout_through_the_forms(app) -> None:  # type: ignore[no-untyped-def]
     with ApiClient(app) as browser:
         page = browser.get("/signup").text
@@ -48,8 +55,15 @@ def test_signup_login_logout_through_the_forms(app) -> None:  # type: ignore[no-
         assert ok.status_code == 303 and ok.headers["location"] == "/upload"
         assert "@nour" in browser.get("/@nour").text
         assert browser.get("/upload").status_code == 200
-        assert browser.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+        # Signing up rotated the token: the visitor's one no longer works, the page's new one does.
+        assert browser.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 403
+        signed_in_token = _page_token(browser.get("/upload").text)
+        assert signed_in_token != token
+        assert browser.post("/logout", data={"csrf_token": signed_in_token},
+                            follow_redirects=False).status_code == 303
         assert browser.get("/upload", follow_redirects=False).headers["location"] == "/login?next=/upload"
+        token = _page_token(browser.get("/login").text)  # logging out rotated it again
+        assert token != signed_in_token
         wrong = browser.post("/login", data={"handle": "nour", "password": "nope-nope", "csrf_token": token})
         assert wrong.status_code == 400 and "Wrong handle or password." in wrong.text
         forged = browser.post("/login", data={"handle": "nour", "password": PASSWORD, "csrf_token": "forged"})

@@ -61,6 +61,6 @@ def record_view(video_id: str, body: ViewIn, ctx: RequestContext = Depends(get_c
     region, video = find_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
         service.record_view(s, ctx.region, ctx.viewer, region, video, watch_ms=body.watch_ms,
-                            completed=body.completed)
+                            completed=body.completed, session_secret=ctx.csrf_token)
         s.commit()
     return Response(status_code=204)

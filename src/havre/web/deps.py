@@ -6,12 +6,9 @@ Routes receive a ``RequestContext`` and stay thin: parse, authorize, call one se
 from __future__ import annotations
 
 import hashlib
-import hmac
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
@@ -20,14 +17,12 @@ from havre.accounts import service as accounts
 from havre.accounts.models import User
 from havre.accounts.service import SESSION_TTL
 from havre.config import Settings
-from havre.errors import N_, Forbidden, Unauthorized
+from havre.errors import N_, Unauthorized
 from havre.regions import Region, Regions, UnknownRegion, serving
 from havre.regions.gateway import CrossingLedger, Gateway, gateway_for
+from havre.web.csrf import SESSION_COOKIE, set_csrf_cookie
 
-SESSION_COOKIE = "havre_session"
-CSRF_COOKIE = "havre_csrf"
 LANG_COOKIE = "havre_lang"
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 @dataclass(kw_only=True)
@@ -121,38 +116,6 @@ def session_is_valid(regions: Regions, cookie: str) -> bool:
     return _resolve_viewer(regions, cookie)[1] is not None
 
 
-def _cross_site(request: Request) -> bool:
-    """A browser says where an unsafe request comes from: refuse another site's (defence in depth
-    beside the token). Clients that send neither header (scripts, the CLI) rely on the token."""
-    site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return True
-    origin = request.headers.get("origin")
-    if origin is None:
-        return False
-    host = request.headers.get("host", "")
-    return origin == "null" or urlsplit(origin).netloc.lower() != host.lower()
-
-
-async def csrf_protect(request: Request) -> None:
-    """Double-submit check: the header or form field must match the CSRF cookie, and a browser's
-    request must come from this site. Form fields are read only from bodies that web.limits bounds
-    to a few KiB (or, for the profile form, a member's avatar-sized one)."""
-    if request.method not in UNSAFE_METHODS:
-        return
-    if _cross_site(request):
-        raise Forbidden(N_("The form expired or came from another site; reload the page and try again."))
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    sent = request.headers.get("x-csrf-token", "")
-    if not sent and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
-        value = form.get("csrf_token")
-        sent = value if isinstance(value, str) else ""
-    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
-        raise Forbidden(N_("The form expired or came from another site; reload the page and try again."))
-
-
 async def serving_region_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
     """Serve the whole request for one region, so reaching another without the gateway fails."""
     region = serving_region_for(request.app.state.regions, request.cookies.get(SESSION_COOKIE))
@@ -160,23 +123,13 @@ async def serving_region_middleware(request: Request, call_next):  # type: ignor
         return await call_next(request)
 
 
-async def csrf_cookie_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
-    """Give every browser a CSRF token cookie (readable by our JS through the page's meta tag)."""
-    token = request.cookies.get(CSRF_COOKIE)
-    fresh = not token or len(token) < 20
-    request.state.csrf_token = secrets.token_urlsafe(24) if fresh else token
-    response = await call_next(request)
-    if fresh:
-        settings: Settings = request.app.state.settings
-        response.set_cookie(CSRF_COOKIE, request.state.csrf_token, samesite="lax",
-                            secure=settings.secure_cookies, httponly=True, path="/")
-    return response
-
-
 def set_session_cookie(response: Response, region: Region, token: str, settings: Settings) -> None:
-    response.set_cookie(SESSION_COOKIE, f"{region.name}.{token}", max_age=int(SESSION_TTL.total_seconds()),
+    value = f"{region.name}.{token}"
+    response.set_cookie(SESSION_COOKIE, value, max_age=int(SESSION_TTL.total_seconds()),
                         httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
+    set_csrf_cookie(response, settings, session_cookie=value)  # a new session, a new token
 
 
-def clear_session_cookie(response: Response) -> None:
+def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
+    set_csrf_cookie(response, settings, session_cookie=None)

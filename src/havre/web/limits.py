@@ -31,6 +31,7 @@ from havre.errors import N_, Forbidden, HavreError, InvalidInput, TooLarge, Unau
 from havre.imports.limits import MAX_EXPORT_BYTES
 from havre.regions import Regions
 from havre.web import i18n
+from havre.web.csrf import CSRF_COOKIE, SESSION_COOKIE
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -136,12 +137,12 @@ class BodyLimitMiddleware:
     async def _refusal(self, rule: BodyRule, headers: dict[str, str]) -> HavreError | None:
         cookies = SimpleCookie(headers.get("cookie", ""))
         if rule.csrf_header:
-            cookie = cookies["havre_csrf"].value if "havre_csrf" in cookies else ""
+            cookie = cookies[CSRF_COOKIE].value if CSRF_COOKIE in cookies else ""
             sent = headers.get("x-csrf-token", "")
             if not cookie or not sent or not hmac.compare_digest(cookie, sent):
                 return Forbidden(N_("The form expired or came from another site; reload the page and try again."))
         if rule.members_only:
-            session = cookies["havre_session"].value if "havre_session" in cookies else ""
+            session = cookies[SESSION_COOKIE].value if SESSION_COOKIE in cookies else ""
             if not session or not await run_in_threadpool(self.session_is_valid, self.regions, session):
                 return Unauthorized(N_("Log in to do that."))
         return None

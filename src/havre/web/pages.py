@@ -18,8 +18,9 @@ from havre.regions import audit
 from havre.social.service import following_ids
 from havre.videos.cards import video_of_tiktok_id
 from havre.videos.finder import find_creator, find_video
-from havre.videos.schemas import serialize_cards
+from havre.videos.schemas import mp4_size, serialize_cards
 from havre.web import i18n
+from havre.web.client_address import client_address
 from havre.web.deps import (
     LANG_COOKIE,
     RequestContext,
@@ -42,9 +43,9 @@ def _login_redirect(path: str) -> RedirectResponse:
 
 
 def _feed_page(request: Request, ctx: RequestContext, *, tab: str, api: str, title: str,
-               first: list | None = None, og: dict | None = None) -> Response:
+               first: list | None = None, og: dict | None = None, cursor: str | None = None) -> Response:
     return render(request, ctx, "feed.html", tab=tab, title=title, og=og,
-                  feed={"api": api, "initial": [v.model_dump(mode="json") for v in (first or [])]})
+                  feed={"api": api, "cursor": cursor, "initial": [v.model_dump(mode="json") for v in (first or [])]})
 
 
 @router.get("/")
@@ -71,13 +72,14 @@ def sound(sound: str, request: Request, ctx: RequestContext = Depends(get_ctx)) 
 
 @router.get("/v/{video_id}")
 def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
-    _, card = find_video(ctx.gateway, video_id, ctx.viewer)
+    region, card = find_video(ctx.gateway, video_id, ctx.viewer)
     video = serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
     title = f"@{video.owner.handle} on Havre"
+    width, height = mp4_size(ctx.gateway, region, card)  # of the og:video file, not of the upload
     og = {"title": title, "description": video.caption,
           "image": ctx.absolute_url(video.poster_url) if video.poster_url else None,
           "video": ctx.absolute_url(video.mp4_url) if video.mp4_url else None,
-          "url": ctx.absolute_url(video.url), "width": video.width, "height": video.height}
+          "url": ctx.absolute_url(video.url), "width": width, "height": height}
     return _feed_page(request, ctx, tab="video", api="/api/feed/foryou", title=title, first=[video], og=og)
 
 
@@ -91,6 +93,17 @@ def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx
     follows = owner.id in gw.read(gw.home, following_ids, ctx.viewer, [owner.id])
     return render(request, ctx, "profile.html", owner=profile_out(owner), videos=videos, follows=follows,
                   is_me=ctx.viewer is not None and ctx.viewer.id == owner.id)
+
+
+@router.get("/@{handle}/video/{video_id}")
+def creator_video_page(handle: str, video_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    """A video opened from its creator's profile: swiping goes on with that creator's older videos."""
+    _, card = find_video(ctx.gateway, video_id, ctx.viewer)
+    if card.owner.handle != handle:  # a renamed creator, or a mistyped link: the creator's own address
+        return RedirectResponse(f"/@{card.owner.handle}/video/{video_id}", status_code=301)
+    video = serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
+    return _feed_page(request, ctx, tab="creator", api=f"/api/users/{quote(handle)}/videos", title=f"@{handle}",
+                      first=[video], cursor=feed.cursor_after(card))
 
 
 @router.get("/@{handle}/tiktok/{tiktok_id}")
@@ -153,12 +166,15 @@ def login(request: Request, handle: str = Form(""), password: str = Form(""), ne
           ctx: RequestContext = Depends(get_ctx)) -> Response:
     try:
         signed = signin.log_in(ctx.regions, handle=handle, password=password,
-                               client=request.client.host if request.client else "unknown",
+                               client=client_address(request),
                                user_agent=request.headers.get("user-agent", ""),
                                max_failures=ctx.settings.login_max_failures, window_s=ctx.settings.login_window_s)
     except HavreError as exc:
-        return render(request, ctx, "auth.html", status_code=exc.status_code, mode="login",
+        page = render(request, ctx, "auth.html", status_code=exc.status_code, mode="login",
                       next=_safe_next(next), error=translate(ctx, exc), handle=handle)
+        if isinstance(exc, accounts.LoginThrottled):
+            page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
     return _signed_in(ctx, signed, next)
 
 
@@ -181,7 +197,7 @@ def logout(ctx: RequestContext = Depends(get_ctx)) -> Response:
             accounts.end_session(s, ctx.session_token)
             s.commit()
     response = RedirectResponse("/", status_code=303)
-    clear_session_cookie(response)
+    clear_session_cookie(response, ctx.settings)
     return response
 
 
