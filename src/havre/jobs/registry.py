@@ -21,6 +21,11 @@ class JobContext:
     job_id: str
     attempt: int
     report_progress: Callable[[float], None]
+    max_attempts: int = 5
+
+    @property
+    def last_attempt(self) -> bool:
+        return self.attempt >= self.max_attempts
 
     def gateway(self) -> Gateway:
         from havre.regions.gateway import Gateway

@@ -102,7 +102,7 @@ class JobRunner:
                 s.commit()
 
         ctx = JobContext(region=region, regions=self.everywhere, settings=self.settings, job_id=job.id,
-                         attempt=job.attempts, report_progress=report)
+                         attempt=job.attempts, report_progress=report, max_attempts=job.max_attempts)
         done = threading.Event()
 
         def heartbeat() -> None:

@@ -20,6 +20,7 @@ MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"}
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 REMUX_VIDEO = {"h264"}
 REMUX_AUDIO = {"aac", None}
+MIN_SIDE = 64  # smaller frames are not a video anyone can watch, and break the even-sized ladder
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,9 @@ def check_limits(p: ProbeResult, *, max_bytes: int, max_duration_s: float, max_p
                             code="too_long", seconds=round(p.duration_s), limit=round(max_duration_s))
     if p.duration_s <= 0:
         raise MediaRejected(N_("The video has no duration; it may be damaged."), code="corrupt")
+    if min(p.width, p.height) < MIN_SIDE:
+        raise MediaRejected(N_("The video is %(width)sx%(height)s; videos need at least %(min)s pixels on each side."),
+                            code="too_small", width=p.width, height=p.height, min=MIN_SIDE)
     if p.width * p.height > max_pixels:
         raise MediaRejected(N_("The video is %(width)sx%(height)s; the largest accepted frame has %(max)s pixels "
                                "(4K). Export it at a lower resolution."), code="too_many_pixels",

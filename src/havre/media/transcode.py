@@ -14,6 +14,7 @@ from havre.media.probe import ProbeResult
 
 STRIP = ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact"]
 SEGMENT_S = 2
+OVERRUN_S = 1.0  # read this much past the duration limit, so an over-long file shows itself
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,21 @@ def output_size(p: ProbeResult, short_side: int) -> tuple[int, int]:
     return even(p.width * short_side / p.height), short_side
 
 
-def remux_faststart(src: Path, dst: Path, *, timeout_s: float) -> None:
+def read_at_most(max_duration_s: float | None) -> list[str]:
+    """Input options that stop decoding just past the duration limit, whatever the header claimed
+    (a file can say 5 s and hold 700): the caller then checks the output's real length."""
+    return [] if max_duration_s is None else ["-t", f"{max_duration_s + OVERRUN_S:.3f}"]
+
+
+def remux_faststart(src: Path, dst: Path, *, timeout_s: float, max_duration_s: float | None = None) -> None:
     """Copy the streams into an MP4 whose index comes first (plays before it fully downloads)."""
-    run_ffmpeg(["-i", str(src), "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-sn", "-dn", *STRIP,
+    run_ffmpeg([*read_at_most(max_duration_s), "-i", str(src), "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-sn", "-dn", *STRIP,
                 "-movflags", "+faststart", "-f", "mp4", "-y", str(dst)], timeout_s=timeout_s)
 
 
 def build_ladder(src: Path, out_dir: Path, p: ProbeResult, *, timeout_s: float,
-                 progress: Callable[[float], None] | None = None) -> list[RenditionFile]:
+                 progress: Callable[[float], None] | None = None,
+                 max_duration_s: float | None = None) -> list[RenditionFile]:
     """One ffmpeg decode feeding every rendition (split + scale), then HLS segments by copy."""
     specs = plan_ladder(p)
     labels = "".join(f"[s{i}]" for i in range(len(specs)))
@@ -82,7 +90,7 @@ def build_ladder(src: Path, out_dir: Path, p: ProbeResult, *, timeout_s: float,
                     "-c:a", "aac", "-b:a", f"{spec.audio_kbps}k", "-ac", "2", "-ar", "44100",
                     *STRIP, "-movflags", "+faststart", "-y", str(mp4)]
         files.append((spec, width, height, mp4))
-    run_ffmpeg(["-i", str(src), "-filter_complex", ";".join(graph), *outputs],
+    run_ffmpeg([*read_at_most(max_duration_s), "-i", str(src), "-filter_complex", ";".join(graph), *outputs],
                timeout_s=timeout_s, progress=progress, duration_s=p.duration_s)
     renditions = []
     for spec, width, height, mp4 in files:

@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import delete
 
 from havre.db.base import utcnow
+from havre.errors import N_
 from havre.jobs import JobContext, enqueue, handler
 from havre.jobs.registry import PermanentJobError
 from havre.media import probe as media_probe
 from havre.media import transcode
-from havre.media.errors import MediaRejected
+from havre.media.errors import MediaError, MediaRejected
 from havre.media.types import media_type
 from havre.videos.models import FAILED, PROCESSING, READY, Rendition, Video
 from havre.videos.service import media_prefix
@@ -35,6 +36,27 @@ def _fail(ctx: JobContext, video_id: str, message: str) -> None:
             s.commit()
     ctx.region.blobs.delete_prefix(media_prefix(video_id))
     raise PermanentJobError(message)
+
+
+def _fail_if_last(ctx: JobContext, video_id: str) -> None:
+    """ffmpeg failed on a file we accepted: retried, but after the last try the owner must see why,
+    not "processing" forever."""
+    with ctx.region.session() as s:
+        video = s.get(Video, video_id)
+        playable = video is not None and video.status == READY  # the remux plays; keep it
+    if ctx.last_attempt and not playable:
+        _fail(ctx, video_id, N_("We could not convert this video. Export it again from your editor "
+                                "(MP4, H.264) and upload it once more."))
+
+
+def _check_decoded_length(output: Path, probed: media_probe.ProbeResult, limit_s: float) -> None:
+    """The encode stopped just past the limit; an output longer than the limit means the source was
+    longer than its header said."""
+    decoded = media_probe.probe(output).duration_s
+    if decoded > limit_s + transcode.OVERRUN_S / 2:
+        raise MediaRejected(N_("The video runs longer than the %(limit)s s limit, though its file said %(claimed)s s. "
+                               "Trim it and upload again."), code="too_long", limit=round(limit_s),
+                            claimed=round(probed.duration_s))
 
 
 def _fetch_original(ctx: JobContext, video: Video, workdir: Path,
@@ -69,12 +91,17 @@ def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
         try:
             # Both are single-threaded ffmpeg runs over the same input: do them side by side.
             with ThreadPoolExecutor(max_workers=2) as pool:
-                remux = pool.submit(transcode.remux_faststart, src, workdir / "play.mp4", timeout_s=timeout)
+                remux = pool.submit(transcode.remux_faststart, src, workdir / "play.mp4", timeout_s=timeout,
+                                    max_duration_s=ctx.settings.media.max_duration_s)
                 poster = pool.submit(transcode.make_poster, src, workdir / "poster.jpg", probed, timeout_s=timeout)
                 remux.result()
                 poster.result()
+            _check_decoded_length(workdir / "play.mp4", probed, ctx.settings.media.max_duration_s)
         except MediaRejected as exc:
             _fail(ctx, video_id, str(exc))
+        except MediaError:
+            _fail_if_last(ctx, video_id)
+            raise
         ctx.region.blobs.put_file(prefix + "play.mp4", workdir / "play.mp4", content_type="video/mp4")
         ctx.region.blobs.put_file(prefix + "poster.jpg", workdir / "poster.jpg", content_type="image/jpeg")
     ctx.report_progress(0.5)
@@ -111,13 +138,18 @@ def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
         timeout = ctx.settings.media.transcode_timeout_s
         try:
             renditions = transcode.build_ladder(src, out, probed, timeout_s=timeout,
-                                                progress=lambda f: ctx.report_progress(0.5 + f / 2))
+                                                progress=lambda f: ctx.report_progress(0.5 + f / 2),
+                                                max_duration_s=ctx.settings.media.max_duration_s)
+            _check_decoded_length(renditions[0].mp4, probed, ctx.settings.media.max_duration_s)
             transcode.write_master_playlist(renditions, out / "master.m3u8",
                                             uri_for=lambda r: r.playlist.relative_to(out).as_posix())
             if not (out / "poster.jpg").exists():
                 transcode.make_poster(src, out / "poster.jpg", probed, timeout_s=timeout)
         except MediaRejected as exc:
             _fail(ctx, video_id, str(exc))
+        except MediaError:
+            _fail_if_last(ctx, video_id)
+            raise
         prefix = media_prefix(video_id) + "hls/"
         for path in sorted(out.rglob("*")):
             if path.is_file():
