@@ -27,13 +27,13 @@ from havre.videos.api import router as videos_router
 from havre.web import i18n
 from havre.web.crossings import crossing_audit_middleware
 from havre.web.csrf import csrf_cookie_middleware, csrf_protect
-from havre.web.headers import SecurityHeadersMiddleware
-from havre.web.limits import BodyLimitMiddleware, BodyRefused
 from havre.web.deps import (
     LANG_COOKIE,
     serving_region_middleware,
     session_is_valid,
 )
+from havre.web.headers import SecurityHeadersMiddleware
+from havre.web.limits import BodyLimitMiddleware, BodyRefused
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
