@@ -13,9 +13,9 @@ from sqlalchemy import update
 
 from havre.app import create_app
 from havre.config import Settings
-from havre.jobs.runner import JobRunner
 from havre.db.base import utcnow
 from havre.jobs.models import Job
+from havre.jobs.runner import JobRunner
 from havre.media import synth, transcode
 from havre.media.errors import MediaError
 from havre.regions import Regions
