@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import delete, select, text
 
 from havre.accounts.models import User
@@ -25,7 +23,7 @@ from havre.config import Settings
 from havre.regions import Regions
 from havre.regions.audit import AuditEntry, verify_chain
 from havre.regions.gateway import _MEDIA_SEEN
-from tests.conftest import PASSWORD, ApiClient, free_port
+from tests.conftest import PASSWORD, ApiClient, free_port, served_in_thread
 from tests.scale_mode import scale_mode
 from tests.videos.helpers import upload_ready
 
@@ -50,22 +48,6 @@ def eu_videos(client: ApiClient, h264_clip: Path, run_jobs: Callable[..., int]) 
     client.signup("ines")  # the default region is the first: eu
     assert client.get("/api/me").json()["home_region"] == "eu"
     return [upload_ready(client, h264_clip, run_jobs, caption=f"Crêpe {i} #recette") for i in range(3)]
-
-
-@contextmanager
-def served_in_thread(app: object) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 def browse(urls: list[str], handle: str, videos: list[str], requests: int) -> Tally:

@@ -6,18 +6,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from havre.app import create_app
 from havre.config import Settings
 from havre.regions import Regions
 from havre.web import limits
-from tests.conftest import PASSWORD, ApiClient, free_port
+from tests.conftest import PASSWORD, ApiClient, served_in_thread
 
 MIB = 2**20
 
@@ -26,15 +23,9 @@ MIB = 2**20
 def server(settings: Settings, regions: Regions) -> Iterator[tuple[str, int]]:
     """A real uvicorn server (the limits act on the socket's bytes) with a 1 MiB upload limit."""
     small = dataclasses.replace(settings, media=dataclasses.replace(settings.media, max_upload_bytes=MIB))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(small, regions=regions), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield "127.0.0.1", port
-    server.should_exit = True
-    thread.join(10)
+    with served_in_thread(create_app(small, regions=regions)) as url:
+        host, port = url.removeprefix("http://").split(":")
+        yield host, int(port)
 
 
 def create_app_url(server: tuple[str, int]) -> str:
