@@ -118,7 +118,10 @@ def _decode(cursor: str | None) -> Position | None:
         return None
     try:
         when, vid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(when), vid
+        posted_at = datetime.fromisoformat(when)
+        if posted_at.tzinfo is None:  # ours always say UTC; a naive time cannot be compared to them
+            raise ValueError(when)
+        return posted_at, vid
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput(N_("The feed cursor is malformed; reload the feed.")) from None
 

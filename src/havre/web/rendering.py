@@ -38,7 +38,7 @@ def render(request: Request, ctx: RequestContext, name: str, *, status_code: int
     tr = i18n.translations(locale)
     return templates.TemplateResponse(request, name, status_code=status_code, context={
         "ctx": ctx, "viewer": ctx.viewer, "locale": locale, "csrf_token": ctx.csrf_token,
-        "_": tr.gettext, "ngettext": tr.ngettext,
+        "_": tr.gettext, "ngettext": tr.ngettext, "pgettext": tr.pgettext,
         # For counts that scripts re-render: every plural form, picked in JS with Intl.PluralRules.
         "plural_forms": lambda singular, plural: i18n.plural_forms(locale, singular, plural),
         "count": lambda n: i18n.format_count(n, locale),

@@ -1,4 +1,4 @@
-// The vertical feed: one video per screen, scroll-snap, autoplay muted, preload the next two.
+// The vertical feed: one video per screen, scroll-snap, autoplay muted (playback: player.js).
 (() => {
   "use strict";
   const cfg = JSON.parse(document.getElementById("feed-config").textContent);
@@ -8,9 +8,9 @@
   const toastEl = document.getElementById("toast");
   const drawer = document.getElementById("drawer");
   const compact = new Intl.NumberFormat(cfg.locale, { notation: "compact", maximumFractionDigits: 1 });
-  const PRELOAD_AHEAD = 2;
-  const slides = [];
-  let cursor = null, loading = false, exhausted = false, current = -1, muted = true;
+  const player = window.HavrePlayer(feedEl, { onLeave: sendView, onNear: (left) => { if (left <= 2) loadMore(); } });
+  const slides = player.slides;
+  let cursor = cfg.cursor || null, loading = false, exhausted = false;
   let drawerSlide = null, drawerOpener = null;
 
   const fmt = (n) => compact.format(n);
@@ -21,6 +21,8 @@
     comment: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
     share: "M14 4l8 8-8 8v-5c-6 0-9.5 1.8-12 6 .8-6.5 4.5-11.5 12-12.5V4z",
     muted: "M3 9v6h4l5 5V4L7 9H3zm13.6 3l2.7-2.7-1.4-1.4-2.7 2.7-2.7-2.7-1.4 1.4 2.7 2.7-2.7 2.7 1.4 1.4 2.7-2.7 2.7 2.7 1.4-1.4-2.7-2.7z",
+    sound: "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z",
+    play: "M8 5v14l11-7z",
   };
   function icon(name) {
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -92,7 +94,8 @@
         el("span", { "aria-hidden": "true", text: "♫ " }), document.createTextNode(v.sound)));
     }
     if (v.on_tiktok && v.on_tiktok.likes) {
-      out.push(el("p", { class: "on-tiktok", text: S.onTiktok.replace("%(likes)s", fmt(v.on_tiktok.likes)) }));
+      out.push(el("p", { class: "on-tiktok", text: (S.onTiktok[new Intl.PluralRules(cfg.locale).select(v.on_tiktok.likes)] || S.onTiktok.other)
+        .replace("%(likes)s", fmt(v.on_tiktok.likes)) }));
     }
     return out;
   }
@@ -115,70 +118,35 @@
     const shareBtn = el("button", { type: "button", class: "act share", "aria-label": S.share },
       icon("share"), el("span", { class: "n", text: fmt(v.share_count) }));
     const followBtn = el("button", { type: "button", class: "follow", "aria-pressed": String(v.following_owner),
-      text: v.following_owner ? S.following : S.follow });
+      text: v.following_owner ? S.followingButton : S.follow });
     if (v.is_mine) followBtn.hidden = true;
     const editBtn = el("button", { type: "button", class: "act edit", "aria-label": S.edit },
       el("span", { class: "dots", "aria-hidden": "true", text: "•••" }));
     editBtn.hidden = !v.is_mine;
     const avatar = v.owner.avatar_url ? el("img", { class: "avatar", src: v.owner.avatar_url, alt: "" })
       : el("span", { class: "avatar placeholder", "aria-hidden": "true", text: (v.owner.display_name || v.owner.handle).slice(0, 1).toUpperCase() });
+    const muteBtn = el("button", { type: "button", class: "mute", "aria-label": S.mute, "aria-pressed": "true" },
+      icon("muted"), icon("sound"));
+    // A slider (role, value, arrow keys) drawn as a thin bar with a taller hit area for fingers.
+    const progress = el("div", { class: "progress", role: "slider", tabindex: "0", "aria-label": S.position,
+      "aria-valuemin": "0", "aria-valuemax": "0", "aria-valuenow": "0" }, el("div", { class: "track" }, el("div", { class: "bar" })));
     const node = el("section", { class: "slide", "data-id": v.id, "aria-roledescription": "video" },
       video,
       el("div", { class: "heart", "aria-hidden": "true" }, icon("heart")),
-      el("button", { type: "button", class: "unmute" }, icon("muted"), document.createTextNode(S.unmute)),
+      el("div", { class: "state", "aria-hidden": "true" }, icon("play")),
+      muteBtn,
       el("div", { class: "meta" },
         el("a", { class: "handle", href: "/@" + v.owner.handle }, avatar, document.createTextNode("@" + v.owner.handle)),
         el("time", { class: "date", datetime: v.posted_at, text: " · " + dateFmt.format(new Date(v.posted_at)) }),
         el("p", { class: "caption" }, ...captionNodes(v.caption || "")),
         ...extras(v)),
       el("div", { class: "actions" }, followBtn, likeBtn, commentBtn, shareBtn, editBtn),
-      el("div", { class: "progress", "aria-hidden": "true" }, el("div", { class: "bar" })));
-    const slide = { el: node, video, data: v, hls: null, attached: false, watchedMs: 0, lastTime: 0, completed: false };
+      progress);
+    const slide = { el: node, video, data: v, hls: null, attached: false, watchedMs: 0, lastTime: 0, completed: false,
+      muteBtn, progress, bar: progress.querySelector(".bar") };
     wire(slide, { likeBtn, commentBtn, shareBtn, followBtn });
-    video.addEventListener("error", () => recover(slide));
     editBtn.addEventListener("click", () => openEditor(slide, editBtn));
     return slide;
-  }
-
-  function attach(slide) {
-    if (slide.attached) return;
-    slide.attached = true;
-    const v = slide.data, video = slide.video;
-    video.preload = "auto";
-    if (v.hls_url && window.Hls && window.Hls.isSupported()) {
-      slide.hls = new window.Hls({ capLevelToPlayerSize: true, maxBufferLength: 10 });
-      slide.hls.loadSource(v.hls_url);
-      slide.hls.attachMedia(video);
-      slide.hls.on(window.Hls.Events.ERROR, (_event, data) => { if (data.fatal) recover(slide); });
-    } else if (v.hls_url && video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = v.hls_url;
-    } else {
-      video.src = v.mp4_url;
-    }
-  }
-
-  // Media URLs can change under a loaded page (the ladder replaces the first remux) or the file can
-  // be briefly unreachable: fetch the video again and re-attach, at most once every 10 seconds.
-  async function recover(slide) {
-    const now = Date.now();
-    if (!slide.attached || now - (slide.recoveredAt || 0) < 10000) return;
-    slide.recoveredAt = now;
-    try {
-      const response = await fetch(`/api/videos/${slide.data.id}`, { credentials: "same-origin" });
-      if (!response.ok) return;
-      slide.data = Object.assign(slide.data, await response.json());
-    } catch (_) { return; }
-    detach(slide);
-    attach(slide);
-    if (slides[current] === slide) slide.video.play().catch(() => {});
-  }
-
-  function detach(slide) {
-    if (!slide.attached) return;
-    slide.attached = false;
-    if (slide.hls) { slide.hls.destroy(); slide.hls = null; }
-    slide.video.removeAttribute("src");
-    slide.video.load();
   }
 
   function sendView(slide) {
@@ -188,32 +156,6 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body }).catch(() => {});
     slide.watchedMs = 0;
     slide.completed = false;
-  }
-
-  function setCurrent(index) {
-    if (index === current || index < 0 || index >= slides.length) return;
-    const previous = slides[current];
-    current = index;
-    if (previous) { previous.video.pause(); sendView(previous); }
-    slides.forEach((s, i) => {
-      if (i >= index && i <= index + PRELOAD_AHEAD) attach(s);
-      else if (Math.abs(i - index) > 4) detach(s);
-    });
-    const slide = slides[index];
-    slide.video.muted = muted;
-    slide.el.classList.toggle("muted", muted);
-    slide.video.play().catch(() => {});
-    if (slides.length - index <= 3) loadMore();
-  }
-
-  function go(delta) {
-    const target = slides[current + delta];
-    if (target) target.el.scrollIntoView({ behavior: "smooth", block: "start" });
-  }
-
-  function setMuted(value) {
-    muted = value;
-    slides.forEach((s) => { s.video.muted = muted; s.el.classList.toggle("muted", muted); });
   }
 
   async function toggleLike(slide, btn, forceOn = false) {
@@ -227,26 +169,10 @@
   }
 
   function wire(slide, { likeBtn, commentBtn, shareBtn, followBtn }) {
-    const video = slide.video;
-    let clickTimer = null;
-    video.addEventListener("click", () => {
-      // One tap toggles sound; two quick taps like the video (with a heart).
-      if (clickTimer) {
-        clearTimeout(clickTimer); clickTimer = null;
-        slide.el.classList.remove("pop"); void slide.el.offsetWidth; slide.el.classList.add("pop");
-        toggleLike(slide, likeBtn, true).catch(() => {});
-        return;
-      }
-      clickTimer = setTimeout(() => { clickTimer = null; setMuted(!muted); }, 260);
-    });
-    slide.el.querySelector(".unmute").addEventListener("click", () => setMuted(false));
-    video.addEventListener("timeupdate", () => {
-      const t = video.currentTime;
-      const delta = t - slide.lastTime;
-      if (delta > 0 && delta < 1.5) slide.watchedMs += delta * 1000;
-      else if (delta < -0.5 && slide.lastTime > video.duration - 1) slide.completed = true;  // looped
-      slide.lastTime = t;
-      if (video.duration) slide.el.querySelector(".bar").style.width = `${(100 * t) / video.duration}%`;
+    // Taps, sound and the progress bar are the player's; a double tap likes (with a heart).
+    player.add(slide, () => {
+      slide.el.classList.remove("pop"); void slide.el.offsetWidth; slide.el.classList.add("pop");
+      toggleLike(slide, likeBtn, true).catch(() => {});
     });
     likeBtn.addEventListener("click", () => toggleLike(slide, likeBtn).catch(() => {}));
     commentBtn.addEventListener("click", () => openDrawer(slide, commentBtn));
@@ -264,7 +190,7 @@
         if (s.data.owner.handle !== slide.data.owner.handle) continue;
         const b = s.el.querySelector(".follow");
         b.setAttribute("aria-pressed", String(res.following));
-        b.textContent = res.following ? S.following : S.follow;
+        b.textContent = res.following ? S.followingButton : S.follow;
       }
     });
   }
@@ -326,12 +252,8 @@
   document.getElementById("edit-delete").addEventListener("click", async () => {
     if (!window.confirm(S.confirmDelete)) return;
     await api("DELETE", `/api/videos/${editorSlide.data.id}`);
-    editorSlide.video.pause();
-    detach(editorSlide);
     editorSlide.el.remove();
-    slides.splice(slides.indexOf(editorSlide), 1);
-    observer.unobserve(editorSlide.el);
-    current = -1;
+    player.remove(editorSlide);
     toast(S.deleted);
     editor.hidden = true;
     editorSlide = null;
@@ -357,34 +279,28 @@
     if (e.key === "Escape" && !drawer.hidden) { closeDrawer(); return; }
     if (e.key === "Escape" && !editor.hidden) { closeEditor(); return; }
     if (!drawer.hidden || !editor.hidden || e.target.closest("input, textarea, select")) return;
-    const slide = slides[current];
-    if (["ArrowDown", "j", "PageDown"].includes(e.key)) { e.preventDefault(); go(1); }
-    else if (["ArrowUp", "k", "PageUp"].includes(e.key)) { e.preventDefault(); go(-1); }
-    else if (e.key === "m") setMuted(!muted);
-    else if (e.key === " " && slide && e.target === document.body) {
+    const slide = player.current();
+    if (["ArrowDown", "j", "PageDown"].includes(e.key)) { e.preventDefault(); player.go(1); }
+    else if (["ArrowUp", "k", "PageUp"].includes(e.key)) { e.preventDefault(); player.go(-1); }
+    else if (e.key === "m") player.setMuted(!player.muted());
+    else if (e.key === " " && slide && !e.target.closest("button, a, [role=slider]")) {
       e.preventDefault();
-      slide.video.paused ? slide.video.play() : slide.video.pause();
+      player.togglePlay(slide);
     } else if (e.key === "l" && slide) slide.el.querySelector(".like").click();
   });
-
-  const observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      if (entry.isIntersecting) setCurrent(slides.findIndex((s) => s.el === entry.target));
-    }
-  }, { root: feedEl, threshold: 0.6 });
 
   function add(videos) {
     const known = new Set(slides.map((s) => s.data.id));
     for (const v of videos) {
-      if (known.has(v.id)) continue;
-      const slide = build(v);
-      slides.push(slide);
-      feedEl.append(slide.el);
-      observer.observe(slide.el);
+      if (!known.has(v.id)) feedEl.insertBefore(build(v).el, endEl);
     }
     document.getElementById("feed-empty").hidden = slides.length > 0;
-    if (current >= 0) slides.forEach((s, i) => { if (i > current && i <= current + PRELOAD_AHEAD) attach(s); });
+    player.refresh();
   }
+
+  // The end of a feed says so, instead of a last video that seems to refuse the swipe.
+  const endEl = el("p", { class: "feed-end", role: "status", hidden: "" }, el("span", { text: S.caughtUp }));
+  feedEl.append(endEl);
 
   async function loadMore() {
     if (loading || exhausted) return;
@@ -395,10 +311,11 @@
       cursor = res.next_cursor;
       exhausted = !cursor;
       add(res.items);
+      endEl.hidden = !exhausted || !slides.length;
     } catch (_) { /* toast already shown */ } finally { loading = false; }
   }
 
-  window.addEventListener("pagehide", () => { if (slides[current]) sendView(slides[current]); });
+  window.addEventListener("pagehide", () => { if (player.current()) sendView(player.current()); });
   add(cfg.initial);
   loadMore();
 })();
