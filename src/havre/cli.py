@@ -78,7 +78,8 @@ def _settings(data_dir: Path | None, regions: str | None = None, *, create: bool
 
 def _served_url(host: str, port: int) -> str:
     """The address links point to when HAVRE_BASE_URL is unset: where this server listens."""
-    if host in ("", "0.0.0.0"):
+    # Compared, not bound (bandit's B104): a link must not point at the any-address.
+    if host in ("", "0.0.0.0"):  # nosec B104
         host = "127.0.0.1"
     elif host == "::":
         host = "::1"

@@ -26,9 +26,11 @@ from havre.web.deps import (
     require_viewer,
     set_session_cookie,
 )
+from havre.web.openapi import errors
+from havre.web.paths import plain_path
 
-router = APIRouter(prefix="/api", tags=["accounts"])
-avatar_router = APIRouter(tags=["media"])
+router = APIRouter(prefix="/api", tags=["accounts"], dependencies=[Depends(plain_path)])
+avatar_router = APIRouter(tags=["media"], dependencies=[Depends(plain_path)])
 
 
 class Credentials(BaseModel):
@@ -64,7 +66,7 @@ def profile_out(user: User | OwnerCard) -> ProfileOut:
                       following_count=user.following_count, home_region=user.home_region)
 
 
-@router.post("/auth/signup", response_model=ProfileOut, status_code=201)
+@router.post("/auth/signup", response_model=ProfileOut, status_code=201, responses=errors(body=True))
 def signup(body: Signup, request: Request, response: Response,
            ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
     signed = signin.sign_up(ctx.regions, handle=body.handle, password=body.password, region=body.region,
@@ -73,7 +75,7 @@ def signup(body: Signup, request: Request, response: Response,
     return profile_out(signed.user)
 
 
-@router.post("/auth/login", response_model=ProfileOut)
+@router.post("/auth/login", response_model=ProfileOut, responses=errors(429, body=True))
 def login(body: Credentials, request: Request, response: Response,
           ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
     signed = signin.log_in(ctx.regions, handle=body.handle, password=body.password, client=client_address(request),
@@ -83,7 +85,7 @@ def login(body: Credentials, request: Request, response: Response,
     return profile_out(signed.user)
 
 
-@router.post("/auth/logout", status_code=204)
+@router.post("/auth/logout", status_code=204, responses=errors(unsafe=True))
 def logout(ctx: RequestContext = Depends(get_ctx)) -> Response:
     response = Response(status_code=204)
     if ctx.session_token:
@@ -94,17 +96,17 @@ def logout(ctx: RequestContext = Depends(get_ctx)) -> Response:
     return response
 
 
-@router.get("/me", response_model=ProfileOut)
+@router.get("/me", response_model=ProfileOut, responses=errors(member=True))
 def me(viewer: User = Depends(require_viewer)) -> ProfileOut:
     return profile_out(viewer)
 
 
-@router.get("/users/{handle}", response_model=ProfileOut)
+@router.get("/users/{handle}", response_model=ProfileOut, responses=errors(404, crosses=True))
 def get_user(handle: str, ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
     return profile_out(find_creator(ctx.gateway, handle)[1])
 
 
-@router.patch("/me", response_model=ProfileOut)
+@router.patch("/me", response_model=ProfileOut, responses=errors(body=True, member=True))
 def patch_me(body: ProfilePatch, ctx: RequestContext = Depends(get_ctx),
              viewer: User = Depends(require_viewer)) -> ProfileOut:
     with ctx.db() as s:
@@ -115,7 +117,7 @@ def patch_me(body: ProfilePatch, ctx: RequestContext = Depends(get_ctx),
         return profile_out(user)
 
 
-@router.post("/me/avatar", response_model=ProfileOut)
+@router.post("/me/avatar", response_model=ProfileOut, responses=errors(body=True, member=True))
 def upload_avatar(avatar: UploadFile = File(...), ctx: RequestContext = Depends(get_ctx),
                   viewer: User = Depends(require_viewer)) -> ProfileOut:
     with tempfile.TemporaryDirectory(prefix="havre-avatar-") as tmp:

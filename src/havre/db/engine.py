@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from havre.errors import N_, InvalidInput
+
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
@@ -25,8 +27,25 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any,
+                _executemany: bool) -> None:
+    """Text holding a NUL character is refused as bad input, on every database alike.
+
+    PostgreSQL cannot store such text, nor even compare a column with it, and would fail with a
+    server error; SQLite would store it. Nothing of Havre's needs a NUL, so whatever brings one (a
+    comment, a caption, a handle at login, a feed cursor) gets a 400 instead, embedded or at scale.
+    """
+    rows = parameters if isinstance(parameters, list) else [parameters]
+    for row in rows:
+        values = row.values() if isinstance(row, dict) else row or ()
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise InvalidInput(N_("The text contains a NUL character, which cannot be stored; remove it and try again."))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

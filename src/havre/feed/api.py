@@ -11,8 +11,10 @@ from havre.feed.service import Page
 from havre.videos.finder import find_creator, find_video
 from havre.videos.schemas import VideoPage, serialize_cards
 from havre.web.deps import RequestContext, get_ctx, require_viewer
+from havre.web.openapi import errors
+from havre.web.paths import plain_path
 
-router = APIRouter(prefix="/api", tags=["feed"])
+router = APIRouter(prefix="/api", tags=["feed"], dependencies=[Depends(plain_path)])
 Cursor = Query(None, max_length=200)
 Limit = Query(10, ge=1, le=50)
 
@@ -26,37 +28,37 @@ def _page(ctx: RequestContext, page: Page) -> VideoPage:
     return VideoPage(items=serialize_cards(ctx.gateway, page.videos, ctx.viewer), next_cursor=page.next_cursor)
 
 
-@router.get("/feed/foryou", response_model=VideoPage)
+@router.get("/feed/foryou", response_model=VideoPage, responses=errors(400, crosses=True))
 def for_you(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
     return _page(ctx, service.for_you(ctx.gateway, ctx.viewer, cursor=cursor, limit=limit))
 
 
-@router.get("/feed/following", response_model=VideoPage)
+@router.get("/feed/following", response_model=VideoPage, responses=errors(400, member=True, crosses=True))
 def following(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx),
               viewer: User = Depends(require_viewer)) -> VideoPage:
     return _page(ctx, service.following(ctx.gateway, viewer, cursor=cursor, limit=limit))
 
 
-@router.get("/feed/tag/{tag}", response_model=VideoPage)
+@router.get("/feed/tag/{tag}", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_tag(tag: str, cursor: str | None = Cursor, limit: int = Limit,
            ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
     return _page(ctx, service.by_tag(ctx.gateway, tag, cursor=cursor, limit=limit))
 
 
-@router.get("/feed/sound/{sound:path}", response_model=VideoPage)
+@router.get("/feed/sound/{sound:path}", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_sound(sound: str, cursor: str | None = Cursor, limit: int = Limit,
              ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
     return _page(ctx, service.by_sound(ctx.gateway, sound, cursor=cursor, limit=limit))
 
 
-@router.get("/users/{handle}/videos", response_model=VideoPage)
+@router.get("/users/{handle}/videos", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_user(handle: str, cursor: str | None = Cursor, limit: int = Query(30, ge=1, le=100),
             ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
     region, owner = find_creator(ctx.gateway, handle)
     return _page(ctx, service.by_owner(ctx.gateway, region, owner, ctx.viewer, cursor=cursor, limit=limit))
 
 
-@router.post("/videos/{video_id}/views", status_code=204)
+@router.post("/videos/{video_id}/views", status_code=204, responses=errors(404, body=True, crosses=True))
 def record_view(video_id: str, body: ViewIn, ctx: RequestContext = Depends(get_ctx)) -> Response:
     region, video = find_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:

@@ -16,12 +16,15 @@ from havre.imports.limits import MAX_EXPORT_BYTES
 from havre.imports.models import ImportRun
 from havre.imports.plan import EXPORT, TOO_MANY, URL, URLS
 from havre.web.deps import RequestContext, get_ctx, require_viewer
+from havre.web.openapi import errors
+from havre.web.paths import plain_path
 from havre.web.uploads import spool
 
-router = APIRouter(prefix="/api/imports", tags=["imports"])
+router = APIRouter(prefix="/api/imports", tags=["imports"], responses=errors(member=True),
+                   dependencies=[Depends(plain_path)])
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, responses=errors(body=True))
 def start(file: UploadFile | None = File(None), links: str = Form(""), drafts: bool = Form(False),
           ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> dict[str, Any]:
     has_file = file is not None and bool(file.filename)
@@ -65,7 +68,7 @@ def access_run(s: Any, run_id: str, viewer: User) -> ImportRun:
     return run
 
 
-@router.get("/{run_id}")
+@router.get("/{run_id}", responses=errors(404))
 def status(run_id: str, ctx: RequestContext = Depends(get_ctx),
            viewer: User = Depends(require_viewer)) -> dict[str, Any]:
     from havre.web import i18n

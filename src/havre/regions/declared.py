@@ -92,8 +92,8 @@ def _holds_data(data_dir: Path) -> bool:
         # -shm files behind, and a refused command must leave the data dir as it was.
         with closing(sqlite3.connect(db)) as conn:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            return any(conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in ("users", "videos")
-                       if t in tables)
+            probes = {"users": "SELECT 1 FROM users LIMIT 1", "videos": "SELECT 1 FROM videos LIMIT 1"}
+            return any(conn.execute(sql).fetchone() for table, sql in probes.items() if table in tables)
     except sqlite3.Error:
         return True
 

@@ -12,8 +12,10 @@ from havre.social import service
 from havre.videos.finder import find_creator, find_video
 from havre.videos.schemas import OwnerOut, owner_out
 from havre.web.deps import RequestContext, get_ctx, require_viewer
+from havre.web.openapi import errors
+from havre.web.paths import plain_path
 
-router = APIRouter(prefix="/api", tags=["social"])
+router = APIRouter(prefix="/api", tags=["social"], dependencies=[Depends(plain_path)])
 
 
 class LikeOut(BaseModel):
@@ -54,17 +56,19 @@ def _like(video_id: str, ctx: RequestContext, viewer: User, liked: bool) -> Like
     return LikeOut(liked=liked, like_count=count)
 
 
-@router.post("/videos/{video_id}/like", response_model=LikeOut)
+@router.post("/videos/{video_id}/like", response_model=LikeOut,
+             responses=errors(404, unsafe=True, member=True, crosses=True))
 def like(video_id: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> LikeOut:
     return _like(video_id, ctx, viewer, True)
 
 
-@router.delete("/videos/{video_id}/like", response_model=LikeOut)
+@router.delete("/videos/{video_id}/like", response_model=LikeOut,
+               responses=errors(404, unsafe=True, member=True, crosses=True))
 def unlike(video_id: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> LikeOut:
     return _like(video_id, ctx, viewer, False)
 
 
-@router.get("/videos/{video_id}/comments", response_model=CommentList)
+@router.get("/videos/{video_id}/comments", response_model=CommentList, responses=errors(404, crosses=True))
 def list_comments(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> CommentList:
     gw = ctx.gateway
     find_video(gw, video_id, ctx.viewer)
@@ -75,7 +79,8 @@ def list_comments(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> Comm
                               for c in cards[:100]])
 
 
-@router.post("/videos/{video_id}/comments", response_model=CommentOut, status_code=201)
+@router.post("/videos/{video_id}/comments", response_model=CommentOut, status_code=201,
+             responses=errors(404, body=True, member=True, crosses=True))
 def post_comment(video_id: str, body: CommentIn, ctx: RequestContext = Depends(get_ctx),
                  viewer: User = Depends(require_viewer)) -> CommentOut:
     region, video = find_video(ctx.gateway, video_id, viewer)
@@ -85,7 +90,8 @@ def post_comment(video_id: str, body: CommentIn, ctx: RequestContext = Depends(g
         return CommentOut(id=comment.id, author=owner_out(viewer), body=comment.body, created_at=comment.created_at)
 
 
-@router.delete("/comments/{comment_id}", status_code=204)
+@router.delete("/comments/{comment_id}", status_code=204,
+               responses=errors(404, unsafe=True, member=True, crosses=True))
 def delete_comment(comment_id: str, ctx: RequestContext = Depends(get_ctx),
                    viewer: User = Depends(require_viewer)) -> Response:
     with ctx.db() as s:
@@ -94,7 +100,7 @@ def delete_comment(comment_id: str, ctx: RequestContext = Depends(get_ctx),
     return Response(status_code=204)
 
 
-@router.post("/videos/{video_id}/share", response_model=ShareOut)
+@router.post("/videos/{video_id}/share", response_model=ShareOut, responses=errors(404, unsafe=True, crosses=True))
 def share(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> ShareOut:
     region, video = find_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
@@ -111,11 +117,13 @@ def _follow(handle: str, ctx: RequestContext, viewer: User, following: bool) -> 
     return FollowOut(following=following, follower_count=count)
 
 
-@router.post("/users/{handle}/follow", response_model=FollowOut)
+@router.post("/users/{handle}/follow", response_model=FollowOut,
+             responses=errors(400, 404, unsafe=True, member=True, crosses=True))
 def follow(handle: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> FollowOut:
     return _follow(handle, ctx, viewer, True)
 
 
-@router.delete("/users/{handle}/follow", response_model=FollowOut)
+@router.delete("/users/{handle}/follow", response_model=FollowOut,
+               responses=errors(400, 404, unsafe=True, member=True, crosses=True))
 def unfollow(handle: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> FollowOut:
     return _follow(handle, ctx, viewer, False)

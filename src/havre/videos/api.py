@@ -20,10 +20,12 @@ from havre.videos.finder import find_video, followed_in
 from havre.videos.schemas import VideoOut, serialize_cards
 from havre.web.blob_response import PRIVATE_MEDIA, PUBLIC_MEDIA, blob_response
 from havre.web.deps import RequestContext, get_ctx, require_viewer
+from havre.web.openapi import errors
+from havre.web.paths import plain_path
 from havre.web.uploads import spool
 
-router = APIRouter(prefix="/api/videos", tags=["videos"])
-media_router = APIRouter(tags=["media"])
+router = APIRouter(prefix="/api/videos", tags=["videos"], dependencies=[Depends(plain_path)])
+media_router = APIRouter(tags=["media"], dependencies=[Depends(plain_path)])
 
 
 class UploadOut(BaseModel):
@@ -36,7 +38,7 @@ class VideoPatch(BaseModel):
     visibility: str | None = None
 
 
-@router.post("", response_model=UploadOut, status_code=201)
+@router.post("", response_model=UploadOut, status_code=201, responses=errors(body=True, member=True))
 def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibility: str = Form("public"),
                  ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> UploadOut:
     with tempfile.TemporaryDirectory(prefix="havre-upload-") as tmp:
@@ -55,13 +57,13 @@ def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibili
             return UploadOut(id=video.id, status=video.status)
 
 
-@router.get("/{video_id}", response_model=VideoOut)
+@router.get("/{video_id}", response_model=VideoOut, responses=errors(404, crosses=True))
 def get_video(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> VideoOut:
     _, card = find_video(ctx.gateway, video_id, ctx.viewer)
     return serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
 
 
-@router.patch("/{video_id}", response_model=VideoOut)
+@router.patch("/{video_id}", response_model=VideoOut, responses=errors(404, body=True, member=True))
 def patch_video(video_id: str, body: VideoPatch, ctx: RequestContext = Depends(get_ctx),
                 viewer: User = Depends(require_viewer)) -> VideoOut:
     with ctx.db() as s:
@@ -72,7 +74,7 @@ def patch_video(video_id: str, body: VideoPatch, ctx: RequestContext = Depends(g
     return serialize_cards(ctx.gateway, [card], viewer)[0]
 
 
-@router.delete("/{video_id}", status_code=204)
+@router.delete("/{video_id}", status_code=204, responses=errors(404, unsafe=True, member=True))
 def delete_video(video_id: str, ctx: RequestContext = Depends(get_ctx),
                  viewer: User = Depends(require_viewer)) -> Response:
     with ctx.db() as s:

@@ -1,0 +1,22 @@
+"""Paths that can name nothing are answered 404 before any lookup.
+
+Path parameters are ids, handles, tags, sound names and media file names; none of them holds a
+control character. A NUL in one is worse than useless: PostgreSQL refuses to compare text holding
+it, so the lookup would fail with a server error instead of finding nothing. Every router adds
+``plain_path`` to its dependencies, so each route answers such a path as it answers an unknown id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import Request
+
+from havre.errors import N_, NotFound
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain_path(request: Request) -> None:
+    if any(isinstance(value, str) and _CONTROL.search(value) for value in request.path_params.values()):
+        raise NotFound(N_("There is nothing at this address. The link may be mistyped, or the page was removed."))
