@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException
 
 from havre.accounts.api import avatar_router
 from havre.accounts.api import router as accounts_router
-from havre.accounts.service import LoginThrottled
 from havre.config import Settings, load_settings
 from havre.errors import N_, HavreError
 from havre.feed.api import router as feed_router
@@ -34,6 +33,7 @@ from havre.web.deps import (
 )
 from havre.web.headers import SecurityHeadersMiddleware
 from havre.web.limits import BodyLimitMiddleware, BodyRefused
+from havre.web.paths import plain_path
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
             engine.stop()
 
     app = FastAPI(title="Havre", version="0.1.0", lifespan=lifespan,
-                  dependencies=[Depends(csrf_protect)])
+                  dependencies=[Depends(csrf_protect), Depends(plain_path)])
     app.state.settings = settings
     app.state.regions = regions
     app.state.runner = runner
@@ -111,7 +111,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HavreError)
     async def domain_error(request: Request, exc: HavreError) -> Response:
-        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, LoginThrottled) else None
+        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else None
         return await render(request, exc.status_code, exc.translated(_gettext_for(request)), exc.field, headers)
 
     # Starlette's class, not FastAPI's subclass: the router raises Starlette's own for an unknown

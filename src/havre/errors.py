@@ -17,6 +17,7 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention extraction t
 
 class HavreError(Exception):
     status_code = 400
+    retry_after_s: int | None = None  # sent as Retry-After (throttled, busy)
 
     def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
         self.template = message

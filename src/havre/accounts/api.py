@@ -27,10 +27,9 @@ from havre.web.deps import (
     set_session_cookie,
 )
 from havre.web.openapi import errors
-from havre.web.paths import plain_path
 
-router = APIRouter(prefix="/api", tags=["accounts"], dependencies=[Depends(plain_path)])
-avatar_router = APIRouter(tags=["media"], dependencies=[Depends(plain_path)])
+router = APIRouter(prefix="/api", tags=["accounts"])
+avatar_router = APIRouter(tags=["media"])
 
 
 class Credentials(BaseModel):

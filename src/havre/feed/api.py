@@ -12,9 +12,8 @@ from havre.videos.finder import find_creator, find_video
 from havre.videos.schemas import VideoPage, serialize_cards
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
-from havre.web.paths import plain_path
 
-router = APIRouter(prefix="/api", tags=["feed"], dependencies=[Depends(plain_path)])
+router = APIRouter(prefix="/api", tags=["feed"])
 Cursor = Query(None, max_length=200)
 Limit = Query(10, ge=1, le=50)
 

@@ -17,11 +17,9 @@ from havre.imports.models import ImportRun
 from havre.imports.plan import EXPORT, TOO_MANY, URL, URLS
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
-from havre.web.paths import plain_path
 from havre.web.uploads import spool
 
-router = APIRouter(prefix="/api/imports", tags=["imports"], responses=errors(member=True),
-                   dependencies=[Depends(plain_path)])
+router = APIRouter(prefix="/api/imports", tags=["imports"], responses=errors(member=True))
 
 
 @router.post("", status_code=202, responses=errors(body=True))

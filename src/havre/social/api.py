@@ -13,9 +13,8 @@ from havre.videos.finder import find_creator, find_video
 from havre.videos.schemas import OwnerOut, owner_out
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
-from havre.web.paths import plain_path
 
-router = APIRouter(prefix="/api", tags=["social"], dependencies=[Depends(plain_path)])
+router = APIRouter(prefix="/api", tags=["social"])
 
 
 class LikeOut(BaseModel):

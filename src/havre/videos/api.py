@@ -21,11 +21,10 @@ from havre.videos.schemas import VideoOut, serialize_cards
 from havre.web.blob_response import PRIVATE_MEDIA, PUBLIC_MEDIA, blob_response
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
-from havre.web.paths import plain_path
 from havre.web.uploads import spool
 
-router = APIRouter(prefix="/api/videos", tags=["videos"], dependencies=[Depends(plain_path)])
-media_router = APIRouter(tags=["media"], dependencies=[Depends(plain_path)])
+router = APIRouter(prefix="/api/videos", tags=["videos"])
+media_router = APIRouter(tags=["media"])
 
 
 class UploadOut(BaseModel):

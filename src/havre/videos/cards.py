@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
 from havre.regions.gateway import note_subjects, public_reader
+from havre.videos.hashtags import parse_hashtags
 from havre.videos.models import FOLLOWERS_VIS, PUBLIC_VIS, READY, Rendition, Video, VideoHashtag
 
 # A keyset position in a feed sorted newest first: (posted_at, id) of the last video served.
@@ -74,20 +75,19 @@ def owner_card(user: User) -> OwnerCard:
                      following_count=user.following_count, home_region=user.home_region)
 
 
-def video_cards(s: Session, videos: Iterable[Video], *, with_error: bool = False) -> list[VideoCard]:
-    """Cards for rows of this session, in the given order, with two queries for the whole batch."""
+def video_cards(s: Session, videos: Iterable[Video], *, with_error: bool = False,
+                owner_rows: Iterable[User] | None = None) -> list[VideoCard]:
+    """Cards for rows of this session, in the given order, with one query for the whole batch
+    (none when the caller already loaded the owners with the videos). Hashtags come from the
+    caption, as the tag index does (videos/hashtags.py)."""
     videos = list(videos)
-    ids = [v.id for v in videos]
-    owner_ids = list({v.owner_id for v in videos})
-    owners = {u.id: owner_card(u) for u in s.scalars(select(User).where(User.id.in_(owner_ids)))} if owner_ids else {}
+    if owner_rows is None:
+        owner_ids = list({v.owner_id for v in videos})
+        owner_rows = s.scalars(select(User).where(User.id.in_(owner_ids))) if owner_ids else []
+    owners = {u.id: owner_card(u) for u in owner_rows}
     note_subjects(owners)
-    tags: dict[str, list[str]] = {i: [] for i in ids}
-    if ids:
-        for video_id, tag in s.execute(select(VideoHashtag.video_id, VideoHashtag.tag)
-                                       .where(VideoHashtag.video_id.in_(ids))):
-            tags[video_id].append(tag)
     return [
-        VideoCard(id=v.id, owner=owners[v.owner_id], caption=v.caption, hashtags=tuple(sorted(tags[v.id])),
+        VideoCard(id=v.id, owner=owners[v.owner_id], caption=v.caption, hashtags=tuple(sorted(parse_hashtags(v.caption))),
                   visibility=v.visibility, status=v.status, error=v.error if with_error else None,
                   posted_at=v.posted_at, duration_s=v.duration_s, width=v.width, height=v.height,
                   poster_key=v.poster_key, mp4_key=v.mp4_key, hls_key=v.hls_key, like_count=v.like_count,
@@ -106,10 +106,17 @@ def _visible(followed_owner_ids: Iterable[str]) -> object:
     return (Video.status == READY) & (public | ((Video.visibility == FOLLOWERS_VIS) & Video.owner_id.in_(followed)))
 
 
+def _with_owners(s: Session, query: Select[Video]) -> tuple[list[Video], list[User]]:
+    """The videos of ``query`` and their owners in one round trip (feeds are on the hot path)."""
+    rows = s.execute(query.add_columns(User).join(User, User.id == Video.owner_id)).all()
+    return [row[0] for row in rows], [row[1] for row in rows]
+
+
 def _page(s: Session, query: Select[Video], after: Position | None, limit: int) -> list[VideoCard]:
     if after is not None:
         query = query.where(tuple_(Video.posted_at, Video.id) < after)
-    return video_cards(s, s.scalars(query.order_by(Video.posted_at.desc(), Video.id.desc()).limit(limit)))
+    videos, owners = _with_owners(s, query.order_by(Video.posted_at.desc(), Video.id.desc()).limit(limit))
+    return video_cards(s, videos, owner_rows=owners)
 
 
 @public_reader
@@ -117,9 +124,10 @@ def visible_videos(s: Session, video_ids: list[str], *, followed_owner_ids: tupl
     """Show videos: public ones, and followers-only ones of owners the viewer follows."""
     if not video_ids:
         return []
-    rows = {v.id: v for v in s.scalars(select(Video).where(Video.id.in_(video_ids),
-                                                          _visible(followed_owner_ids)))}  # type: ignore[arg-type]
-    return video_cards(s, [rows[i] for i in video_ids if i in rows])
+    videos, owners = _with_owners(s, select(Video).where(Video.id.in_(video_ids),
+                                                         _visible(followed_owner_ids)))  # type: ignore[arg-type]
+    rows = {v.id: v for v in videos}
+    return video_cards(s, [rows[i] for i in video_ids if i in rows], owner_rows=owners)
 
 
 @public_reader

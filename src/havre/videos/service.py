@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -17,18 +16,10 @@ from havre.media import probe as media_probe
 from havre.media.errors import MediaRejected
 from havre.regions import Region
 from havre.regions.directory import Directory
+from havre.videos.hashtags import parse_hashtags
 from havre.videos.models import PUBLIC_VIS, VISIBILITIES, Video, VideoHashtag
 
-# Unicode word characters, so #café and #日本 are hashtags too.
-HASHTAG_RE = re.compile(r"#(\w{1,100})")
 MAX_CAPTION = 2200
-
-
-def parse_hashtags(caption: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for match in HASHTAG_RE.finditer(caption):
-        seen.setdefault(match.group(1).lower(), None)
-    return list(seen)
 
 
 def _check_caption(caption: str) -> str:

@@ -12,15 +12,15 @@ import logging
 
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 
+from havre.errors import N_
 from havre.regions.gateway import CrossingLedger
+from havre.web import i18n
+from havre.web.deps import LANG_COOKIE
 
 log = logging.getLogger(__name__)
-
-
-def request_ledger(request: Request) -> CrossingLedger | None:
-    return getattr(request.state, "crossings", None)
+NOT_RECORDED = N_("The service is busy; try again in a moment.")
 
 
 def _purpose(request: Request) -> str:
@@ -42,10 +42,9 @@ async def crossing_audit_middleware(request: Request, call_next):  # type: ignor
     except Exception:  # any store failure: the promise is "on the chain, or not served"
         log.exception("could not record the cross-region reads of %s; the response was withheld", _purpose(request))
         await _discard(response)
-        message = "The service is busy; try again in a moment."
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "1"})
-        return PlainTextResponse(message, status_code=503, headers={"Retry-After": "1"})
+        locale = i18n.negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE))
+        return JSONResponse({"detail": i18n.translations(locale).gettext(NOT_RECORDED)}, status_code=503,
+                            headers={"Retry-After": "1"})
     return response
 
 

@@ -28,10 +28,9 @@ from havre.web.deps import (
     get_ctx,
     set_session_cookie,
 )
-from havre.web.paths import plain_path
 from havre.web.rendering import render, translate
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_path)])
+router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:

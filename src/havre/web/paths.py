@@ -2,8 +2,8 @@
 
 Path parameters are ids, handles, tags, sound names and media file names; none of them holds a
 control character. A NUL in one is worse than useless: PostgreSQL refuses to compare text holding
-it, so the lookup would fail with a server error instead of finding nothing. Every router adds
-``plain_path`` to its dependencies, so each route answers such a path as it answers an unknown id.
+it, so the lookup would fail with a server error instead of finding nothing. The app adds
+``plain_path`` to every route's dependencies, so each answers such a path as it answers an unknown id.
 """
 
 from __future__ import annotations
