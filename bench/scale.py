@@ -22,8 +22,9 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+sys.path.insert(0, str(ROOT / "src"))
 
+from http_rate import postgres_database, rate, served  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from havre.accounts import signin  # noqa: E402
@@ -73,7 +74,6 @@ def ladder_rate(workers: int, clip: Path, count: int, tmp: Path) -> float:
 def feed_rate(database_url: str | None, tmp: Path, requests: int, rows: int = 500) -> tuple[float, float]:
     """(For You req/s, trivial endpoint req/s) against a real uvicorn server over keep-alive HTTP."""
     import httpx
-    from http_rate import rate, served
 
     from havre.app import create_app
 
@@ -106,8 +106,6 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=6)
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    from tests.scale_mode import postgres_database
-
     with tempfile.TemporaryDirectory(prefix="havre-bench-") as name:
         tmp = Path(name)
         clip = synth.make_clip(tmp / "in.mp4", seconds=4, width=720, height=1280, seed=2)

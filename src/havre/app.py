@@ -18,7 +18,6 @@ from havre.errors import N_, HavreError
 from havre.feed.api import router as feed_router
 from havre.imports.api import router as imports_router
 from havre.jobs.engines import background_engines
-from havre.jobs.runner import JobRunner
 from havre.regions import Regions, open_regions
 from havre.social.api import router as social_router
 from havre.videos.api import media_router
@@ -41,7 +40,6 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 def create_app(settings: Settings | None = None, *, regions: Regions | None = None) -> FastAPI:
     settings = settings or load_settings()
     regions = regions or open_regions(settings)
-    runner = JobRunner(regions=regions, settings=settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,7 +54,6 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
                   dependencies=[Depends(csrf_protect), Depends(plain_path)])
     app.state.settings = settings
     app.state.regions = regions
-    app.state.runner = runner
     # Innermost (added first): it judges bodies before the route reads them, and its errors reach the
     # route unwrapped (the middlewares below run the route in task groups, which would wrap them).
     app.add_middleware(BodyLimitMiddleware, settings=settings, regions=regions, session_is_valid=session_is_valid)

@@ -131,12 +131,6 @@ class Directory:
             s.merge(VideoHome(video_id=video_id, region=region))
             s.commit()
 
-    def place_videos(self, video_ids: Iterable[str], region: str) -> None:
-        with self._sessions() as s:
-            for video_id in video_ids:
-                s.merge(VideoHome(video_id=video_id, region=region))
-            s.commit()
-
     def forget_video(self, video_id: str) -> None:
         with self._sessions() as s:
             s.execute(delete(VideoHome).where(VideoHome.video_id == video_id))
