@@ -26,7 +26,6 @@ from havre.web import i18n
 from havre.web.crossings import crossing_audit_middleware
 from havre.web.csrf import csrf_cookie_middleware, csrf_protect
 from havre.web.deps import (
-    LANG_COOKIE,
     serving_region_middleware,
     session_is_valid,
 )
@@ -74,8 +73,7 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
 
 def _gettext_for(request: Request):  # type: ignore[no-untyped-def]
     """The reader's language, decided as for pages (cookie, then Accept-Language)."""
-    locale = i18n.negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE))
-    return i18n.translations(locale).gettext
+    return i18n.translations(i18n.locale_of(request)).gettext
 
 
 def _wants_json(request: Request) -> bool:

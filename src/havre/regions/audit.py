@@ -91,8 +91,9 @@ def _digest(prev_hash: str, *, seq: int, at: datetime, actor: str, action: str, 
 
 def record(s: Session, *, actor: str, action: str, purpose: str, subject_user_id: str | None = None,
            subjects: Iterable[str] = (), from_region: str | None = None,
-           details: dict[str, Any] | None = None) -> AuditEntry:
-    """Append an entry in the caller's transaction (so the audit and the access commit together).
+           details: dict[str, Any] | None = None) -> int:
+    """Append an entry in the caller's transaction (so the audit and the access commit together);
+    its position in the chain.
 
     ``subject_user_id`` / ``subjects``: the people whose data was read or moved.
     """
@@ -104,8 +105,6 @@ def record(s: Session, *, actor: str, action: str, purpose: str, subject_user_id
     committed = sorted(commitment(salt, user_id) for user_id, salt in salts.items())
     digest = _digest(prev, seq=seq, at=at, actor=actor, action=action, subject_commitments=committed,
                      from_region=from_region, purpose=purpose, details=details)
-    entry = AuditEntry(seq=seq, at=at, actor=actor, action=action, subject_commitments=committed,
-                       from_region=from_region, purpose=purpose, details=details, prev_hash=prev, hash=digest)
     # Prepared Core statements, not the unit of work: an append is on every crossing request's path.
     s.execute(_INSERT_ENTRY, {"seq": seq, "at": at, "actor": actor, "action": action,
                               "subject_commitments": committed, "from_region": from_region, "purpose": purpose,
@@ -113,7 +112,7 @@ def record(s: Session, *, actor: str, action: str, purpose: str, subject_user_id
     if salts:
         s.execute(_INSERT_SUBJECT, [{"seq": seq, "user_id": user_id, "salt": salt} for user_id, salt in salts.items()])
     s.execute(_SET_HEAD_HASH, {"new_hash": digest})
-    return entry
+    return seq
 
 
 _HEAD = cast(Table, AuditHead.__table__)

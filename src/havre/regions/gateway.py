@@ -116,9 +116,8 @@ class CrossingLedger:
         if once_key is not None:
             tally.once_keys.append((region, once_key))
 
-    def append(self, regions: Regions, *, home: str, purpose: str) -> int:
-        """Write one entry per region crossed into (each in its own transaction); how many."""
-        written = 0
+    def append(self, regions: Regions, *, home: str, purpose: str) -> None:
+        """Write one entry per region crossed into, each in its own transaction."""
         for name, tally in self._tallies.items():
             target = regions.get(name)
             with crossing_into(name), target.session() as s:
@@ -126,9 +125,7 @@ class CrossingLedger:
                              subjects=tally.subjects, details={"crossings": tally.calls})
                 s.commit()
             _MEDIA_SEEN.remember(tally.once_keys)
-            written += 1
         self._tallies.clear()
-        return written
 
 
 class _RecentlyRecorded:

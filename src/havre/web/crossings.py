@@ -17,7 +17,6 @@ from fastapi.responses import JSONResponse
 from havre.errors import N_
 from havre.regions.gateway import CrossingLedger
 from havre.web import i18n
-from havre.web.deps import LANG_COOKIE
 
 log = logging.getLogger(__name__)
 NOT_RECORDED = N_("The service is busy; try again in a moment.")
@@ -42,8 +41,8 @@ async def crossing_audit_middleware(request: Request, call_next):  # type: ignor
     except Exception:  # any store failure: the promise is "on the chain, or not served"
         log.exception("could not record the cross-region reads of %s; the response was withheld", _purpose(request))
         await _discard(response)
-        locale = i18n.negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE))
-        return JSONResponse({"detail": i18n.translations(locale).gettext(NOT_RECORDED)}, status_code=503,
+        return JSONResponse({"detail": i18n.translations(i18n.locale_of(request)).gettext(NOT_RECORDED)},
+                            status_code=503,
                             headers={"Retry-After": "1"})
     return response
 

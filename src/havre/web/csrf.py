@@ -47,6 +47,11 @@ def token_fits(settings: Settings, token: str, session_cookie: str | None) -> bo
         signature, _signature(_secret(settings), nonce, session_cookie))
 
 
+def sent_token_matches(cookie: str, sent: str) -> bool:
+    """The double-submit half of the check: the header or field repeats the cookie."""
+    return bool(cookie and sent) and hmac.compare_digest(cookie, sent)
+
+
 def set_csrf_cookie(response: Response, settings: Settings, *, session_cookie: str | None) -> str:
     token = new_token(settings, session_cookie)
     response.set_cookie(CSRF_COOKIE, token, samesite="lax", secure=settings.secure_cookies, httponly=True, path="/")
@@ -97,7 +102,7 @@ async def csrf_protect(request: Request) -> None:
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else ""
-    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
+    if not sent_token_matches(cookie, sent):
         raise refused
     if not token_fits(request.app.state.settings, cookie, request.cookies.get(SESSION_COOKIE)):
         raise refused

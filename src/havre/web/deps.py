@@ -22,8 +22,6 @@ from havre.regions import Region, Regions, UnknownRegion, serving
 from havre.regions.gateway import CrossingLedger, Gateway, gateway_for
 from havre.web.csrf import SESSION_COOKIE, set_csrf_cookie
 
-LANG_COOKIE = "havre_lang"
-
 
 @dataclass(kw_only=True)
 class RequestContext:
@@ -98,7 +96,7 @@ def get_ctx(request: Request) -> RequestContext:
     ctx = RequestContext(
         settings=state.settings, regions=state.regions, region=region, viewer=viewer,
         session_token=token, csrf_token=request.state.csrf_token,
-        locale=i18n.negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE)),
+        locale=i18n.locale_of(request),
         ledger=getattr(request.state, "crossings", None),
     )
     request.state.ctx = ctx

@@ -16,7 +16,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_compact_decimal
 from babel.support import Translations
+from starlette.requests import HTTPConnection
 
+LANG_COOKIE = "havre_lang"
 SUPPORTED = ("en", "fr")
 DEFAULT = "en"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -46,6 +48,11 @@ def negotiate(accept_language: str | None, cookie: str | None) -> str:
         if q > 0 and base in SUPPORTED:
             return base
     return DEFAULT
+
+
+def locale_of(conn: HTTPConnection) -> str:
+    """A request's language: the remembered choice, then the browser's preferences."""
+    return negotiate(conn.headers.get("accept-language"), conn.cookies.get(LANG_COOKIE))
 
 
 @functools.cache

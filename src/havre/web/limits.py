@@ -15,15 +15,14 @@ A pure ASGI middleware (it sees every body chunk, which Starlette's BaseHTTPMidd
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
 
 from havre.accounts.avatar import MAX_AVATAR_BYTES
 from havre.config import Settings
@@ -31,7 +30,7 @@ from havre.errors import N_, Forbidden, HavreError, InvalidInput, TooLarge, Unau
 from havre.imports.limits import MAX_EXPORT_BYTES
 from havre.regions import Regions
 from havre.web import i18n
-from havre.web.csrf import CSRF_COOKIE, SESSION_COOKIE
+from havre.web.csrf import CSRF_COOKIE, SESSION_COOKIE, sent_token_matches
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -109,16 +108,16 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         rule = self.rules.get((scope["method"], scope["path"].rstrip("/") or "/"), BodyRule(limit=DEFAULT_LIMIT))
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        refusal = await self._refusal(rule, headers)
-        declared = headers.get("content-length")
+        conn = HTTPConnection(scope)
+        refusal = await self._refusal(rule, conn)
+        declared = conn.headers.get("content-length")
         if refusal is None and declared is not None:
             if not declared.isdigit():
                 refusal = InvalidInput(N_("The Content-Length header is not a number."))
             elif int(declared) > rule.limit:
                 refusal = _too_large(rule.limit)
         if refusal is not None:
-            await _answer(send, headers, refusal)
+            await _answer(send, conn, refusal)
             return
         deadline = SMALL_BODY_DEADLINE_S + rule.limit / MIN_UPLOAD_RATE
         started = False
@@ -132,17 +131,14 @@ class BodyLimitMiddleware:
             await self.app(scope, _counting(receive, rule.limit, deadline), tracking_send)
         except BodyRefused as refused:  # read outside FastAPI's parser: answered here
             if not started:
-                await _answer(send, headers, refused.error)
+                await _answer(send, conn, refused.error)
 
-    async def _refusal(self, rule: BodyRule, headers: dict[str, str]) -> HavreError | None:
-        cookies = SimpleCookie(headers.get("cookie", ""))
-        if rule.csrf_header:
-            cookie = cookies[CSRF_COOKIE].value if CSRF_COOKIE in cookies else ""
-            sent = headers.get("x-csrf-token", "")
-            if not cookie or not sent or not hmac.compare_digest(cookie, sent):
-                return Forbidden(N_("The form expired or came from another site; reload the page and try again."))
+    async def _refusal(self, rule: BodyRule, conn: HTTPConnection) -> HavreError | None:
+        if rule.csrf_header and not sent_token_matches(conn.cookies.get(CSRF_COOKIE, ""),
+                                                       conn.headers.get("x-csrf-token", "")):
+            return Forbidden(N_("The form expired or came from another site; reload the page and try again."))
         if rule.members_only:
-            session = cookies[SESSION_COOKIE].value if SESSION_COOKIE in cookies else ""
+            session = conn.cookies.get(SESSION_COOKIE, "")
             if not session or not await run_in_threadpool(self.session_is_valid, self.regions, session):
                 return Unauthorized(N_("Log in to do that."))
         return None
@@ -172,11 +168,8 @@ def _counting(receive: Receive, limit: int, deadline_s: float) -> Receive:
     return wrapped
 
 
-async def _answer(send: Send, headers: dict[str, str], error: HavreError) -> None:
-    cookies = SimpleCookie(headers.get("cookie", ""))
-    locale = i18n.negotiate(headers.get("accept-language"), cookies["havre_lang"].value if "havre_lang" in cookies
-                            else None)
-    body = json.dumps({"detail": error.translated(i18n.translations(locale).gettext)}).encode()
+async def _answer(send: Send, conn: HTTPConnection, error: HavreError) -> None:
+    body = json.dumps({"detail": error.translated(i18n.translations(i18n.locale_of(conn)).gettext)}).encode()
     await send({"type": "http.response.start", "status": error.status_code,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})

@@ -22,7 +22,6 @@ from havre.videos.schemas import mp4_size, serialize_cards
 from havre.web import i18n
 from havre.web.client_address import client_address
 from havre.web.deps import (
-    LANG_COOKIE,
     RequestContext,
     clear_session_cookie,
     get_ctx,
@@ -253,7 +252,7 @@ def save_settings(request: Request, display_name: str = Form(""), bio: str = For
 def set_language(language: str = Form(...), next: str = Form("/")) -> Response:
     response = RedirectResponse(_safe_next(next), status_code=303)
     if language in i18n.SUPPORTED:
-        response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+        response.set_cookie(i18n.LANG_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
     return response
 
 
