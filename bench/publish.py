@@ -26,12 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from havre.accounts import signin  # noqa: E402
 from havre.config import load_settings  # noqa: E402
 from havre.db.migrate import upgrade  # noqa: E402
-from havre.jobs.runner import JobRunner  # noqa: E402
 from havre.media import probe as media_probe  # noqa: E402
 from havre.media import synth, transcode  # noqa: E402
 from havre.media.ffmpeg import ffmpeg_path  # noqa: E402
 from havre.regions import open_regions  # noqa: E402
 from havre.videos import service as videos  # noqa: E402
+from havre.workers.runner import JobRunner  # noqa: E402
 
 
 def timed(fn: Callable[[], object], runs: int) -> float:

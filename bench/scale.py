@@ -32,11 +32,11 @@ from havre.config import load_settings  # noqa: E402
 from havre.db.base import utcnow  # noqa: E402
 from havre.db.migrate import upgrade  # noqa: E402
 from havre.jobs.models import DONE, Job  # noqa: E402
-from havre.jobs.runner import JobRunner  # noqa: E402
 from havre.media import synth  # noqa: E402
 from havre.regions import open_regions  # noqa: E402
 from havre.videos import service as videos  # noqa: E402
 from havre.videos.models import READY, Video  # noqa: E402
+from havre.workers.runner import JobRunner  # noqa: E402
 
 
 def ladder_rate(workers: int, clip: Path, count: int, tmp: Path) -> float:

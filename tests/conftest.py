@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 
 from havre.config import RegionConfig, Settings, load_settings
 from havre.db.migrate import upgrade
-from havre.jobs.runner import JobRunner
 from havre.regions import Regions, open_regions
+from havre.workers.runner import JobRunner
 from tests.s3server import S3Server, S3ServerError, run_seaweedfs
 from tests.scale_mode import REDIS_URL, CeleryJobs, postgres_database, scale_mode
 

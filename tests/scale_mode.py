@@ -50,7 +50,7 @@ class CeleryJobs:
     (in a thread of this process, bound to the test's regions) claims and runs them."""
 
     def __init__(self, *, settings: Settings, regions: Regions, broker_url: str) -> None:
-        from havre.jobs.celery_backend import make_celery, register_worker_task
+        from havre.workers.celery_backend import make_celery, register_worker_task
 
         self.settings, self.regions = settings, regions
         self.celery = make_celery(broker_url)
@@ -61,7 +61,7 @@ class CeleryJobs:
     def run(self, kinds: set[str] | None = None, *, timeout_s: float = 120) -> int:
         from celery.contrib.testing.worker import start_worker
 
-        from havre.jobs.celery_backend import CeleryRelay
+        from havre.workers.celery_backend import CeleryRelay
 
         if not self._started:
             self._stack.enter_context(start_worker(self.celery, perform_ping_check=False, shutdown_timeout=30))

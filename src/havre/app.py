@@ -17,7 +17,6 @@ from havre.config import Settings, load_settings
 from havre.errors import N_, HavreError
 from havre.feed.api import router as feed_router
 from havre.imports.api import router as imports_router
-from havre.jobs.engines import background_engines
 from havre.regions import Regions, open_regions
 from havre.social.api import router as social_router
 from havre.videos.api import media_router
@@ -32,6 +31,7 @@ from havre.web.deps import (
 from havre.web.headers import SecurityHeadersMiddleware
 from havre.web.limits import BodyLimitMiddleware, BodyRefused
 from havre.web.paths import plain_path
+from havre.workers.engines import background_engines
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 

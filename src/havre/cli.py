@@ -111,9 +111,9 @@ def worker(data_dir: DataDir = None, regions: Regions = None,
     With HAVRE_BROKER_URL set (redis://...), this is a Celery worker; otherwise it polls the
     job table itself.
     """
-    from havre.jobs.engines import regions_by_broker
-    from havre.jobs.runner import JobRunner
     from havre.regions import open_regions
+    from havre.workers.engines import regions_by_broker
+    from havre.workers.runner import JobRunner
 
     settings = _settings(data_dir, regions, create=True)
     opened = open_regions(settings)
@@ -124,7 +124,7 @@ def worker(data_dir: DataDir = None, regions: Regions = None,
     runner = JobRunner(regions=opened, only=local, settings=settings) if local else None
     try:
         if brokered:
-            from havre.jobs.celery_backend import run_worker
+            from havre.workers.celery_backend import run_worker
 
             if runner is not None:  # regions without a broker are run here too
                 runner.start_thread()

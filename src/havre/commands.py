@@ -15,17 +15,17 @@ from sqlalchemy.orm import Session
 from havre.accounts import signin
 from havre.accounts.lookup import locate_user
 from havre.accounts.models import User
-from havre.accounts.move import MoveReport, move_user
 from havre.config import Settings
 from havre.db.base import utcnow
 from havre.db.migrate import current_revision, upgrade
 from havre.jobs.models import QUEUED, RUNNING, Job
-from havre.jobs.runner import JobRunner
+from havre.portability.move import MoveReport, move_user
+from havre.portability.residency import ResidencyReport, audit_residency
 from havre.regions import Region, Regions, audit, open_regions
-from havre.regions.residency import ResidencyReport, audit_residency
 from havre.videos import service as videos
 from havre.videos.models import Video
 from havre.videos.schemas import avatar_url, media_url
+from havre.workers.runner import JobRunner
 
 
 def upgrade_all(settings: Settings) -> dict[str, str | None]:

@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from havre.accounts.move import move_user
 from havre.cli import app as cli
 from havre.config import Settings
-from havre.db.all_models import metadata
+from havre.db.ownership import owned_tables
 from havre.errors import HavreError
+from havre.portability.move import move_user
+from havre.portability.residency import audit_residency
 from havre.regions import Regions
 from havre.regions.audit import AuditEntry, entries_about, record, verify_chain
-from havre.regions.residency import audit_residency
+from havre.schema import metadata
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready
 
@@ -35,14 +36,14 @@ def _signup(client: ApiClient, handle: str, region: str) -> str:
 
 
 def _rows_of(regions: Regions, region: str, user_id: str) -> int:
-    """Rows of a region that name the user (owner columns of every table; sessions apart)."""
+    """Rows of a region that name the user: every table they own rows of, as each declares it
+    (sessions apart: a move ends them)."""
     total = 0
     with regions.get(region).session() as s:
-        for table, column in (("users", "id"), ("videos", "owner_id"), ("likes", "user_id"),
-                              ("comments", "author_id"), ("follows", "follower_id"), ("watch_events", "user_id"),
-                              ("audit_subjects", "user_id")):
-            t = metadata.tables[table]
-            total += s.scalar(select(func.count()).select_from(t).where(t.c[column] == user_id)) or 0
+        for table, owned in owned_tables(metadata, on_move=("copy", "audit")):
+            if owned.via == "user":
+                total += s.scalar(select(func.count()).select_from(table)
+                                  .where(table.c[owned.column] == user_id)) or 0
     return total
 
 

@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from havre.db.all_models import metadata
 from havre.db.engine import make_engine
 from havre.db.migrate import upgrade
+from havre.schema import metadata
 
 ADMIN_URL = os.environ.get("HAVRE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

@@ -9,11 +9,12 @@ from sqlalchemy import select, update
 
 from havre.config import Settings
 from havre.db.base import utcnow
-from havre.jobs import JobContext, enqueue, handler
+from havre.jobs import enqueue, handler
 from havre.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 from havre.jobs.registry import PermanentJobError
-from havre.jobs.runner import JobRunner
 from havre.regions import Regions
+from havre.regions.work import JobContext
+from havre.workers.runner import JobRunner
 
 calls: list[dict[str, Any]] = []
 
@@ -130,9 +131,9 @@ def test_urgent_jobs_run_before_a_backlog(regions: Regions, settings: Settings) 
 def test_configuration_picks_the_job_engine_per_region(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A deployment may mix: one region on Celery, another run in-process."""
     from havre.config import RegionConfig, load_settings
-    from havre.jobs.celery_backend import CeleryRelay
-    from havre.jobs.engines import background_engines
     from havre.regions import open_regions
+    from havre.workers.celery_backend import CeleryRelay
+    from havre.workers.engines import background_engines
 
     base = load_settings(data_dir=tmp_path, regions="eu,us")
     mixed = dataclasses.replace(base, regions=(RegionConfig(name="eu", broker_url="redis://127.0.0.1:6379/15"),

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from havre.accounts.models import User
 from havre.feed.models import WatchEvent
+from havre.portability.residency import audit_residency
 from havre.regions import Regions
 from havre.regions.audit import AuditEntry, verify_chain
-from havre.regions.residency import audit_residency
 from havre.social.models import Comment, Follow, Like
 from havre.videos.models import Video
 from tests.conftest import ApiClient

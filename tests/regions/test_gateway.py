@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 from havre.accounts.models import User
 from havre.cli import app as cli
 from havre.config import Settings
+from havre.portability.residency import audit_residency
 from havre.regions import Regions, ResidencyViolation, serving
 from havre.regions.audit import AuditEntry
 from havre.regions.gateway import Gateway
-from havre.regions.residency import audit_residency
 from havre.social.models import Like
 from havre.videos.cards import public_profile
 from tests.conftest import ApiClient

@@ -21,13 +21,13 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, text
 
-from havre.accounts.move import move_user
 from havre.app import create_app
 from havre.config import Settings
 from havre.db.migrate import upgrade
-from havre.jobs.runner import JobRunner
+from havre.portability.move import move_user
+from havre.portability.residency import audit_residency
 from havre.regions import Region, Regions, open_regions
-from havre.regions.residency import audit_residency
+from havre.workers.runner import JobRunner
 from tests.conftest import ApiClient, instance_settings
 from tests.s3server import S3Server
 from tests.scale_mode import scale_mode

@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from havre.accounts import signin
 from havre.config import load_settings
 from havre.db.migrate import upgrade
-from havre.jobs.celery_backend import CeleryRelay, make_celery
 from havre.jobs.models import DONE, QUEUED, Job
 from havre.regions import open_regions
 from havre.videos import service as videos
 from havre.videos.models import READY, Video
+from havre.workers.celery_backend import CeleryRelay, make_celery
 from tests.s3server import S3Server
 from tests.scale_mode import postgres_database, scale_env
 

@@ -23,8 +23,8 @@ from urllib.parse import quote
 import pytest
 from fastapi import FastAPI
 
+from havre.blobs import keys
 from havre.regions import Regions
-from havre.videos.service import media_prefix
 from tests.conftest import PASSWORD, ApiClient
 from tests.videos.helpers import upload, upload_ready
 
@@ -120,7 +120,7 @@ def world(browsers: Callable[[], ApiClient], regions: Regions, h264_clip: Path,
     # Its files exist already (as while the ladder is rebuilt), so only the access check keeps them.
     blobs = regions.get("eu").blobs
     for name in MEDIA_FILES:
-        blobs.put_bytes(media_prefix(videos["processing"]) + name, b"matrix")
+        blobs.put_bytes(keys.video_file(videos["processing"], name), b"matrix")
     comments = {}
     for kind, video_id in videos.items():
         posted = owner.post(f"/api/videos/{video_id}/comments", json={"body": "matrix"})

@@ -15,10 +15,10 @@ from havre.app import create_app
 from havre.config import Settings
 from havre.db.base import utcnow
 from havre.jobs.models import Job
-from havre.jobs.runner import JobRunner
 from havre.media import synth, transcode
 from havre.media.errors import MediaError
 from havre.regions import Regions
+from havre.workers.runner import JobRunner
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload
 

@@ -37,7 +37,7 @@ def s3_client(tmp_path: Path, s3_server: S3Server, monkeypatch: pytest.MonkeyPat
 
 
 def test_media_is_served_from_s3_by_presigned_redirect(s3_client: ApiClient, h264_clip: Path) -> None:
-    from havre.jobs.runner import JobRunner
+    from havre.workers.runner import JobRunner
 
     app = s3_client.app
     s3_client.signup("lea")

@@ -15,10 +15,12 @@ from havre.db.base import (
     new_id,
     utcnow,
 )
+from havre.db.ownership import not_owned, owned
 
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = {"info": owned("id")}
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=PUBLIC)
     handle: Mapped[str] = mapped_column(String(32), unique=True, info=PUBLIC)
@@ -27,7 +29,6 @@ class User(Base):
     avatar_key: Mapped[str | None] = mapped_column(String(256), info=PUBLIC)
     password_hash: Mapped[str] = mapped_column(String(256), info=SENSITIVE)
     home_region: Mapped[str] = mapped_column(String(32), info=OPERATIONAL)
-    locale: Mapped[str | None] = mapped_column(String(8), info=PERSONAL)
     follower_count: Mapped[int] = mapped_column(Integer, default=0, info=PUBLIC)
     following_count: Mapped[int] = mapped_column(Integer, default=0, info=PUBLIC)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
@@ -37,6 +38,7 @@ class AuthSession(Base):
     """A login. Only the SHA-256 of the cookie token is stored, so a DB leak opens no session."""
 
     __tablename__ = "auth_sessions"
+    __table_args__ = {"info": owned("user_id", on_move="end")}
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info=SENSITIVE)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info=PERSONAL)
@@ -49,6 +51,7 @@ class LoginFailure(Base):
     """Failed logins, for throttling; rows older than the window are pruned on write."""
 
     __tablename__ = "login_failures"
+    __table_args__ = {"info": not_owned("a salted hash of handle and client address, kept 15 minutes")}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, info=OPERATIONAL)
     # Hash of (handle, client address): throttles without keeping who tried what.
@@ -61,6 +64,7 @@ class AccountLoginFailure(Base):
     rows are pruned after a day."""
 
     __tablename__ = "account_login_failures"
+    __table_args__ = {"info": not_owned("a hash of the handle tried, kept 24 hours")}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, info=OPERATIONAL)
     # Hash of the handle tried (known or not, so the throttle tells nothing about who exists).

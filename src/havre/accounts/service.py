@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from havre.accounts import throttle
 from havre.accounts.models import AuthSession, User
-from havre.blobs import BlobStore
+from havre.blobs import BlobStore, keys
 from havre.db.base import utcnow
 from havre.errors import N_, HavreError, InvalidInput
 
@@ -178,11 +178,7 @@ def update_profile(s: Session, user: User, *, display_name: str | None = None, b
     return user
 
 
-def avatar_key(user: User) -> str:
-    return f"avatars/{user.id}.jpg"
-
-
 def set_avatar(s: Session, blobs: BlobStore, user: User, jpeg: bytes) -> None:
     """Store an already-normalized JPEG as the user's avatar (see accounts.avatar)."""
-    blobs.put_bytes(avatar_key(user), jpeg, content_type="image/jpeg")
-    user.avatar_key = avatar_key(user)
+    blobs.put_bytes(keys.avatar(user.id), jpeg, content_type="image/jpeg")
+    user.avatar_key = keys.avatar(user.id)

@@ -6,13 +6,14 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, utcnow
+from havre.db.ownership import owned
 
 
 class WatchEvent(Base):
     """One viewing of a video by a signed-in viewer: how long, whether to the end."""
 
     __tablename__ = "watch_events"
-    __table_args__ = (Index("ix_watch_user_video", "user_id", "video_id"),)
+    __table_args__ = (Index("ix_watch_user_video", "user_id", "video_id"), {"info": owned("user_id")})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, info=OPERATIONAL)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=PERSONAL)

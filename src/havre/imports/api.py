@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from havre.accounts.models import User
+from havre.blobs import keys
 from havre.db.base import new_id
 from havre.errors import N_, InvalidInput, NotFound
 from havre.imports import service
@@ -39,7 +40,7 @@ def start(file: UploadFile | None = File(None), links: str = Form(""), drafts: b
                         raise InvalidInput(N_("%(name)s is not a zip archive. Upload the .zip file TikTok sent you."),
                                            field="file", name=file.filename or "file")
                 run_id = new_id()
-                key = f"imports/{viewer.id}/{run_id}.zip"  # in the home region, like everything of theirs
+                key = keys.import_source(viewer.id, run_id)  # in the home region, like everything of theirs
                 ctx.region.blobs.put_file(key, local)
                 try:
                     run = service.plan_later(s, viewer, kind=EXPORT, source=file.filename or "export.zip",

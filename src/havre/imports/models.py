@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, new_id, utcnow
+from havre.db.ownership import owned
 
 PLANNED, RUNNING, DONE, FAILED = "planned", "running", "done", "failed"
 PENDING, IMPORTED, SKIPPED = "pending", "imported", "skipped"
@@ -16,6 +17,7 @@ PENDING, IMPORTED, SKIPPED = "pending", "imported", "skipped"
 
 class ImportRun(Base):
     __tablename__ = "import_runs"
+    __table_args__ = {"info": owned("user_id")}
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=OPERATIONAL)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info=PERSONAL)
@@ -35,7 +37,7 @@ class ImportRun(Base):
 
 class ImportItem(Base):
     __tablename__ = "import_items"
-    __table_args__ = (Index("ix_import_items_run", "run_id", "position"),)
+    __table_args__ = (Index("ix_import_items_run", "run_id", "position"), {"info": owned("user_id")})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, info=OPERATIONAL)
     run_id: Mapped[str] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"), info=OPERATIONAL)
@@ -54,6 +56,7 @@ class TikTokFollower(Base):
     """Followers from the export, kept privately so the creator can invite them back."""
 
     __tablename__ = "tiktok_followers"
+    __table_args__ = {"info": owned("user_id")}
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
                                          info=PERSONAL)

@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
+from havre.blobs import keys
 from havre.config import MediaLimits, Settings
 from havre.db.base import new_id, utcnow
 from havre.errors import N_, HavreError
@@ -258,7 +259,7 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
         if spec.get("allow_comments") is False:
             video.allow_comments = False
         for lang, vtt in outcome.subtitles.items():
-            region.blobs.put_bytes(f"{videos.media_prefix(video.id)}subtitles/{lang}.vtt", vtt, content_type="text/vtt")
+            region.blobs.put_bytes(keys.video_file(video.id, f"subtitles/{lang}.vtt"), vtt, content_type="text/vtt")
         video.subtitle_langs = sorted(outcome.subtitles)
         item.status, item.video_id, item.reason = IMPORTED, video.id, None
         s.execute(update(ImportRun).where(ImportRun.id == run.id).values(locked_until=utcnow() + LEASE))

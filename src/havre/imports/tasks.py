@@ -15,7 +15,8 @@ from havre.imports.fetch import FetchError
 from havre.imports.models import ImportItem, ImportRun
 from havre.imports.plan import Plan, capped, plan_export, plan_urls
 from havre.imports.tiktok_export import ExportError
-from havre.jobs import JobContext, handler
+from havre.jobs import handler
+from havre.regions.work import JobContext
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,9 @@
-"""Jobs: rows written in the same transaction as the change that needs them, run after commit."""
+"""The job outbox: job rows enqueued inside the caller's transaction, and handlers by kind.
 
-from havre.jobs.registry import JobContext, handler
+Runners, engines and Celery (the runtime that claims these rows) live in ``havre.workers``.
+"""
+
+from havre.jobs.registry import PermanentJobError, handler
 from havre.jobs.service import enqueue
 
-__all__ = ["JobContext", "enqueue", "handler"]
+__all__ = ["PermanentJobError", "enqueue", "handler"]

@@ -9,13 +9,14 @@ from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, new_id, utcnow
+from havre.db.ownership import not_owned
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 
 class Job(Base):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_claim", "status", "priority", "run_after"),)
+    __table_args__ = (Index("ix_jobs_claim", "status", "priority", "run_after"), {"info": not_owned("payloads name users and videos by key (user_id, video_id): checked key by key")})
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=OPERATIONAL)
     kind: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)

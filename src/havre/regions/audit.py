@@ -30,6 +30,7 @@ from sqlalchemy import JSON, Integer, String, Table, bindparam, delete, insert, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, utcnow
+from havre.db.ownership import owned
 
 GENESIS = "0" * 64
 
@@ -57,6 +58,7 @@ class AuditSubject(Base):
     """Who an audit entry is about: erasable without breaking the chain (see the module doc)."""
 
     __tablename__ = "audit_subjects"
+    __table_args__ = {"info": owned("user_id", on_move="audit")}
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, info=OPERATIONAL)
     user_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)

@@ -9,10 +9,12 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, PUBLIC, Base, UTCDateTime, new_id, utcnow
+from havre.db.ownership import owned
 
 
 class Like(Base):
     __tablename__ = "likes"
+    __table_args__ = {"info": owned("user_id")}
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
     video_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
@@ -21,7 +23,7 @@ class Like(Base):
 
 class Comment(Base):
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_video", "video_id", "created_at"),)
+    __table_args__ = (Index("ix_comments_video", "video_id", "created_at"), {"info": owned("author_id")})
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=PUBLIC)
     video_id: Mapped[str] = mapped_column(String(16), info=PERSONAL)
@@ -32,6 +34,7 @@ class Comment(Base):
 
 class Follow(Base):
     __tablename__ = "follows"
+    __table_args__ = {"info": owned("follower_id")}
 
     follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
     followee_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
@@ -43,7 +46,7 @@ class CountMark(Base):
     a view once per window, a share once ever. Personal: it says what they watched or shared."""
 
     __tablename__ = "count_marks"
-    __table_args__ = (Index("ix_count_marks_kind_at", "kind", "at"),)
+    __table_args__ = (Index("ix_count_marks_kind_at", "kind", "at"), {"info": owned("user_id")})
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
     video_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from havre.jobs import JobContext, handler
+from havre.jobs import handler
+from havre.regions.work import JobContext
 from havre.social.counters import add_follower_count, add_video_counts
 from havre.social.service import forget_video_rows
 

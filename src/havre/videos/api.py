@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
-from havre.blobs import BlobStore
+from havre.blobs import BlobStore, keys
 from havre.errors import N_, NotFound
 from havre.media.types import media_type
 from havre.regions.gateway import note_subjects, public_file_reader
@@ -98,7 +98,7 @@ def video_file(s: Session, blobs: BlobStore, video_id: str, path: str, *, owner_
     # from shared caches within minutes. Followers-only/private ones never enter shared caches.
     cache = PUBLIC_MEDIA if card.visibility == "public" else PRIVATE_MEDIA
     # Playlists stay on this origin so their relative URIs come back here for the access check.
-    return blob_response(blobs, service.media_prefix(video_id) + path, media_type=content_type,
+    return blob_response(blobs, keys.video_file(video_id, path), media_type=content_type,
                          cache_control=cache, redirect=not path.endswith(".m3u8"))
 
 

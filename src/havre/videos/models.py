@@ -6,6 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from havre.db.base import OPERATIONAL, PERSONAL, PUBLIC, Base, UTCDateTime, new_id, utcnow
+from havre.db.ownership import owned
 
 PUBLIC_VIS, FOLLOWERS_VIS, PRIVATE_VIS = "public", "followers", "private"
 VISIBILITIES = (PUBLIC_VIS, FOLLOWERS_VIS, PRIVATE_VIS)
@@ -14,7 +15,7 @@ PROCESSING, READY, FAILED = "processing", "ready", "failed"
 
 class Video(Base):
     __tablename__ = "videos"
-    __table_args__ = (Index("ix_videos_feed", "status", "visibility", "posted_at"),)
+    __table_args__ = (Index("ix_videos_feed", "status", "visibility", "posted_at"), {"info": owned("owner_id")})
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=PUBLIC)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info=PUBLIC)
@@ -55,6 +56,7 @@ class Video(Base):
 
 class Rendition(Base):
     __tablename__ = "renditions"
+    __table_args__ = {"info": owned("video_id", via="video")}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, info=OPERATIONAL)
     video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True, info=PUBLIC)
@@ -70,6 +72,7 @@ class Rendition(Base):
 
 class VideoHashtag(Base):
     __tablename__ = "video_hashtags"
+    __table_args__ = {"info": owned("video_id", via="video")}
 
     video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True, info=PUBLIC)
     tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True, info=PUBLIC)

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
+from havre.blobs import keys
 from havre.regions import Region
 from havre.regions.gateway import Gateway
 from havre.social import service as social
@@ -62,7 +63,7 @@ class VideoPage(BaseModel):
 
 def media_url(video_id: str, key: str | None) -> str | None:
     """Public URL of a derived file; keys outside the video's folder (the original) have none."""
-    prefix = f"videos/{video_id}/"
+    prefix = keys.video_prefix(video_id)
     if not key or not key.startswith(prefix):
         return None
     return f"/media/v/{video_id}/{key.removeprefix(prefix)}"

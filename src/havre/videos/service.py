@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
+from havre.blobs import keys
 from havre.config import MediaLimits
 from havre.errors import N_, InvalidInput, NotFound, TooLarge
 from havre.jobs import enqueue
@@ -92,7 +93,7 @@ def create_upload(region: Region, directory: Directory, s: Session, owner: User,
                   duration_s=probed.duration_s, width=probed.width, height=probed.height, size_bytes=inspected.size)
     s.add(video)
     s.flush()
-    video.original_key = f"originals/{video.id}"
+    video.original_key = keys.original(video.id)
     _set_hashtags(video)
     # Before the commit: a video the directory cannot place would be unreachable (a stale entry
     # for a video whose commit failed only answers 404).
@@ -118,10 +119,6 @@ def delete_video(s: Session, video: Video) -> None:
     enqueue(s, "videos.purge_files", {"video_id": video.id, "original_key": video.original_key})
     # Likes and comments about it live in their authors' regions: each region drops its own.
     enqueue(s, "social.forget_video", {"video_id": video.id})
-
-
-def media_prefix(video_id: str) -> str:
-    return f"videos/{video_id}/"
 
 
 # -- reads -----------------------------------------------------------------------

@@ -15,16 +15,17 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from havre.blobs import keys
 from havre.db.base import utcnow
 from havre.errors import N_
-from havre.jobs import JobContext, enqueue, handler
+from havre.jobs import enqueue, handler
 from havre.jobs.registry import PermanentJobError
 from havre.media import probe as media_probe
 from havre.media import transcode
 from havre.media.errors import MediaError, MediaRejected
 from havre.media.types import media_type
+from havre.regions.work import JobContext
 from havre.videos.models import FAILED, PROCESSING, READY, Rendition, Video
-from havre.videos.service import media_prefix
 
 
 def _fail(ctx: JobContext, video_id: str, message: str) -> None:
@@ -34,7 +35,7 @@ def _fail(ctx: JobContext, video_id: str, message: str) -> None:
             video.status = FAILED
             video.error = message
             s.commit()
-    ctx.region.blobs.delete_prefix(media_prefix(video_id))
+    ctx.region.blobs.delete_prefix(keys.video_prefix(video_id))
     raise PermanentJobError(message)
 
 
@@ -86,7 +87,7 @@ def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
         if not media_probe.can_remux(probed):
             _ladder(ctx, video_id, src=src, probed=probed)
             return
-        prefix = media_prefix(video_id)
+        prefix = keys.video_prefix(video_id)
         timeout = ctx.settings.media.transcode_timeout_s
         try:
             # Both are single-threaded ffmpeg runs over the same input: do them side by side.
@@ -150,7 +151,7 @@ def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
         except MediaError:
             _fail_if_last(ctx, video_id)
             raise
-        prefix = media_prefix(video_id) + "hls/"
+        prefix = keys.video_prefix(video_id) + "hls/"
         for path in sorted(out.rglob("*")):
             if path.is_file():
                 ctx.region.blobs.put_file(prefix + path.relative_to(out).as_posix(), path,
@@ -158,7 +159,7 @@ def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
     with ctx.region.session() as s:
         video = s.get(Video, video_id)
         if video is None:
-            ctx.region.blobs.delete_prefix(media_prefix(video_id))
+            ctx.region.blobs.delete_prefix(keys.video_prefix(video_id))
             return
         s.execute(delete(Rendition).where(Rendition.video_id == video_id))
         for r in renditions:
@@ -173,7 +174,7 @@ def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
         # The remux served while the ladder was built is no longer referenced, but a player that
         # fetched the old URL just before the switch may still be reading it: drop it later.
         grace = timedelta(seconds=ctx.settings.media.replaced_file_grace_s)
-        enqueue(s, "videos.drop_files", {"keys": [media_prefix(video_id) + "play.mp4"]},
+        enqueue(s, "videos.drop_files", {"keys": [keys.video_prefix(video_id) + "play.mp4"]},
                 run_after=utcnow() + grace, priority=20)
         s.commit()
 
@@ -187,6 +188,6 @@ def drop_files(ctx: JobContext, payload: dict[str, Any]) -> None:
 @handler("videos.purge_files")
 def purge_files(ctx: JobContext, payload: dict[str, Any]) -> None:
     ctx.regions.directory.forget_video(payload["video_id"])
-    ctx.region.blobs.delete_prefix(media_prefix(payload["video_id"]))
+    ctx.region.blobs.delete_prefix(keys.video_prefix(payload["video_id"]))
     if payload.get("original_key"):
         ctx.region.blobs.delete(payload["original_key"])

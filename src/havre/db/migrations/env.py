@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from havre.db.all_models import metadata
+from havre.schema import metadata
 
 engine = context.config.attributes["engine"]
 

@@ -20,8 +20,10 @@ from sqlalchemy import or_, select, update
 from havre.config import Settings
 from havre.db.base import utcnow
 from havre.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
-from havre.jobs.registry import JobContext, PermanentJobError, get_handler
+from havre.jobs.registry import PermanentJobError
 from havre.regions.registry import Region, Regions, serving
+from havre.regions.work import JobContext
+from havre.workers.handlers import get_handler
 
 log = logging.getLogger(__name__)
 

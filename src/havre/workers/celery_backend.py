@@ -114,7 +114,7 @@ class CeleryRelay:
 
 def register_worker_task(celery: Celery, *, settings: Settings, regions: Regions, **runner_kw: Any) -> None:
     """Define ``havre.run_job`` in a worker process, bound to that process's regions."""
-    from havre.jobs.runner import JobRunner
+    from havre.workers.runner import JobRunner
 
     runner = JobRunner(regions=regions, settings=settings, **runner_kw)
 

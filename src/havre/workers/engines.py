@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from havre.config import Settings
-from havre.jobs.runner import JobRunner
 from havre.regions.registry import Region, Regions
+from havre.workers.runner import JobRunner
 
 
 class Engine(Protocol):
@@ -36,7 +36,7 @@ def background_engines(settings: Settings, regions: Regions) -> list[Engine]:
     brokered, local = regions_by_broker(settings, regions)
     engines: list[Engine] = []
     if brokered:
-        from havre.jobs.celery_backend import CeleryRelay, make_celery
+        from havre.workers.celery_backend import CeleryRelay, make_celery
 
         engines += [CeleryRelay(regions=rs, celery=make_celery(url)) for url, rs in brokered.items()]
     if local:

@@ -24,31 +24,18 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from havre.accounts.models import AuthSession
-from havre.db.all_models import metadata
+from havre.blobs import keys as blob_keys
+from havre.db.ownership import Owned, owned_tables
 from havre.errors import N_, HavreError, InvalidInput, NotFound
 from havre.jobs.models import QUEUED, RUNNING, Job
 from havre.regions import Region, Regions, audit
 from havre.regions.directory import PendingMove
+from havre.schema import metadata
 from havre.videos.models import Video
 
-# Tables copied, parents first; (table, column naming the user or the video, "user"|"video").
-OWNED: tuple[tuple[str, str, str], ...] = (
-    ("users", "id", "user"),
-    ("videos", "owner_id", "user"),
-    ("renditions", "video_id", "video"),
-    ("video_hashtags", "video_id", "video"),
-    ("likes", "user_id", "user"),
-    ("comments", "author_id", "user"),
-    ("follows", "follower_id", "user"),
-    ("watch_events", "user_id", "user"),
-    ("import_runs", "user_id", "user"),
-    ("import_items", "user_id", "user"),
-    ("tiktok_followers", "user_id", "user"),
-    ("count_marks", "user_id", "user"),
-)
-# Surrogate integer keys are the target's to assign.
-SURROGATE_KEYS = {"renditions": "id", "watch_events": "id", "import_items": "id"}
+# What a move copies: every table whose rows are a person's and go with them ("copy"), parents
+# first, as each table declares it (``db.ownership``).
+COPIED: list[tuple[Table, Owned]] = owned_tables(metadata, on_move=("copy",))
 
 
 class MoveError(HavreError):
@@ -72,8 +59,15 @@ class MoveReport:
                 "history_entries": self.history_entries}
 
 
-def _where(table: Table, column: str, kind: str, user_id: str, video_ids: list[str]) -> Any:
-    return table.c[column] == user_id if kind == "user" else table.c[column].in_(video_ids)
+def _where(table: Table, owner: Owned, user_id: str, video_ids: list[str]) -> Any:
+    column = table.c[owner.column]
+    return column == user_id if owner.via == "user" else column.in_(video_ids)
+
+
+def _surrogate_key(table: Table) -> str | None:
+    """An integer key the database assigns (renditions, watch events): the target assigns its own."""
+    keys = list(table.primary_key.columns)
+    return keys[0].name if len(keys) == 1 and keys[0].autoincrement is True else None
 
 
 def _video_ids(s: Session, user_id: str) -> list[str]:
@@ -86,12 +80,7 @@ def _their_jobs(s: Session, video_ids: list[str], *, pending_only: bool = True) 
 
 
 def _blob_keys(region: Region, user_id: str, video_ids: list[str]) -> list[str]:
-    keys = [k for k in region.blobs.keys("avatars/") if k == f"avatars/{user_id}.jpg"]
-    keys += list(region.blobs.keys(f"imports/{user_id}/"))
-    for video_id in video_ids:
-        keys += [k for k in region.blobs.keys(f"originals/{video_id}") if k == f"originals/{video_id}"]
-        keys += list(region.blobs.keys(f"videos/{video_id}/"))
-    return keys
+    return blob_keys.keys_of(region.blobs, user_id, video_ids)
 
 
 def _copy_rows(source: Region, target: Region, user_id: str, report: MoveReport) -> list[str]:
@@ -100,27 +89,26 @@ def _copy_rows(source: Region, target: Region, user_id: str, report: MoveReport)
         video_ids = _video_ids(src, user_id)
         if any(j.status == RUNNING for j in _their_jobs(src, video_ids)):
             raise MoveError(N_("Some videos of this account are being processed; run the move again in a minute."))
-        src.execute(delete(AuthSession).where(AuthSession.user_id == user_id))  # logged out everywhere
+        for table, owner in owned_tables(metadata, on_move=("end",)):  # logged out everywhere
+            src.execute(delete(table).where(_where(table, owner, user_id, video_ids)))
         src.commit()
         rows = {}
-        for name, column, kind in OWNED:
-            table = metadata.tables[name]
-            skip = SURROGATE_KEYS.get(name)
-            rows[name] = [{k: v for k, v in r._mapping.items() if k != skip}
-                          for r in src.execute(select(table).where(_where(table, column, kind, user_id, video_ids)))]
+        for table, owner in COPIED:
+            skip = _surrogate_key(table)
+            rows[table.name] = [{k: v for k, v in r._mapping.items() if k != skip}
+                                for r in src.execute(select(table).where(_where(table, owner, user_id, video_ids)))]
         rows["users"] = [{**r, "home_region": target.name} for r in rows["users"]]
         jobs = [{"kind": j.kind, "payload": j.payload, "priority": j.priority, "run_after": j.run_after}
                 for j in _their_jobs(src, video_ids)]
         history = [(e.at, e.actor, e.action, e.from_region, e.purpose, e.seq)
                    for e in audit.entries_about(src, user_id)]
     with target.session() as dst:
-        for name, column, kind in reversed(OWNED):
-            table = metadata.tables[name]
-            dst.execute(delete(table).where(_where(table, column, kind, user_id, video_ids)))
-        for name, _, _ in OWNED:
-            if rows[name]:
-                dst.execute(insert(metadata.tables[name]), rows[name])
-            report.rows[name] = len(rows[name])
+        for table, owner in reversed(COPIED):
+            dst.execute(delete(table).where(_where(table, owner, user_id, video_ids)))
+        for table, _ in COPIED:
+            if rows[table.name]:
+                dst.execute(insert(table), rows[table.name])
+            report.rows[table.name] = len(rows[table.name])
         for job in jobs:
             dst.add(Job(**job))
         already = {e.details.get("source_seq") for e in audit.entries_about(dst, user_id)
@@ -152,11 +140,10 @@ def _copy_files(source: Region, target: Region, keys: list[str], report: MoveRep
 
 def _verify(source: Region, target: Region, user_id: str, video_ids: list[str], keys: list[str]) -> None:
     with source.session() as src, target.session() as dst:
-        for name, column, kind in OWNED:
-            table = metadata.tables[name]
-            query = select(func.count()).select_from(table).where(_where(table, column, kind, user_id, video_ids))
+        for table, owner in COPIED:
+            query = select(func.count()).select_from(table).where(_where(table, owner, user_id, video_ids))
             if src.scalar(query) != dst.scalar(query):
-                raise MoveError(N_("The copy of %(table)s does not match; run the move again."), table=name)
+                raise MoveError(N_("The copy of %(table)s does not match; run the move again."), table=table.name)
         originals = {key: digest for key, digest in dst.execute(
             select(Video.original_key, Video.original_sha256).where(Video.owner_id == user_id))}
     for key in keys:
@@ -170,10 +157,9 @@ def _delete_source(source: Region, user_id: str, video_ids: list[str], keys: lis
     with source.session() as src:
         for job in _their_jobs(src, video_ids, pending_only=False):  # pending ones were copied, the rest is history
             src.delete(job)
-        for name, column, kind in reversed(OWNED):
-            table = metadata.tables[name]
-            src.execute(delete(table).where(_where(table, column, kind, user_id, video_ids)))
-        audit.forget_subject(src, user_id)
+        for table, owner in reversed(owned_tables(metadata, on_move=("copy", "end"))):
+            src.execute(delete(table).where(_where(table, owner, user_id, video_ids)))
+        audit.forget_subject(src, user_id)  # the "audit" tables: the chain stays, the person goes
         src.commit()
     for key in keys:
         source.blobs.delete(key)

@@ -1,4 +1,8 @@
-"""Import every model module so ``Base.metadata`` knows all tables (migrations, checks)."""
+"""Every domain's tables, imported so that ``metadata`` knows them all (migrations, portability).
+
+It sits above the domains: nothing below may import it, so no domain depends on another's tables
+through here.
+"""
 
 from havre.accounts import models as accounts_models  # noqa: F401
 from havre.db.base import Base

@@ -2,9 +2,9 @@
 
 What is checked in every region R (``havre residency audit``):
 - the audit chain is intact (``audit.verify_chain``);
-- every row of a table holding personal or sensitive data belongs to a user whose home is R
-  (``OWNER_COLUMNS`` names the owning column of each such table; a test fails on a table that
-  holds personal data and is in neither ``OWNER_COLUMNS`` nor ``NO_OWNER``);
+- every row of a table whose rows are a person's belongs to a user (or a video) whose home is R,
+  as each table declares it (``db.ownership``; a test fails on a table that holds personal data
+  and declares nothing);
 - every job payload names only R's users and videos under ``user_id``/``video_id`` (jobs that
   reach other regions name their target ``target_user_id``/``target_video_id``: public ids);
 - every blob key (originals, renditions, avatars) belongs to a video or user of R;
@@ -20,33 +20,14 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from havre.blobs import keys
 from havre.config import Settings
-from havre.db.all_models import metadata
+from havre.db.ownership import owned_tables
 from havre.jobs.models import Job
 from havre.regions import audit
 from havre.regions.registry import Region, Regions
+from havre.schema import metadata
 
-# table -> the column naming the user whose personal data the row is.
-OWNER_COLUMNS: dict[str, str] = {
-    "users": "id",
-    "auth_sessions": "user_id",
-    "likes": "user_id",
-    "comments": "author_id",
-    "follows": "follower_id",
-    "watch_events": "user_id",
-    "videos": "owner_id",
-    "audit_subjects": "user_id",
-    "import_runs": "user_id",
-    "import_items": "user_id",
-    "tiktok_followers": "user_id",
-    "count_marks": "user_id",
-}
-# Tables with personal-class columns that are checked another way, and why.
-NO_OWNER: dict[str, str] = {
-    "jobs": "payload is checked key by key (user_id, video_id)",
-    "login_failures": "holds only a salted hash of handle and client address, kept 15 minutes",
-    "account_login_failures": "holds only a hash of the handle tried, kept 24 hours",
-}
 # Files an embedded instance keeps outside region folders: nothing personal.
 SHARED_FILES = {"directory.db", "directory.db-wal", "directory.db-shm", "secret.key", "regions.json"}
 
@@ -81,40 +62,27 @@ class ResidencyReport:
                 "instance_violations": self.instance_violations}
 
 
-def _check_rows(region: Region, homes: dict[str, str], report: RegionReport) -> None:
+def _check_rows(region: Region, homes: dict[str, str], video_homes: dict[str, str], report: RegionReport) -> None:
     with region.session() as s:
-        for table_name, column in OWNER_COLUMNS.items():
-            table = metadata.tables[table_name]
-            for (owner,) in s.execute(select(table.c[column]).where(table.c[column].is_not(None))):
+        for table, owned in owned_tables(metadata):
+            column = table.c[owned.column]
+            directory = homes if owned.via == "user" else video_homes
+            for (owner,) in s.execute(select(column).where(column.is_not(None))):
                 report.rows_checked += 1
-                home = homes.get(owner)
+                home = directory.get(owner)
                 if home != region.name:
                     where = f"home {home}" if home else "no home in the directory"
-                    report.violations.append(f"{table_name}.{column}={owner}: user with {where}")
+                    report.violations.append(f"{table.name}.{column.name}={owner}: {owned.via} with {where}")
         for (home_region,) in s.execute(text("SELECT DISTINCT home_region FROM users")):
             if home_region != region.name:
                 report.violations.append(f"users.home_region={home_region} stored in region {region.name}")
-
-
-def _blob_owner(key: str) -> tuple[str, str] | None:
-    """("video"|"user", id) for a key of ours, None for one we do not recognise."""
-    parts = key.split("/")
-    if parts[0] == "originals" and len(parts) == 2:
-        return "video", parts[1]
-    if parts[0] == "videos" and len(parts) >= 3:
-        return "video", parts[1]
-    if parts[0] == "avatars" and len(parts) == 2 and parts[1].endswith(".jpg"):
-        return "user", parts[1].removesuffix(".jpg")
-    if parts[0] == "imports" and len(parts) == 3:  # an uploaded export, until its import is done
-        return "user", parts[1]
-    return None
 
 
 def _check_blobs(region: Region, homes: dict[str, str], video_homes: dict[str, str],
                  report: RegionReport) -> None:
     for key in region.blobs.keys():
         report.blobs_checked += 1
-        owner = _blob_owner(key)
+        owner = keys.owner_of(key)
         if owner is None:
             report.violations.append(f"blob {key}: not a key Havre writes")
             continue
@@ -160,7 +128,7 @@ def audit_residency(settings: Settings, regions: Regions) -> ResidencyReport:
         with region.session() as s:
             report.chain_problems = [f"entry {p.seq}: {p.problem}" for p in audit.verify_chain(s)]
             report.audit_entries = s.scalar(select(func.count()).select_from(audit.AuditEntry)) or 0
-        _check_rows(region, homes, report)
+        _check_rows(region, homes, video_homes, report)
         _check_jobs(region, homes, video_homes, report)
         _check_blobs(region, homes, video_homes, report)
     _check_files(settings, regions, homes, handles, reports, instance)

@@ -1,0 +1,72 @@
+"""Every blob key Havre writes, and whose data each one is: the one place key formats live.
+
+| kind          | key                          | whose                        |
+|---------------|------------------------------|------------------------------|
+| original      | ``originals/VIDEO``          | the video's owner (private)  |
+| video file    | ``videos/VIDEO/...``         | the video's owner (renditions, HLS, poster, subtitles) |
+| avatar        | ``avatars/USER.jpg``         | the user                     |
+| import source | ``imports/USER/RUN.zip``     | the user, until the import is done |
+
+The region move, the residency audit (and the export and deletion) find a person's files with
+``keys_of`` and recognise keys with ``owner_of``; a test fails on a kind one of them misses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from havre.blobs.base import BlobStore
+
+BlobKind = Literal["original", "video_file", "avatar", "import_source"]
+KINDS: tuple[BlobKind, ...] = ("original", "video_file", "avatar", "import_source")
+
+
+def original(video_id: str) -> str:
+    return f"originals/{video_id}"
+
+
+def video_prefix(video_id: str) -> str:
+    """The folder of a video's derived, servable files."""
+    return f"videos/{video_id}/"
+
+
+def video_file(video_id: str, name: str) -> str:
+    return video_prefix(video_id) + name
+
+
+def avatar(user_id: str) -> str:
+    return f"avatars/{user_id}.jpg"
+
+
+def import_source(user_id: str, run_id: str) -> str:
+    return f"imports/{user_id}/{run_id}.zip"
+
+
+def kind_of(key: str) -> tuple[BlobKind, Literal["user", "video"], str] | None:
+    """(kind, "user"|"video", id) for a key of ours, None for one Havre never writes."""
+    parts = key.split("/")
+    if parts[0] == "originals" and len(parts) == 2:
+        return "original", "video", parts[1]
+    if parts[0] == "videos" and len(parts) >= 3:
+        return "video_file", "video", parts[1]
+    if parts[0] == "avatars" and len(parts) == 2 and parts[1].endswith(".jpg"):
+        return "avatar", "user", parts[1].removesuffix(".jpg")
+    if parts[0] == "imports" and len(parts) == 3:
+        return "import_source", "user", parts[1]
+    return None
+
+
+def owner_of(key: str) -> tuple[Literal["user", "video"], str] | None:
+    found = kind_of(key)
+    return (found[1], found[2]) if found else None
+
+
+def keys_of(store: BlobStore, user_id: str, video_ids: Iterable[str]) -> list[str]:
+    """Every file of a person in ``store``: their avatar and import sources, their videos' files."""
+    keys = [k for k in store.keys("avatars/") if k == avatar(user_id)]
+    keys += list(store.keys(f"imports/{user_id}/"))
+    for video_id in video_ids:
+        keys += [k for k in store.keys(original(video_id)) if k == original(video_id)]
+        keys += list(store.keys(video_prefix(video_id)))
+    return keys

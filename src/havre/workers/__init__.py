@@ -1,0 +1,4 @@
+"""The job runtime: runners that claim outbox rows, the Celery relay and worker, engine choice.
+
+Above the domains: a runner loads every domain's task handlers (``workers.handlers``).
+"""
