@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from havre.accounts.models import Follow
 from havre.app import create_app
 from havre.cli import app
 from havre.config import Settings, load_settings
 from havre.db.migrate import head_revision
 from havre.regions import open_regions
-from havre.social.models import Follow
 from tests.conftest import ApiClient
 
 runner = CliRunner()

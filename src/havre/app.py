@@ -11,17 +11,17 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from havre.accounts.api import avatar_router
-from havre.accounts.api import router as accounts_router
 from havre.config import Settings, load_settings
 from havre.errors import N_, HavreError
-from havre.feed.api import router as feed_router
-from havre.imports.api import router as imports_router
 from havre.regions import Regions, open_regions
-from havre.social.api import router as social_router
-from havre.videos.api import media_router
-from havre.videos.api import router as videos_router
 from havre.web import i18n
+from havre.web.api.accounts import avatar_router
+from havre.web.api.accounts import router as accounts_router
+from havre.web.api.feed import router as feed_router
+from havre.web.api.imports import router as imports_router
+from havre.web.api.social import router as social_router
+from havre.web.api.videos import media_router
+from havre.web.api.videos import router as videos_router
 from havre.web.crossings import crossing_audit_middleware
 from havre.web.csrf import csrf_cookie_middleware, csrf_protect
 from havre.web.deps import (
@@ -30,6 +30,8 @@ from havre.web.deps import (
 )
 from havre.web.headers import SecurityHeadersMiddleware
 from havre.web.limits import BodyLimitMiddleware, BodyRefused
+from havre.web.pages import render_error
+from havre.web.pages import router as pages_router
 from havre.web.paths import plain_path
 from havre.workers.engines import background_engines
 
@@ -63,8 +65,6 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router,
                    imports_router):
         app.include_router(router)
-    from havre.web.pages import router as pages_router
-
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
@@ -98,8 +98,6 @@ def _install_error_handlers(app: FastAPI) -> None:
             if field:
                 body["field"] = field
             return JSONResponse(body, status_code=status, headers=headers)
-        from havre.web.pages import render_error
-
         page = render_error(request, status, message)
         page.headers.update(headers or {})  # Allow (405), Retry-After (429) hold for pages too
         return page

@@ -1,4 +1,8 @@
-"""The `havre` command: `havre <noun> <verb>`, each with --help."""
+"""The `havre` command: `havre <noun> <verb>`, each with --help.
+
+Each command imports what it runs inside its own function: the app and its stores take over a
+second to load, and `havre --help` or a mistyped command should answer at once.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from havre.config import Settings, load_settings
+from havre.config import Settings, UndeclaredRegion, load_settings
+from havre.errors import HavreError
 
 app = typer.Typer(help="Havre: a short-video platform creators can own.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -45,7 +50,7 @@ def _load(data_dir: Path | None, regions: str | None = None, *, named: tuple[str
           **kwargs: Any) -> Settings:
     """Settings, with every region the command names (--regions, and ``named``: --region, --to)
     checked: one the instance does not declare is refused before anything is written."""
-    from havre.config import UndeclaredRegion
+    # deferred, like every command's imports: see the module docstring
     from havre.regions import declared
 
     try:
@@ -64,6 +69,7 @@ def _settings(data_dir: Path | None, regions: str | None = None, *, create: bool
     Only commands that may create an instance (``create``) do so on a data dir that holds none,
     and record the regions it declares.
     """
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import upgrade_all
     from havre.regions import declared
 
@@ -96,6 +102,7 @@ def serve(data_dir: DataDir = None, regions: Regions = None,
           host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
     """Run the web server (with an in-process job runner)."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import serve_http
 
     settings = _settings(data_dir, regions, create=True, served_url=_served_url(host, port))
@@ -111,6 +118,7 @@ def worker(data_dir: DataDir = None, regions: Regions = None,
     With HAVRE_BROKER_URL set (redis://...), this is a Celery worker; otherwise it polls the
     job table itself.
     """
+    # deferred, like every command's imports: see the module docstring
     from havre.regions import open_regions
     from havre.workers.engines import regions_by_broker
     from havre.workers.runner import JobRunner
@@ -124,6 +132,7 @@ def worker(data_dir: DataDir = None, regions: Regions = None,
     runner = JobRunner(regions=opened, only=local, settings=settings) if local else None
     try:
         if brokered:
+            # deferred, like every command's imports: see the module docstring
             from havre.workers.celery_backend import run_worker
 
             if runner is not None:  # regions without a broker are run here too
@@ -151,6 +160,7 @@ def demo(data_dir: DataDir = None, regions: DemoRegions = None,
          host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
     """Create demo creators and videos (generated locally), then serve the feed."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import serve_http
     from havre.demo import DEMO_PASSWORD, seed_demo
 
@@ -166,6 +176,7 @@ def demo(data_dir: DataDir = None, regions: DemoRegions = None,
 @db_app.command("upgrade")
 def db_upgrade(data_dir: DataDir = None, regions: Regions = None) -> None:
     """Create or migrate every region's database to the latest schema."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import upgrade_all
 
     for name, revision in upgrade_all(_settings(data_dir, regions, create=True)).items():
@@ -179,8 +190,8 @@ def users_create(handle: Annotated[str, typer.Option(help="The new account's han
                  as_json: Annotated[bool, typer.Option("--json", help="Print the account as `users show --json` does.")] = False,
                  data_dir: DataDir = None, regions: Regions = None) -> None:
     """Create an account; prints its id (or, with --json, the account)."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import create_account, user_json
-    from havre.errors import HavreError
 
     try:
         password = password_file.read_text().splitlines()[0] if password_file.exists() else None
@@ -201,8 +212,8 @@ def users_show(handle: Annotated[str, typer.Argument(help="The account's handle.
                as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
                data_dir: DataDir = None, regions: Regions = None) -> None:
     """Show one account (home region, counts); the read is written in its region's audit log."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import user_json
-    from havre.errors import HavreError
 
     try:
         info = user_json(_settings(data_dir, regions), handle)
@@ -222,8 +233,8 @@ def users_move(handle: Annotated[str, typer.Argument(help="The account to move."
     Safe to interrupt: running it again resumes where it stopped. The account is logged out
     and cannot log in until the move is done.
     """
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import move_account
-    from havre.errors import HavreError
 
     settings = _settings(data_dir, regions, named=(to,))
     try:
@@ -249,8 +260,8 @@ def videos_upload(file: Annotated[Path, typer.Argument(help="The video file.", e
                   as_json: Annotated[bool, typer.Option("--json", help="Print the video as `videos show --json` does.")] = False,
                   data_dir: DataDir = None, regions: Regions = None) -> None:
     """Upload a video for a user; prints its id (or, with --json, the video as `videos show --json` does)."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import process_jobs, upload_file, video_json
-    from havre.errors import HavreError
 
     settings = _settings(data_dir, regions)
     try:
@@ -269,8 +280,8 @@ def videos_upload(file: Annotated[Path, typer.Argument(help="The video file.", e
 def videos_show(video_id: str, as_json: Annotated[bool, typer.Option("--json")] = False,
                 data_dir: DataDir = None, regions: Regions = None) -> None:
     """Show one video (status, renditions, URLs)."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import video_json
-    from havre.errors import HavreError
 
     try:
         info = video_json(_settings(data_dir, regions), video_id)
@@ -284,8 +295,8 @@ def videos_list(user: Annotated[str, typer.Option(help="Handle of the owner.")],
                 as_json: Annotated[bool, typer.Option("--json")] = False,
                 data_dir: DataDir = None, regions: Regions = None) -> None:
     """List a user's videos."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import user_videos_json
-    from havre.errors import HavreError
 
     try:
         items = user_videos_json(_settings(data_dir, regions), user)
@@ -299,6 +310,7 @@ def jobs_list(status: Annotated[str | None, typer.Option(help="Only jobs in this
               as_json: Annotated[bool, typer.Option("--json")] = False,
               data_dir: DataDir = None, regions: Regions = None) -> None:
     """List recent jobs of every region with their status, attempts and last error."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import list_jobs
 
     items = list_jobs(_settings(data_dir, regions), status=status)
@@ -311,6 +323,7 @@ def jobs_list(status: Annotated[str | None, typer.Option(help="Only jobs in this
 @jobs_app.command("run")
 def jobs_run(data_dir: DataDir = None, regions: Regions = None) -> None:
     """Run every pending job now and exit (a one-shot worker)."""
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import process_jobs
 
     ran = process_jobs(_settings(data_dir, regions), console=console, label="running jobs")
@@ -331,8 +344,8 @@ def import_tiktok(source: Annotated[str, typer.Argument(help="TikTok's data expo
 
     Interrupted (Ctrl-C, a crash)? Run the same command again: it resumes, and nothing is imported twice.
     """
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import import_tiktok as run
-    from havre.errors import HavreError
     from havre.imports.tiktok_export import ExportError
 
     try:
@@ -359,6 +372,7 @@ def residency_audit(as_json: Annotated[bool, typer.Option("--json", help="Print 
 
     Exits 1 when any chain is broken or any violation is found.
     """
+    # deferred, like every command's imports: see the module docstring
     from havre.commands import residency_report
 
     report = residency_report(_settings(data_dir, regions))
@@ -383,6 +397,7 @@ def residency_audit(as_json: Annotated[bool, typer.Option("--json", help="Print 
 def regions_list(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
                  data_dir: DataDir = None) -> None:
     """List the regions this instance declares, where each keeps its data, and where they are declared."""
+    # deferred, like every command's imports: see the module docstring
     from havre.regions import declared
 
     settings = _load(data_dir)
@@ -404,6 +419,7 @@ def regions_add(name: Annotated[str, typer.Argument(help="The region's name: low
     Declare every region before the first start where you can: a single region keeps its data
     directly in the data dir, and one that holds accounts or videos cannot get a second region.
     """
+    # deferred, like every command's imports: see the module docstring
     from havre.regions import declared
 
     settings = _load(data_dir)

@@ -7,24 +7,30 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from havre.accounts import signin
-from havre.accounts.lookup import locate_user
+from havre.accounts.access import access_account
 from havre.accounts.models import User
+from havre.app import create_app
 from havre.config import Settings
 from havre.db.base import utcnow
 from havre.db.migrate import current_revision, upgrade
+from havre.errors import N_, NotFound
+from havre.imports import service as imports
+from havre.imports.models import DONE, ImportRun
+from havre.imports.plan import plan_source
 from havre.jobs.models import QUEUED, RUNNING, Job
 from havre.portability.move import MoveReport, move_user
 from havre.portability.residency import ResidencyReport, audit_residency
 from havre.regions import Region, Regions, audit, open_regions
 from havre.videos import service as videos
 from havre.videos.models import Video
-from havre.videos.schemas import avatar_url, media_url
+from havre.web.api.shapes import avatar_url, media_url
 from havre.workers.runner import JobRunner
 
 
@@ -41,10 +47,6 @@ def upgrade_all(settings: Settings) -> dict[str, str | None]:
 
 
 def serve_http(settings: Settings, *, host: str, port: int) -> None:
-    import uvicorn
-
-    from havre.app import create_app
-
     # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; only the configured proxies may
     # speak for a client (havre.web.client_address applies the same list inside the app).
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
@@ -62,11 +64,9 @@ def create_account(settings: Settings, *, handle: str, password: str, region: st
 def upload_file(settings: Settings, *, handle: str, path: Path, caption: str, visibility: str) -> str:
     regions = open_regions(settings)
     try:
-        region, owner = locate_user(regions, handle)
-        with region.session() as s:
-            video = videos.create_upload(region, regions.directory, s, owner, path, limits=settings.media, caption=caption,
-                                         visibility=visibility, original_name=path.name)
-            s.commit()
+        region, owner = access_account(regions, handle)
+        video = videos.upload(region, regions.directory, owner, path, limits=settings.media, caption=caption,
+                              visibility=visibility, original_name=path.name)
         return video.id
     finally:
         regions.close()
@@ -154,14 +154,11 @@ def move_account(settings: Settings, *, handle: str, target: str, console: Conso
 def import_tiktok(settings: Settings, *, handle: str, source: str, drafts: bool = False,
                   cookies_file: Path | None = None, workers: int = 3, console: Console | None = None) -> dict[str, Any]:
     """Import (or resume importing) a TikTok archive, links or yt-dlp folder into @handle's account."""
-    from havre.imports import service as imports
-    from havre.imports.models import DONE, ImportRun
-    from havre.imports.plan import plan_source
     from havre.net.guarded import OPERATOR  # the operator's own command: any address it is given
 
     regions = open_regions(settings)
     try:
-        region, owner = locate_user(regions, handle)
+        region, owner = access_account(regions, handle)
         with region.session() as s:  # the same source, not finished: resume it
             run = s.scalar(select(ImportRun).where(ImportRun.user_id == owner.id, ImportRun.source == source,
                                                    ImportRun.status != DONE).order_by(ImportRun.created_at.desc()))
@@ -192,8 +189,6 @@ def residency_report(settings: Settings) -> ResidencyReport:
 
 def video_json(settings: Settings, video_id: str, *, purpose: str = "havre videos show") -> dict[str, Any]:
     """The one JSON shape of a video for the CLI (`videos show`, `upload`, `list`)."""
-    from havre.errors import N_, NotFound
-
     regions = open_regions(settings)
     try:
         region = regions.home_of_video(video_id)
@@ -224,7 +219,7 @@ def user_json(settings: Settings, handle: str, *, purpose: str = "havre users sh
     """The one JSON shape of an account for the CLI (`users show`, `users create`)."""
     regions = open_regions(settings)
     try:
-        region, user = locate_user(regions, handle)
+        region, user = access_account(regions, handle)
         with region.session() as s:
             info = _user_dict(s, user)
             operator_read(s, user, purpose)
@@ -236,7 +231,7 @@ def user_json(settings: Settings, handle: str, *, purpose: str = "havre users sh
 def user_videos_json(settings: Settings, handle: str) -> list[dict[str, Any]]:
     regions = open_regions(settings)
     try:
-        region, owner = locate_user(regions, handle)
+        region, owner = access_account(regions, handle)
         with region.session() as s:
             rows = s.scalars(select(Video).where(Video.owner_id == owner.id).order_by(Video.posted_at.desc()))
             items = [_video_dict(s, v, owner) for v in rows]

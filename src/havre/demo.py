@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 
 from havre.accounts import signin
-from havre.accounts.lookup import locate_user
+from havre.accounts.access import access_account
 from havre.accounts.models import User
 from havre.commands import process_jobs
 from havre.config import Settings
@@ -64,7 +64,7 @@ def _ensure_creators(regions: Regions) -> list[tuple[Region, User]]:
     creators = []
     for i, (handle, name, bio) in enumerate(CREATORS):
         try:
-            creators.append(locate_user(regions, handle))
+            creators.append(access_account(regions, handle))
         except NotFound:
             signed = signin.sign_up(regions, handle=handle, password=DEMO_PASSWORD, open_session=False,
                                     region=regions.names[i % len(regions.names)], display_name=name, bio=bio)

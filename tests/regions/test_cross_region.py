@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from havre.accounts.models import User
+from havre.accounts.models import Follow, User
 from havre.feed.models import WatchEvent
 from havre.portability.residency import audit_residency
 from havre.regions import Regions
 from havre.regions.audit import AuditEntry, verify_chain
-from havre.social.models import Comment, Follow, Like
+from havre.social.models import Comment, Like
 from havre.videos.models import Video
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
-from havre.errors import N_, InvalidInput
+from havre.errors import N_, InvalidInput, TooLarge
 from havre.media.errors import MediaRejected
 from havre.media.ffmpeg import run_ffmpeg
 
@@ -46,3 +47,15 @@ def normalize_avatar(src: Path) -> bytes:
         if not out.exists() or out.stat().st_size == 0:
             raise InvalidInput(N_("This image is damaged or not really an image; try another file."), field="avatar")
         return out.read_bytes()
+
+
+def read_avatar(image: BinaryIO) -> bytes:
+    """The JPEG to store for an uploaded picture: at most the limit is read, then normalized."""
+    data = image.read(MAX_AVATAR_BYTES + 1)
+    if len(data) > MAX_AVATAR_BYTES:
+        raise TooLarge(N_("Profile pictures are at most %(limit)s MiB."), field="avatar",
+                       limit=MAX_AVATAR_BYTES // 2**20)
+    with tempfile.TemporaryDirectory(prefix="havre-avatar-") as tmp:
+        path = Path(tmp) / "upload"
+        path.write_bytes(data)
+        return normalize_avatar(path)

@@ -70,3 +70,15 @@ class AccountLoginFailure(Base):
     # Hash of the handle tried (known or not, so the throttle tells nothing about who exists).
     key_hash: Mapped[str] = mapped_column(String(64), index=True, info=SENSITIVE)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=OPERATIONAL)
+
+
+class Follow(Base):
+    """Who follows whom. With the accounts, below videos: a follow decides who sees a
+    followers-only video. Following and unfollowing (and their counts) are social's actions."""
+
+    __tablename__ = "follows"
+    __table_args__ = {"info": owned("follower_id")}
+
+    follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
+    followee_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)

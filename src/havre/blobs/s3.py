@@ -11,6 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+
 from havre.blobs.base import BlobNotFound, check_key
 
 MULTIPART_THRESHOLD = 16 * 2**20
@@ -19,10 +23,6 @@ MULTIPART_THRESHOLD = 16 * 2**20
 class S3BlobStore:
     def __init__(self, *, bucket: str, endpoint_url: str | None = None, region_name: str | None = None,
                  access_key: str | None = None, secret_key: str | None = None, prefix: str = "") -> None:
-        import boto3
-        from boto3.s3.transfer import TransferConfig
-        from botocore.config import Config
-
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.client: Any = boto3.client(

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from havre.accounts.follows import followed_by_region, followed_in
 from havre.accounts.models import User
 from havre.db.base import utcnow
 from havre.errors import N_, InvalidInput
@@ -33,7 +34,6 @@ from havre.videos.cards import (
     videos_with_sound,
     visible_videos,
 )
-from havre.videos.finder import followed_by_region, followed_in
 from havre.videos.models import PUBLIC_VIS, READY, Video
 
 CANDIDATES = 1000

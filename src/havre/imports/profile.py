@@ -47,8 +47,8 @@ def apply_profile(region: Region, directory: Directory, run: ImportRun, *, guard
             user.bio = profile["bio"][:500]
         if jpeg is not None and not user.avatar_key:
             accounts.set_avatar(s, region.blobs, user, jpeg)
-        here = sorted({h.lower().lstrip("@") for h in extras.get("following", [])
-                       if directory.region_of_handle(h.lower().lstrip("@"))} - {user.handle})
+        wanted = {accounts.normalize_handle(h) for h in extras.get("following", [])}
+        here = sorted({h for h in wanted if directory.region_of_handle(h)} - {user.handle})
         extras.update(profile_applied=True, following_here=here, problems=extras.get("problems", []) + notes)
         s.execute(update(ImportRun).where(ImportRun.id == run.id).values(extras=extras))
         s.commit()

@@ -23,10 +23,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
-from havre.blobs import keys
 from havre.config import MediaLimits, Settings
 from havre.db.base import new_id, utcnow
-from havre.errors import N_, HavreError
+from havre.errors import N_, HavreError, NotFound
 from havre.imports import ytdlp
 from havre.imports.fetch import FetchError, FetchPolicy, download
 from havre.imports.models import (
@@ -252,15 +251,11 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
             _settle(item, FAILED, exc.template, exc.params)
             s.commit()
             return
-        video.posted_at = _posted_at(spec.get("posted_at")) or video.posted_at
-        video.tiktok_id = spec.get("tiktok_id")
-        video.sound_title = (spec.get("sound") or None) and str(spec["sound"])[:256]
-        video.legacy_counts = {k: int(v) for k, v in (spec.get("legacy_counts") or {}).items()}
-        if spec.get("allow_comments") is False:
-            video.allow_comments = False
-        for lang, vtt in outcome.subtitles.items():
-            region.blobs.put_bytes(keys.video_file(video.id, f"subtitles/{lang}.vtt"), vtt, content_type="text/vtt")
-        video.subtitle_langs = sorted(outcome.subtitles)
+        videos.apply_imported(region, video, videos.ImportedFacts(
+            posted_at=_posted_at(spec.get("posted_at")), tiktok_id=spec.get("tiktok_id"),
+            sound_title=str(spec["sound"]) if spec.get("sound") else None,
+            legacy_counts={k: int(v) for k, v in (spec.get("legacy_counts") or {}).items()},
+            allow_comments=spec.get("allow_comments") is not False, subtitles=outcome.subtitles))
         item.status, item.video_id, item.reason = IMPORTED, video.id, None
         s.execute(update(ImportRun).where(ImportRun.id == run.id).values(locked_until=utcnow() + LEASE))
         s.commit()
@@ -351,3 +346,11 @@ def report(s: Session, run: ImportRun, *, base_url: str = "",
             "following_here": (run.extras or {}).get("following_here", []),
             "followers_kept": s.scalar(select(func.count()).select_from(TikTokFollower)
                                        .where(TikTokFollower.user_id == run.user_id)) or 0}
+
+
+def access_run(s: Session, run_id: str, viewer: User) -> ImportRun:
+    """The one way to fetch an import run for someone: 404 unless it is theirs."""
+    run = s.get(ImportRun, run_id)
+    if run is None or run.user_id != viewer.id:
+        raise NotFound(N_("This import does not exist or is not yours."))
+    return run

@@ -53,6 +53,7 @@ def tiktok_id_of(url: str) -> str | None:
 
 def tiktok_extractor(url: str, keys: tuple[str, ...] = (*VIDEO_EXTRACTORS, PROFILE_EXTRACTOR)) -> str | None:
     """The ie_key of the yt-dlp TikTok extractor that claims ``url``; None for any other link."""
+    # yt-dlp takes a second to load: only imports of links need it.
     from yt_dlp.extractor import get_info_extractor
 
     return next((key for key in keys if get_info_extractor(key).suitable(url)), None)
@@ -77,7 +78,7 @@ def _options(cookies_file: Path | None) -> dict[str, Any]:
 
 def _youtube_dl(opts: dict[str, Any], guard: Guard) -> Any:
     """A YoutubeDL whose every request goes to TikTok's domains at an address ``guard`` allows."""
-    import yt_dlp
+    import yt_dlp  # a second to load: only imports of links need it
 
     ydl = yt_dlp.YoutubeDL(opts)
     send = ydl.urlopen
@@ -107,7 +108,7 @@ def _extract(url: str, ie_key: str, opts: dict[str, Any], guard: Guard) -> tuple
 
 def expand_profile(url: str, *, guard: Guard, max_items: int, cookies_file: Path | None = None) -> list[str]:
     """The video URLs of a profile page (yt-dlp lists them without downloading), at most ``max_items`` + 1."""
-    import yt_dlp
+    import yt_dlp  # a second to load: only imports of links need it
 
     if tiktok_extractor(url, (PROFILE_EXTRACTOR,)) is None:
         raise FetchError(N_("%(url)s is not a TikTok link."), url=url[:200])
@@ -126,7 +127,7 @@ def expand_profile(url: str, *, guard: Guard, max_items: int, cookies_file: Path
 def download_page(url: str, workdir: Path, *, guard: Guard, policy: FetchPolicy, cookies_file: Path | None = None,
                   sleep_s: float = 0) -> tuple[Path, dict[str, Any]]:
     """One TikTok video: yt-dlp reads its page, ``download`` fetches its media; returns the file and the info."""
-    import yt_dlp
+    import yt_dlp  # a second to load: only imports of links need it
 
     ie_key = tiktok_extractor(url, VIDEO_EXTRACTORS)
     if ie_key is None:  # never the generic extractor: it would fetch anything at all

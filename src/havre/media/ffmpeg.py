@@ -11,6 +11,8 @@ import subprocess
 import threading
 from collections.abc import Callable
 
+import imageio_ffmpeg
+
 from havre.errors import N_
 from havre.media.errors import MediaError, MediaRejected
 
@@ -45,8 +47,6 @@ def missing_capabilities(binary: str) -> tuple[str, ...]:
 def ffmpeg_path() -> str:
     """The system ffmpeg on PATH when it can do what Havre needs (probed once per process), else
     the static binary shipped by imageio-ffmpeg."""
-    import imageio_ffmpeg
-
     system = shutil.which("ffmpeg")
     if system:
         missing = missing_capabilities(system)

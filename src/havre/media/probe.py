@@ -53,7 +53,7 @@ def sniff_container(path: Path) -> str:
 
 
 def _probe_in_child(path: Path) -> dict:
-    import av
+    import av  # in the sandboxed child only: the server never loads FFmpeg's libraries itself
 
     demuxer = "mov" if sniff_container(path) == "mp4" else "matroska"
     # Forcing the demuxer means content can never select HLS, concat or any network protocol.

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from havre.accounts.service import normalize_handle
 from havre.blobs import keys as blob_keys
 from havre.db.ownership import Owned, owned_tables
 from havre.errors import N_, HavreError, InvalidInput, NotFound
@@ -170,7 +171,7 @@ def move_user(regions: Regions, handle: str, target_name: str, *, on_files: Call
               on_file: Callable[[str], None] = lambda key: None) -> MoveReport:
     """Move ``handle`` to ``target_name``; resumes a move that was interrupted."""
     target = regions.get(target_name)
-    handle = handle.strip().lstrip("@").lower()
+    handle = normalize_handle(handle)
     home = regions.home_of_handle(handle)
     user_id = regions.directory.user_id_of_handle(handle)
     if home is None or user_id is None:

@@ -32,15 +32,6 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
 
 
-class Follow(Base):
-    __tablename__ = "follows"
-    __table_args__ = {"info": owned("follower_id")}
-
-    follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
-    followee_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
-
-
 class CountMark(Base):
     """That a member's view or share of a video was counted (social.marks), so it counts once:
     a view once per window, a share once ever. Personal: it says what they watched or shared."""

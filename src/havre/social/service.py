@@ -12,13 +12,13 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from havre.accounts.models import User
+from havre.accounts.models import Follow, User
 from havre.errors import N_, Forbidden, InvalidInput, NotFound
 from havre.regions import Region
 from havre.regions.gateway import Gateway, aggregate_writer, note_subjects, public_reader
 from havre.social import marks
 from havre.social.counters import count_follower, count_for_video
-from havre.social.models import Comment, CountMark, Follow, Like, VisitorMark
+from havre.social.models import Comment, CountMark, Like, VisitorMark
 from havre.videos.cards import OwnerCard, VideoCard, owner_card
 from havre.videos.models import Video
 

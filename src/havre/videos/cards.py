@@ -193,7 +193,7 @@ def own_videos(s: Session, owner_id: str, *, after: Position | None, limit: int)
     return video_cards(s, rows, with_error=True)
 
 
-def own_video(s: Session, owner_id: str, video_id: str) -> VideoCard | None:
+def access_own_card(s: Session, owner_id: str, video_id: str) -> VideoCard | None:
     video = s.get(Video, video_id)
     if video is None or video.owner_id != owner_id:
         return None

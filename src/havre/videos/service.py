@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -101,6 +103,46 @@ def create_upload(region: Region, directory: Directory, s: Session, owner: User,
     region.blobs.put_file(video.original_key, src)
     # The probe travels with the job so the worker need not parse the file a second time.
     enqueue(s, "media.process", {"video_id": video.id, "probe": dataclasses.asdict(probed)}, priority=0)
+    return video
+
+
+def upload(region: Region, directory: Directory, owner: User, src: Path, *, limits: MediaLimits,
+           caption: str = "", visibility: str = PUBLIC_VIS, original_name: str = "") -> Video:
+    """``create_upload`` in a transaction of its own: committed, or nothing stays (not even the file)."""
+    with region.session() as s:
+        video = create_upload(region, directory, s, owner, src, limits=limits, caption=caption,
+                              visibility=visibility, original_name=original_name)
+        try:
+            s.commit()
+        except BaseException:
+            region.blobs.delete(video.original_key)  # leave nothing half-written
+            raise
+        return video
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportedFacts:
+    """What an import knows of a video from where it came from (TikTok): kept with the video."""
+
+    posted_at: datetime | None = None
+    tiktok_id: str | None = None
+    sound_title: str | None = None
+    legacy_counts: dict[str, int] = field(default_factory=dict)
+    allow_comments: bool = True
+    subtitles: dict[str, bytes] = field(default_factory=dict)  # language -> WebVTT
+
+
+def apply_imported(region: Region, video: Video, facts: ImportedFacts) -> Video:
+    """Give a just-created video its imported date, ids, sound, old counts, settings and subtitle
+    tracks (each at ``videos/<id>/subtitles/<lang>.vtt``). The caller commits."""
+    video.posted_at = facts.posted_at or video.posted_at
+    video.tiktok_id = facts.tiktok_id
+    video.sound_title = facts.sound_title[:256] if facts.sound_title else None
+    video.legacy_counts = dict(facts.legacy_counts)
+    video.allow_comments = facts.allow_comments
+    for lang, vtt in facts.subtitles.items():
+        region.blobs.put_bytes(keys.video_file(video.id, f"subtitles/{lang}.vtt"), vtt, content_type="text/vtt")
+    video.subtitle_langs = sorted(facts.subtitles)
     return video
 
 

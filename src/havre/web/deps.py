@@ -20,6 +20,7 @@ from havre.config import Settings
 from havre.errors import N_, Unauthorized
 from havre.regions import Region, Regions, UnknownRegion, serving
 from havre.regions.gateway import CrossingLedger, Gateway, gateway_for
+from havre.web import i18n
 from havre.web.csrf import SESSION_COOKIE, set_csrf_cookie
 
 
@@ -89,8 +90,6 @@ def get_ctx(request: Request) -> RequestContext:
     cached = getattr(request.state, "ctx", None)
     if cached is not None:
         return cached
-    from havre.web import i18n
-
     state = request.app.state
     region, viewer, token = _resolve_viewer(state.regions, request.cookies.get(SESSION_COOKIE))
     ctx = RequestContext(

@@ -10,16 +10,17 @@ from fastapi.responses import RedirectResponse, Response
 
 from havre.accounts import service as accounts
 from havre.accounts import signin
-from havre.accounts.avatar import MAX_AVATAR_BYTES, normalize_avatar
+from havre.accounts.avatar import read_avatar
 from havre.accounts.models import User
 from havre.errors import N_, HavreError, NotFound
 from havre.feed import service as feed
+from havre.imports import service as imports
 from havre.regions import audit
 from havre.social.service import following_ids
+from havre.videos.access import access_creator, access_video
 from havre.videos.cards import video_of_tiktok_id
-from havre.videos.finder import find_creator, find_video
-from havre.videos.schemas import mp4_size, serialize_cards
 from havre.web import i18n
+from havre.web.api.shapes import mp4_size, profile_out, serialize_cards
 from havre.web.client_address import client_address
 from havre.web.deps import (
     RequestContext,
@@ -71,7 +72,7 @@ def sound(sound: str, request: Request, ctx: RequestContext = Depends(get_ctx)) 
 
 @router.get("/v/{video_id}")
 def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
-    region, card = find_video(ctx.gateway, video_id, ctx.viewer)
+    region, card = access_video(ctx.gateway, video_id, ctx.viewer)
     video = serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
     title = f"@{video.owner.handle} on Havre"
     width, height = mp4_size(ctx.gateway, region, card)  # of the og:video file, not of the upload
@@ -84,10 +85,8 @@ def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(ge
 
 @router.get("/@{handle}")
 def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
-    from havre.accounts.api import profile_out
-
     gw = ctx.gateway
-    region, owner = find_creator(gw, handle)
+    region, owner = access_creator(gw, handle)
     videos = serialize_cards(gw, feed.by_owner(gw, region, owner, ctx.viewer, limit=60).videos, ctx.viewer)
     follows = owner.id in gw.read(gw.home, following_ids, ctx.viewer, [owner.id])
     return render(request, ctx, "profile.html", owner=profile_out(owner), videos=videos, follows=follows,
@@ -97,7 +96,7 @@ def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx
 @router.get("/@{handle}/video/{video_id}")
 def creator_video_page(handle: str, video_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
     """A video opened from its creator's profile: swiping goes on with that creator's older videos."""
-    _, card = find_video(ctx.gateway, video_id, ctx.viewer)
+    _, card = access_video(ctx.gateway, video_id, ctx.viewer)
     if card.owner.handle != handle:  # a renamed creator, or a mistyped link: the creator's own address
         return RedirectResponse(f"/@{card.owner.handle}/video/{video_id}", status_code=301)
     video = serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
@@ -109,7 +108,7 @@ def creator_video_page(handle: str, video_id: str, request: Request, ctx: Reques
 def tiktok_redirect(handle: str, tiktok_id: str, ctx: RequestContext = Depends(get_ctx)) -> Response:
     """Old TikTok links of an imported creator land on the same video here."""
     gw = ctx.gateway
-    region, owner = find_creator(gw, handle)
+    region, owner = access_creator(gw, handle)
     video_id = gw.read(region, video_of_tiktok_id, owner.id, tiktok_id)
     if video_id is None:
         raise NotFound(N_("This TikTok video was not imported to Havre, or it is not public."))
@@ -125,12 +124,10 @@ def import_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Res
 
 @router.get("/import/{run_id}")
 def import_status_page(run_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
-    from havre.imports.api import access_run
-
     if ctx.viewer is None:
         return _login_redirect(f"/import/{quote(run_id)}")
     with ctx.db() as s:
-        access_run(s, run_id, ctx.viewer)
+        imports.access_run(s, run_id, ctx.viewer)
     return render(request, ctx, "import.html", run_id=run_id)
 
 
@@ -225,15 +222,7 @@ def save_settings(request: Request, display_name: str = Form(""), bio: str = For
     if ctx.viewer is None:
         return _login_redirect("/settings")
     try:
-        jpeg = None
-        if avatar is not None and avatar.filename:
-            import tempfile
-            from pathlib import Path
-
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "avatar"
-                path.write_bytes(avatar.file.read(MAX_AVATAR_BYTES + 1))
-                jpeg = normalize_avatar(path)
+        jpeg = read_avatar(avatar.file) if avatar is not None and avatar.filename else None
         with ctx.db() as s:
             user = s.get(User, ctx.viewer.id)
             assert user is not None

@@ -24,6 +24,7 @@ from havre.config import Settings
 from havre.db.base import utcnow
 from havre.jobs.models import QUEUED, RUNNING, Job
 from havre.regions.registry import Region, Regions
+from havre.workers.runner import JobRunner
 
 log = logging.getLogger(__name__)
 TRANSCODE_QUEUE, DEFAULT_QUEUE = "transcode", "default"
@@ -114,8 +115,6 @@ class CeleryRelay:
 
 def register_worker_task(celery: Celery, *, settings: Settings, regions: Regions, **runner_kw: Any) -> None:
     """Define ``havre.run_job`` in a worker process, bound to that process's regions."""
-    from havre.workers.runner import JobRunner
-
     runner = JobRunner(regions=regions, settings=settings, **runner_kw)
 
     @celery.task(name="havre.run_job", shared=False)  # bound to these regions, not to every app

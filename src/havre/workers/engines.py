@@ -36,6 +36,7 @@ def background_engines(settings: Settings, regions: Regions) -> list[Engine]:
     brokered, local = regions_by_broker(settings, regions)
     engines: list[Engine] = []
     if brokered:
+        # Celery loads only where a region has a broker; the embedded default never needs it.
         from havre.workers.celery_backend import CeleryRelay, make_celery
 
         engines += [CeleryRelay(regions=rs, celery=make_celery(url)) for url, rs in brokered.items()]

@@ -110,3 +110,20 @@ def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer: User | None) ->
         )
         for c in cards
     ]
+
+
+class ProfileOut(BaseModel):
+    id: str
+    handle: str
+    display_name: str
+    bio: str
+    avatar_url: str | None
+    follower_count: int
+    following_count: int
+    home_region: str
+
+
+def profile_out(user: User | OwnerCard) -> ProfileOut:
+    return ProfileOut(id=user.id, handle=user.handle, display_name=user.display_name, bio=user.bio,
+                      avatar_url=avatar_url(user), follower_count=user.follower_count,
+                      following_count=user.following_count, home_region=user.home_region)

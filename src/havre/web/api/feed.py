@@ -8,8 +8,8 @@ from pydantic import BaseModel
 from havre.accounts.models import User
 from havre.feed import service
 from havre.feed.service import Page
-from havre.videos.finder import find_creator, find_video
-from havre.videos.schemas import VideoPage, serialize_cards
+from havre.videos.access import access_creator, access_video
+from havre.web.api.shapes import VideoPage, serialize_cards
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
 
@@ -53,13 +53,13 @@ def by_sound(sound: str, cursor: str | None = Cursor, limit: int = Limit,
 @router.get("/users/{handle}/videos", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_user(handle: str, cursor: str | None = Cursor, limit: int = Query(30, ge=1, le=100),
             ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
-    region, owner = find_creator(ctx.gateway, handle)
+    region, owner = access_creator(ctx.gateway, handle)
     return _page(ctx, service.by_owner(ctx.gateway, region, owner, ctx.viewer, cursor=cursor, limit=limit))
 
 
 @router.post("/videos/{video_id}/views", status_code=204, responses=errors(404, body=True, crosses=True))
 def record_view(video_id: str, body: ViewIn, ctx: RequestContext = Depends(get_ctx)) -> Response:
-    region, video = find_video(ctx.gateway, video_id, ctx.viewer)
+    region, video = access_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
         service.record_view(s, ctx.region, ctx.viewer, region, video, watch_ms=body.watch_ms,
                             completed=body.completed, session_secret=ctx.csrf_token)

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from havre.accounts.models import User
 from havre.social import service
-from havre.videos.finder import find_creator, find_video
-from havre.videos.schemas import OwnerOut, owner_out
+from havre.videos.access import access_creator, access_video
+from havre.web.api.shapes import OwnerOut, owner_out
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
 
@@ -48,7 +48,7 @@ class FollowOut(BaseModel):
 
 
 def _like(video_id: str, ctx: RequestContext, viewer: User, liked: bool) -> LikeOut:
-    region, video = find_video(ctx.gateway, video_id, viewer)
+    region, video = access_video(ctx.gateway, video_id, viewer)
     with ctx.db() as s:
         count = service.set_like(s, ctx.region, viewer, region, video, liked=liked)
         s.commit()
@@ -70,7 +70,7 @@ def unlike(video_id: str, ctx: RequestContext = Depends(get_ctx), viewer: User =
 @router.get("/videos/{video_id}/comments", response_model=CommentList, responses=errors(404, crosses=True))
 def list_comments(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> CommentList:
     gw = ctx.gateway
-    find_video(gw, video_id, ctx.viewer)
+    access_video(gw, video_id, ctx.viewer)
     # Comments live with their authors: gather each region's, newest first.
     cards = sorted((c for _, found in gw.read_all(service.comments_on, video_id) for c in found),
                    key=lambda c: c.created_at, reverse=True)
@@ -82,7 +82,7 @@ def list_comments(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> Comm
              responses=errors(404, body=True, member=True, crosses=True))
 def post_comment(video_id: str, body: CommentIn, ctx: RequestContext = Depends(get_ctx),
                  viewer: User = Depends(require_viewer)) -> CommentOut:
-    region, video = find_video(ctx.gateway, video_id, viewer)
+    region, video = access_video(ctx.gateway, video_id, viewer)
     with ctx.db() as s:
         comment = service.add_comment(s, ctx.region, viewer, region, video, body.body)
         s.commit()
@@ -101,7 +101,7 @@ def delete_comment(comment_id: str, ctx: RequestContext = Depends(get_ctx),
 
 @router.post("/videos/{video_id}/share", response_model=ShareOut, responses=errors(404, unsafe=True, crosses=True))
 def share(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> ShareOut:
-    region, video = find_video(ctx.gateway, video_id, ctx.viewer)
+    region, video = access_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
         count = service.record_share(s, ctx.region, ctx.viewer, region, video, session_secret=ctx.csrf_token)
         s.commit()
@@ -109,7 +109,7 @@ def share(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> ShareOut:
 
 
 def _follow(handle: str, ctx: RequestContext, viewer: User, following: bool) -> FollowOut:
-    region, creator = find_creator(ctx.gateway, handle)
+    region, creator = access_creator(ctx.gateway, handle)
     with ctx.db() as s:
         count = service.set_follow(s, ctx.region, viewer, region, creator, following=following)
         s.commit()

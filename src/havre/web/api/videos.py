@@ -9,15 +9,16 @@ from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from havre.accounts.follows import followed_in
 from havre.accounts.models import User
 from havre.blobs import BlobStore, keys
 from havre.errors import N_, NotFound
 from havre.media.types import media_type
 from havre.regions.gateway import note_subjects, public_file_reader
 from havre.videos import service
-from havre.videos.cards import own_video, video_cards, visible_videos
-from havre.videos.finder import find_video, followed_in
-from havre.videos.schemas import VideoOut, serialize_cards
+from havre.videos.access import access_video
+from havre.videos.cards import access_own_card, video_cards, visible_videos
+from havre.web.api.shapes import VideoOut, serialize_cards
 from havre.web.blob_response import PRIVATE_MEDIA, PUBLIC_MEDIA, blob_response
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
@@ -43,22 +44,14 @@ def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibili
     with tempfile.TemporaryDirectory(prefix="havre-upload-") as tmp:
         path = Path(tmp) / "upload"
         spool(file, ctx.settings.media.max_upload_bytes, path)
-        with ctx.db() as s:
-            video = service.create_upload(ctx.region, ctx.regions.directory, s, viewer, path,
-                                          limits=ctx.settings.media,
-                                          caption=caption, visibility=visibility,
-                                          original_name=file.filename or "")
-            try:
-                s.commit()
-            except BaseException:
-                ctx.region.blobs.delete(video.original_key)  # leave nothing half-written
-                raise
-            return UploadOut(id=video.id, status=video.status)
+        video = service.upload(ctx.region, ctx.regions.directory, viewer, path, limits=ctx.settings.media,
+                               caption=caption, visibility=visibility, original_name=file.filename or "")
+        return UploadOut(id=video.id, status=video.status)
 
 
 @router.get("/{video_id}", response_model=VideoOut, responses=errors(404, crosses=True))
 def get_video(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> VideoOut:
-    _, card = find_video(ctx.gateway, video_id, ctx.viewer)
+    _, card = access_video(ctx.gateway, video_id, ctx.viewer)
     return serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
 
 
@@ -86,7 +79,7 @@ def delete_video(video_id: str, ctx: RequestContext = Depends(get_ctx),
 def video_file(s: Session, blobs: BlobStore, video_id: str, path: str, *, owner_id: str | None = None,
                followed_owner_ids: tuple[str, ...] = ()) -> Response:
     """Serve a derived file of a video (never the original) to whoever may see the video."""
-    card = own_video(s, owner_id, video_id) if owner_id else None
+    card = access_own_card(s, owner_id, video_id) if owner_id else None
     if card is None:
         found = visible_videos(s, [video_id], followed_owner_ids=followed_owner_ids)
         card = found[0] if found else None

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from havre.accounts import service, signin
-from havre.accounts.avatar import MAX_AVATAR_BYTES, normalize_avatar
+from havre.accounts.avatar import read_avatar
 from havre.accounts.models import User
 from havre.blobs import BlobStore
-from havre.errors import N_, NotFound, TooLarge
+from havre.errors import N_, NotFound
 from havre.regions.gateway import note_subjects, public_file_reader
-from havre.videos.cards import OwnerCard
-from havre.videos.finder import find_creator
+from havre.videos.access import access_creator
+from havre.web.api.shapes import ProfileOut, profile_out
 from havre.web.blob_response import PUBLIC_MEDIA, blob_response
 from havre.web.client_address import client_address
 from havre.web.deps import (
@@ -44,25 +41,6 @@ class Signup(Credentials):
 class ProfilePatch(BaseModel):
     display_name: str | None = None
     bio: str | None = None
-
-
-class ProfileOut(BaseModel):
-    id: str
-    handle: str
-    display_name: str
-    bio: str
-    avatar_url: str | None
-    follower_count: int
-    following_count: int
-    home_region: str
-
-
-def profile_out(user: User | OwnerCard) -> ProfileOut:
-    from havre.videos.schemas import avatar_url
-
-    return ProfileOut(id=user.id, handle=user.handle, display_name=user.display_name, bio=user.bio,
-                      avatar_url=avatar_url(user), follower_count=user.follower_count,
-                      following_count=user.following_count, home_region=user.home_region)
 
 
 @router.post("/auth/signup", response_model=ProfileOut, status_code=201, responses=errors(body=True))
@@ -102,7 +80,7 @@ def me(viewer: User = Depends(require_viewer)) -> ProfileOut:
 
 @router.get("/users/{handle}", response_model=ProfileOut, responses=errors(404, crosses=True))
 def get_user(handle: str, ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
-    return profile_out(find_creator(ctx.gateway, handle)[1])
+    return profile_out(access_creator(ctx.gateway, handle)[1])
 
 
 @router.patch("/me", response_model=ProfileOut, responses=errors(body=True, member=True))
@@ -119,14 +97,7 @@ def patch_me(body: ProfilePatch, ctx: RequestContext = Depends(get_ctx),
 @router.post("/me/avatar", response_model=ProfileOut, responses=errors(body=True, member=True))
 def upload_avatar(avatar: UploadFile = File(...), ctx: RequestContext = Depends(get_ctx),
                   viewer: User = Depends(require_viewer)) -> ProfileOut:
-    with tempfile.TemporaryDirectory(prefix="havre-avatar-") as tmp:
-        path = Path(tmp) / "upload"
-        data = avatar.file.read(MAX_AVATAR_BYTES + 1)
-        if len(data) > MAX_AVATAR_BYTES:
-            raise TooLarge(N_("Profile pictures are at most %(limit)s MiB."), field="avatar",
-                           limit=MAX_AVATAR_BYTES // 2**20)
-        path.write_bytes(data)
-        jpeg = normalize_avatar(path)
+    jpeg = read_avatar(avatar.file)
     with ctx.db() as s:
         user = s.get(User, viewer.id)
         assert user is not None

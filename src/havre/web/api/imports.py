@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from havre.accounts.models import User
 from havre.blobs import keys
 from havre.db.base import new_id
-from havre.errors import N_, InvalidInput, NotFound
+from havre.errors import N_, InvalidInput
 from havre.imports import service
 from havre.imports.limits import MAX_EXPORT_BYTES
-from havre.imports.models import ImportRun
 from havre.imports.plan import EXPORT, TOO_MANY, URL, URLS
+from havre.web import i18n
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
 from havre.web.uploads import spool
@@ -60,17 +60,8 @@ def start(file: UploadFile | None = File(None), links: str = Form(""), drafts: b
         return {"id": run.id, "url": f"/import/{run.id}"}
 
 
-def access_run(s: Any, run_id: str, viewer: User) -> ImportRun:
-    run = s.get(ImportRun, run_id)
-    if run is None or run.user_id != viewer.id:
-        raise NotFound(N_("This import does not exist or is not yours."))
-    return run
-
-
 @router.get("/{run_id}", responses=errors(404))
 def status(run_id: str, ctx: RequestContext = Depends(get_ctx),
            viewer: User = Depends(require_viewer)) -> dict[str, Any]:
-    from havre.web import i18n
-
     with ctx.db() as s:
-        return service.report(s, access_run(s, run_id, viewer), gettext=i18n.translations(ctx.locale).gettext)
+        return service.report(s, service.access_run(s, run_id, viewer), gettext=i18n.translations(ctx.locale).gettext)

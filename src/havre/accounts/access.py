@@ -1,4 +1,5 @@
-"""Find a user's home region and row by handle, through the global directory (operator tools)."""
+"""An account by handle, wherever it lives, through the global directory: for operator tools,
+which may reach every account (members reach others only through ``videos.access``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from havre.errors import N_, NotFound
 from havre.regions import Region, Regions
 
 
-def locate_user(regions: Regions, handle: str) -> tuple[Region, User]:
+def access_account(regions: Regions, handle: str) -> tuple[Region, User]:
     region = regions.home_of_handle(normalize_handle(handle))
     user = None
     if region is not None:
