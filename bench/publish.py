@@ -12,7 +12,6 @@ Measured side by side in one run (absolute times on shared machines are noisy; r
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import subprocess
 import sys
@@ -23,13 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from havre.accounts import signin  # noqa: E402
-from havre.config import load_settings  # noqa: E402
-from havre.db.migrate import upgrade  # noqa: E402
+from instance import open_instance  # noqa: E402
+
 from havre.media import probe as media_probe  # noqa: E402
 from havre.media import synth, transcode  # noqa: E402
 from havre.media.ffmpeg import ffmpeg_path  # noqa: E402
-from havre.regions import open_regions  # noqa: E402
 from havre.videos import service as videos  # noqa: E402
 from havre.workers.runner import JobRunner  # noqa: E402
 
@@ -54,17 +51,14 @@ def main() -> None:
         print(f"input: {args.seconds:.0f} s H.264/AAC 1080x1920, {clip.stat().st_size / 2**20:.1f} MiB; "
               f"median of {args.runs} runs")
 
-        settings = dataclasses.replace(load_settings(data_dir=tmp / "data"), run_jobs_in_process=False)
-        regions = open_regions(settings)
+        instance = open_instance(tmp / "data")
+        settings, regions = instance.settings, instance.regions
         region = regions.default
-        upgrade(region.engine)
-        owner = signin.sign_up(regions, handle="bench", password="benchmark-pw", open_session=False).user
+        owner = instance.creator("bench")
         runner = JobRunner(regions=regions, settings=settings, kinds={"media.process"})
 
         def havre_publish() -> None:
-            with region.session() as s:
-                videos.create_upload(region, regions.directory, s, owner, clip, limits=settings.media)
-                s.commit()
+            videos.upload(region, regions.directory, owner, clip, limits=settings.media)
             assert runner.drain() == 1
 
         def raw_copy() -> None:

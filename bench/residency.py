@@ -13,12 +13,10 @@ shared machine slows both alike. Prints req/s and the ratio.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -26,34 +24,18 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from http_rate import served  # noqa: E402
+from instance import insert_videos, open_instance  # noqa: E402
 
-from havre.accounts import signin  # noqa: E402
 from havre.app import create_app  # noqa: E402
-from havre.config import load_settings  # noqa: E402
-from havre.db.base import utcnow  # noqa: E402
-from havre.db.migrate import upgrade  # noqa: E402
-from havre.regions import open_regions  # noqa: E402
-from havre.videos.models import READY, Video  # noqa: E402
 
 
 def instance(stack: ExitStack, tmp: Path, names: str, videos: int) -> httpx.Client:
     """An instance with ``videos`` videos split over ``names``, served; a signed-in client of it."""
-    settings = dataclasses.replace(load_settings(data_dir=tmp / names.replace(",", "-"), regions=names),
-                                   run_jobs_in_process=False)
-    regions = open_regions(settings)
-    stack.callback(regions.close)
-    for region in regions:
-        upgrade(region.engine)
-    now = utcnow()
+    instance = open_instance(tmp / names.replace(",", "-"), regions=names)
+    stack.callback(instance.close)
+    settings, regions = instance.settings, instance.regions
     for n, region in enumerate(regions):  # the videos split evenly over the regions
-        owner = signin.sign_up(regions, handle=f"creator{n}", password="benchmark-pw", region=region.name,
-                               open_session=False).user
-        with region.session() as s:
-            for i in range(n, videos, len(regions.names)):
-                s.add(Video(owner_id=owner.id, caption=f"video {i} #bench", status=READY, original_key=f"o/{i}",
-                            original_sha256="0" * 64, mp4_key=f"videos/x{i}/play.mp4", like_count=i % 50,
-                            posted_at=now - timedelta(minutes=i)))
-            s.commit()
+        insert_videos(region, instance.creator(f"creator{n}", region), range(n, videos, len(regions.names)))
     url = stack.enter_context(served(create_app(settings, regions=regions)))
     client = stack.enter_context(httpx.Client(base_url=url))
     client.get("/api/feed/foryou")

@@ -12,40 +12,32 @@ PostgreSQL is taken from HAVRE_TEST_POSTGRES (default postgresql+psycopg://postg
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from http_rate import postgres_database, rate, served  # noqa: E402
+from instance import insert_videos, open_instance  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from havre.accounts import signin  # noqa: E402
-from havre.config import load_settings  # noqa: E402
-from havre.db.base import utcnow  # noqa: E402
-from havre.db.migrate import upgrade  # noqa: E402
 from havre.jobs.models import DONE, Job  # noqa: E402
 from havre.media import synth  # noqa: E402
-from havre.regions import open_regions  # noqa: E402
 from havre.videos import service as videos  # noqa: E402
-from havre.videos.models import READY, Video  # noqa: E402
 from havre.workers.runner import JobRunner  # noqa: E402
 
 
 def ladder_rate(workers: int, clip: Path, count: int, tmp: Path) -> float:
     data = tmp / f"w{workers}"
-    settings = dataclasses.replace(load_settings(data_dir=data), run_jobs_in_process=False)
-    regions = open_regions(settings)
+    instance = open_instance(data)
+    settings, regions = instance.settings, instance.regions
     region = regions.default
-    upgrade(region.engine)
-    owner = signin.sign_up(regions, handle="bench", password="benchmark-pw", open_session=False).user
+    owner = instance.creator("bench")
     with region.session() as s:
         for _ in range(count):
             videos.create_upload(region, regions.directory, s, owner, clip, limits=settings.media)
@@ -79,20 +71,10 @@ def feed_rate(database_url: str | None, tmp: Path, requests: int, rows: int = 50
 
     if database_url:
         os.environ["HAVRE_DATABASE_URL"] = database_url
-    settings = dataclasses.replace(load_settings(data_dir=tmp / ("pg" if database_url else "sqlite")),
-                                   run_jobs_in_process=False)
+    instance = open_instance(tmp / ("pg" if database_url else "sqlite"))
     os.environ.pop("HAVRE_DATABASE_URL", None)
-    regions = open_regions(settings)
-    region = regions.default
-    upgrade(region.engine)
-    owner = signin.sign_up(regions, handle="feeder", password="benchmark-pw", open_session=False).user
-    with region.session() as s:
-        now = utcnow()
-        for i in range(rows):
-            s.add(Video(owner_id=owner.id, caption=f"video {i} #bench", status=READY, original_key=f"o/{i}",
-                        original_sha256="0" * 64, mp4_key=f"videos/x{i}/play.mp4", like_count=i % 50,
-                        posted_at=now - timedelta(minutes=i)))
-        s.commit()
+    settings, regions = instance.settings, instance.regions
+    insert_videos(regions.default, instance.creator("feeder"), range(rows))
     try:
         with served(create_app(settings, regions=regions)) as url, httpx.Client(base_url=url) as client:
             return rate(client, "/api/feed/foryou?limit=10", requests), rate(client, "/static/vendor/README.md",

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from havre.config import RegionConfig, Settings, load_settings
@@ -129,33 +130,35 @@ class ApiClient(TestClient):
 
     def get_media(self, url: str, **kwargs: Any) -> httpx.Response:
         """Fetch a media URL as a browser would: follow a redirect to the store (S3) if there is one."""
-        response = self.get(url, follow_redirects=False, **kwargs)
+        # TestClient's base class is Any to mypy (starlette types it against httpx2, not installed).
+        response: httpx.Response = self.get(url, follow_redirects=False, **kwargs)
         if response.status_code in (302, 307):
             return httpx.get(response.headers["location"], **kwargs)
         return response
 
-    def signup(self, handle: str, password: str = PASSWORD) -> dict:
+    def signup(self, handle: str, password: str = PASSWORD) -> dict[str, Any]:
         response = self.post("/api/auth/signup", json={"handle": handle, "password": password})
         assert response.status_code == 201, response.text
-        return response.json()
+        user: dict[str, Any] = response.json()
+        return user
 
 
 @pytest.fixture
-def app(settings: Settings, regions: Regions):  # type: ignore[no-untyped-def]
+def app(settings: Settings, regions: Regions) -> FastAPI:
     from havre.app import create_app
 
     return create_app(settings, regions=regions)
 
 
 @pytest.fixture
-def client(app) -> Iterator[ApiClient]:  # type: ignore[no-untyped-def]
+def client(app: FastAPI) -> Iterator[ApiClient]:
     with ApiClient(app) as c:
         c.prime_csrf()
         yield c
 
 
 @pytest.fixture
-def make_client(app):  # type: ignore[no-untyped-def]
+def make_client(app: FastAPI) -> Iterator[Callable[[], ApiClient]]:
     """Factory for extra browsers (a second user) against the same instance."""
     clients: list[ApiClient] = []
 
@@ -196,7 +199,8 @@ def vp9_clip(clip_dir: Path) -> Path:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     return app
 
 
-def _gettext_for(request: Request):  # type: ignore[no-untyped-def]
+def _gettext_for(request: Request) -> Callable[[str], str]:
     """The reader's language, decided as for pages (cookie, then Accept-Language)."""
     return i18n.translations(i18n.locale_of(request)).gettext
 

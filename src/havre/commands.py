@@ -30,7 +30,7 @@ from havre.portability.residency import ResidencyReport, audit_residency
 from havre.regions import Region, Regions, audit, open_regions
 from havre.videos import service as videos
 from havre.videos.models import Video
-from havre.web.api.shapes import avatar_url, media_url
+from havre.web.api.shapes import VideoFacts, avatar_url, media_url
 from havre.workers.runner import JobRunner
 
 
@@ -119,12 +119,10 @@ def _drain(runner: JobRunner, regions: Regions, kinds: set[str] | None,
 
 def _video_dict(s: Any, video: Video, owner: User) -> dict[str, Any]:
     return {
-        "id": video.id, "owner": owner.handle, "status": video.status, "error": video.error,
-        "caption": video.caption, "hashtags": sorted(h.tag for h in video.hashtags),
-        "visibility": video.visibility, "created_at": video.created_at.isoformat(),
-        "posted_at": video.posted_at.isoformat(), "duration_s": video.duration_s,
-        "width": video.width, "height": video.height,
-        "url": f"/v/{video.id}", "poster_url": media_url(video.id, video.poster_key),
+        **VideoFacts.model_validate(video).model_dump(mode="json"),
+        "hashtags": sorted(h.tag for h in video.hashtags), "owner": owner.handle,
+        "created_at": video.created_at.isoformat(), "url": f"/v/{video.id}",
+        "poster_url": media_url(video.id, video.poster_key),
         "mp4_url": media_url(video.id, video.mp4_key), "hls_url": media_url(video.id, video.hls_key),
         "renditions": [{"name": r.name, "width": r.width, "height": r.height, "bitrate_kbps": r.bitrate_kbps,
                         "mp4_url": media_url(video.id, r.mp4_key),
@@ -163,8 +161,9 @@ def import_tiktok(settings: Settings, *, handle: str, source: str, drafts: bool 
             run = s.scalar(select(ImportRun).where(ImportRun.user_id == owner.id, ImportRun.source == source,
                                                    ImportRun.status != DONE).order_by(ImportRun.created_at.desc()))
             if run is None:
-                run = imports.start_import(s, owner, plan_source(source, cookies_file=cookies_file, guard=OPERATOR,
-                                                                     max_items=settings.import_max_items), drafts=drafts)
+                plan = plan_source(source, cookies_file=cookies_file, guard=OPERATOR,
+                                   max_items=settings.import_max_items)
+                run = imports.start_import(s, owner, plan, drafts=drafts)
                 s.commit()
             run_id = run.id
         with Progress(TextColumn("importing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATA_DIR = Path("havre-data")
 # An embedded instance's declared regions, under the data dir (written by `havre regions add`
@@ -181,7 +182,7 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
     """
     env = os.environ
     config_file = config_file or env.get("HAVRE_CONFIG")
-    file: dict = {}
+    file: dict[str, Any] = {}
     if config_file:
         file = tomllib.loads(Path(config_file).read_text())
     data = Path(data_dir or env.get("HAVRE_DATA_DIR") or file.get("data_dir") or DEFAULT_DATA_DIR)

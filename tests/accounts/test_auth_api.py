@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from havre.accounts.models import AuthSession, User
@@ -35,7 +37,7 @@ def test_handles_are_unique_and_validated(client: ApiClient) -> None:
     assert short.status_code == 400 and "8 characters" in short.json()["detail"]
 
 
-def test_login_logout_and_wrong_password(client: ApiClient, make_client) -> None:  # type: ignore[no-untyped-def]
+def test_login_logout_and_wrong_password(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     client.signup("marco")
     other = make_client()
     wrong = other.post("/api/auth/login", json={"handle": "marco", "password": "nope nope nope"})
@@ -46,7 +48,7 @@ def test_login_logout_and_wrong_password(client: ApiClient, make_client) -> None
     assert other.get("/api/me").status_code == 401
 
 
-def test_logout_invalidates_the_session_server_side(client: ApiClient, make_client) -> None:  # type: ignore[no-untyped-def]
+def test_logout_invalidates_the_session_server_side(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     client.signup("aiko")
     stolen = client.cookies["havre_session"]
     client.post("/api/auth/logout")
@@ -65,7 +67,7 @@ def test_repeated_failures_are_throttled(client: ApiClient) -> None:
     assert "try again" in blocked.json()["detail"].lower()
 
 
-def test_state_changes_need_the_csrf_token(app) -> None:  # type: ignore[no-untyped-def]
+def test_state_changes_need_the_csrf_token(app: FastAPI) -> None:
     with ApiClient(app) as c:
         c.get("/api/feed/foryou")  # has the cookie, but does not send the header
         response = c.post("/api/auth/signup", json={"handle": "mallory", "password": PASSWORD})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,8 @@ def region_names() -> tuple[str, ...]:
 def _signup(client: ApiClient, handle: str, region: str) -> str:
     response = client.post("/api/auth/signup", json={"handle": handle, "password": PASSWORD, "region": region})
     assert response.status_code == 201, response.text
-    return response.json()["id"]
+    user_id: str = response.json()["id"]
+    return user_id
 
 
 def _rows_of(regions: Regions, region: str, user_id: str) -> int:
@@ -47,8 +49,8 @@ def _rows_of(regions: Regions, region: str, user_id: str) -> int:
     return total
 
 
-def _creator_with_a_life(client: ApiClient, make_client, regions: Regions, h264_clip: Path,  # type: ignore[no-untyped-def]
-                         run_jobs) -> tuple[str, list[str], ApiClient]:
+def _creator_with_a_life(client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path,
+                         run_jobs: Callable[..., int]) -> tuple[str, list[str], ApiClient]:
     sam = _signup(client, "sam", "us")
     videos = [upload_ready(client, h264_clip, run_jobs, caption="Premier #un", ladder=True),
               upload_ready(client, h264_clip, run_jobs, caption="Privé", visibility="private")]
@@ -71,8 +73,8 @@ def _creator_with_a_life(client: ApiClient, make_client, regions: Regions, h264_
 
 
 def test_moving_a_creator_brings_everything_and_leaves_nothing(
-        client: ApiClient, make_client, settings: Settings, regions: Regions, h264_clip: Path,
-        run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], settings: Settings, regions: Regions, h264_clip: Path,
+        run_jobs: Callable[..., int]) -> None:
     sam, videos, fan = _creator_with_a_life(client, make_client, regions, h264_clip, run_jobs)
     before = client.get(f"/api/videos/{videos[0]}").json()
     rows_before = _rows_of(regions, "us", sam)
@@ -114,13 +116,13 @@ def test_moving_a_creator_brings_everything_and_leaves_nothing(
     assert seen_by_fan["liked_by_me"] and seen_by_fan["following_owner"]
     assert {c["body"] for c in fan.get(f"/api/videos/{videos[0]}/comments").json()["items"]} == {
         "Bravo", "my own video"}
-    report = audit_residency(settings, regions)
-    assert report.ok, report.as_dict()
+    residency = audit_residency(settings, regions)
+    assert residency.ok, residency.as_dict()
 
 
 def test_an_interrupted_move_resumes_and_nothing_is_doubled_or_lost(
-        client: ApiClient, make_client, settings: Settings, regions: Regions, h264_clip: Path,
-        run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], settings: Settings, regions: Regions, h264_clip: Path,
+        run_jobs: Callable[..., int]) -> None:
     sam, videos, _ = _creator_with_a_life(client, make_client, regions, h264_clip, run_jobs)
     rows_before = _rows_of(regions, "us", sam)
     copied: list[str] = []
@@ -144,8 +146,8 @@ def test_an_interrupted_move_resumes_and_nothing_is_doubled_or_lost(
     assert report.bytes_copied < sum(regions.get("eu").blobs.size(k) for k in regions.get("eu").blobs.keys()
                                      if any(v in k for v in videos))  # the first two files were not copied again
     assert client.post("/api/auth/login", json={"handle": "sam", "password": PASSWORD}).status_code == 200
-    report = audit_residency(settings, regions)
-    assert report.ok, report.as_dict()
+    residency = audit_residency(settings, regions)
+    assert residency.ok, residency.as_dict()
 
 
 def test_moves_that_make_no_sense_are_refused(client: ApiClient, regions: Regions) -> None:
@@ -159,7 +161,7 @@ def test_moves_that_make_no_sense_are_refused(client: ApiClient, regions: Region
 
 
 def test_the_cli_moves_and_reports(client: ApiClient, settings: Settings, regions: Regions, h264_clip: Path,
-                                   run_jobs) -> None:  # type: ignore[no-untyped-def]
+                                   run_jobs: Callable[..., int]) -> None:
     _signup(client, "sam", "us")
     upload_ready(client, h264_clip, run_jobs)
     lines = [f'directory_url = "{settings.directory_url}"']

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -111,10 +112,11 @@ def test_a_whole_hls_ladder_is_listed_and_deleted(store: BlobStore) -> None:
 def test_invalid_keys_are_refused_by_every_method(store: BlobStore, key: str, tmp_path: Path) -> None:
     src = tmp_path / "f"
     src.write_bytes(b"x")
-    calls = [lambda: store.put_bytes(key, b"x"), lambda: store.put_file(key, src),
-             lambda: store.get_bytes(key), lambda: store.open(key), lambda: store.size(key),
-             lambda: store.exists(key), lambda: store.delete(key), lambda: store.delete_prefix(key),
-             lambda: store.download(key, tmp_path / "out")]
+    calls: list[Callable[[], object]] = [
+        lambda: store.put_bytes(key, b"x"), lambda: store.put_file(key, src),
+        lambda: store.get_bytes(key), lambda: store.open(key), lambda: store.size(key),
+        lambda: store.exists(key), lambda: store.delete(key), lambda: store.delete_prefix(key),
+        lambda: store.download(key, tmp_path / "out")]
     for call in calls:
         with pytest.raises(InvalidBlobKey):
             call()

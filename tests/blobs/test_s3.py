@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import botocore.auth
 import botocore.exceptions
@@ -127,7 +128,7 @@ def test_an_expired_presigned_url_is_refused(s3_store: S3BlobStore, http: httpx.
     real_now = botocore.auth.get_current_datetime
 
     def two_hours_ago(remove_tzinfo: bool = True) -> dt.datetime:
-        return real_now(remove_tzinfo) - dt.timedelta(hours=2)
+        return cast(dt.datetime, real_now(remove_tzinfo)) - dt.timedelta(hours=2)
 
     # Sign as if it were two hours ago: a genuine signature whose lifetime is over.
     with pytest.MonkeyPatch.context() as patch:

@@ -29,7 +29,7 @@ def test_text_with_a_nul_is_refused_and_nothing_is_stored(client: ApiClient, h26
         ("POST", "/api/auth/login", {"json": {"handle": "lea\x00", "password": PASSWORD}}),
     ]
     for method, url, body in tries:
-        response = client.request(method, url, **body)  # type: ignore[arg-type]
+        response = client.request(method, url, **body)
         assert response.status_code == 400, (method, url, response.text)
         assert "NUL character" in response.json()["detail"]
     me = client.get("/api/me").json()

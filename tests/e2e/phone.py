@@ -55,7 +55,7 @@ def on_screen(page: Page) -> int:
     where = "(() => { const f = document.getElementById('feed'); return f.scrollTop / f.clientHeight; })()"
     deadline, last = time.monotonic() + 10, None
     while time.monotonic() < deadline:
-        at = page.evaluate(where)
+        at: float = page.evaluate(where)
         if at == last and abs(at - round(at)) < 0.01:
             return round(at)
         last = at
@@ -77,12 +77,13 @@ def wait_playing(page: Page, index: int, *, after: float = 0.3) -> None:
 
 
 def playing(page: Page) -> list[int]:
-    return page.evaluate(f"[...{VIDEO}].flatMap((v, i) => v.paused ? [] : [i])")
+    indexes: list[int] = page.evaluate(f"[...{VIDEO}].flatMap((v, i) => v.paused ? [] : [i])")
+    return indexes
 
 
 def picture(page: Page, index: int) -> dict[str, float]:
     """Where the video's picture is drawn on screen (its box, less the bands object-fit leaves)."""
-    return page.evaluate(f"""(() => {{
+    drawn: dict[str, float] = page.evaluate(f"""(() => {{
       const v = {VIDEO}[{index}], box = v.getBoundingClientRect();
       const fit = getComputedStyle(v).objectFit;
       const scale = (fit === "contain" ? Math.min : Math.max)(box.width / v.videoWidth, box.height / v.videoHeight);
@@ -90,3 +91,4 @@ def picture(page: Page, index: int) -> dict[str, float]:
       return {{ left: box.left + (box.width - w) / 2, top: box.top + (box.height - h) / 2, width: w, height: h,
                screenWidth: innerWidth, screenHeight: innerHeight }};
     }})()""")
+    return drawn

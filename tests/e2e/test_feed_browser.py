@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,8 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 
 def _current_time(page: Page, index: int) -> float:
-    return page.evaluate(f"document.querySelectorAll('.slide video')[{index}].currentTime")
+    seconds: float = page.evaluate(f"document.querySelectorAll('.slide video')[{index}].currentTime")
+    return seconds
 
 
 def _wait_playing(page: Page, index: int) -> None:
@@ -183,8 +185,9 @@ def test_every_swipe_starts_the_next_video(browser: Browser, live_server: str) -
     page.goto(live_server + "/")
     wait_playing(page, 0)
     page.locator("#feed").focus()
-    for n, swipe in enumerate([lambda: page.keyboard.press("ArrowDown"), lambda: flick_up(page),
-                               lambda: wheel_down(page), lambda: page.keyboard.press("ArrowUp")]):
+    swipes: list[Callable[[], None]] = [lambda: page.keyboard.press("ArrowDown"), lambda: flick_up(page),
+                                        lambda: wheel_down(page), lambda: page.keyboard.press("ArrowUp")]
+    for n, swipe in enumerate(swipes):
         before = on_screen(page)
         swipe()
         target = before - 1 if n == 3 else before + 1
@@ -238,10 +241,11 @@ def test_the_progress_bar_seeks_by_finger_mouse_and_keys(browser: Browser, live_
     assert box is not None
     nav = page.locator("nav.nav").bounding_box()
     assert nav is not None and box["y"] + box["height"] <= nav["y"] + 0.5, "the progress bar is under the bar"
-    duration = page.evaluate(f"{VIDEO}[0].duration")
+    duration: float = page.evaluate(f"{VIDEO}[0].duration")
 
     def at() -> float:
-        return page.evaluate(f"{VIDEO}[0].currentTime") / duration
+        seconds: float = page.evaluate(f"{VIDEO}[0].currentTime")
+        return seconds / duration
 
     bar.tap(position={"x": box["width"] * 0.25, "y": box["height"] / 2})
     assert abs(at() - 0.25) < 0.05

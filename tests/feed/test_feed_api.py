@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import event
 
+from havre.regions import Regions
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready
 
@@ -12,7 +14,7 @@ def _ids(client: ApiClient, url: str) -> list[str]:
     return [v["id"] for v in client.get(url).json()["items"]]
 
 
-def test_for_you_puts_unseen_videos_first(client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_for_you_puts_unseen_videos_first(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     ids = [upload_ready(client, h264_clip, run_jobs, caption=f"clip {i}") for i in range(3)]
     viewer = make_client()
@@ -24,7 +26,7 @@ def test_for_you_puts_unseen_videos_first(client: ApiClient, make_client, h264_c
     assert viewer.post(f"/api/videos/{first[0]}/views", json={"watch_ms": -5}).status_code == 400
 
 
-def test_pagination_walks_every_video_once(client: ApiClient, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_pagination_walks_every_video_once(client: ApiClient, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     ids = {upload_ready(client, h264_clip, run_jobs) for _ in range(5)}
     for url in ("/api/feed/foryou?limit=2", "/api/users/creator/videos?limit=2"):
@@ -41,7 +43,7 @@ def test_pagination_walks_every_video_once(client: ApiClient, h264_clip: Path, r
     assert client.get("/api/users/creator/videos?cursor=%%%").status_code == 400
 
 
-def test_following_feed_and_tag_feed(client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_following_feed_and_tag_feed(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     tagged = upload_ready(client, h264_clip, run_jobs, caption="#Skate day")
     upload_ready(client, h264_clip, run_jobs, caption="other")
@@ -52,11 +54,11 @@ def test_following_feed_and_tag_feed(client: ApiClient, make_client, h264_clip: 
     assert len(_ids(viewer, "/api/feed/following")) == 2
     assert _ids(viewer, "/api/feed/tag/skate") == [tagged]
     assert client.get("/api/feed/following").status_code == 200
-    with ApiClient(client.app) as anonymous:  # type: ignore[arg-type]
+    with ApiClient(client.app) as anonymous:
         assert anonymous.get("/api/feed/following").status_code == 401
 
 
-def test_feed_page_costs_a_fixed_number_of_queries(client: ApiClient, regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_feed_page_costs_a_fixed_number_of_queries(client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     for _ in range(6):
         upload_ready(client, h264_clip, run_jobs)

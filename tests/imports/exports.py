@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ def oldest_layout(posts: list[dict[str, Any]], **profile: str) -> dict[str, Any]
             "Video": {"Videos": {"VideoList": posts}}, "Activity": {"Following List": {"Following": []}}}
 
 
-def middle_layout(posts: list[dict[str, Any]], *, following: list[str] = (), followers: list[str] = (),  # type: ignore[assignment]
+def middle_layout(posts: list[dict[str, Any]], *, following: Sequence[str] = (), followers: Sequence[str] = (),
                   **profile: str) -> dict[str, Any]:
     """2022-2023: Post.Posts.VideoList, Profile["Profile Info"], Activity with follow lists."""
     return {
@@ -33,7 +34,7 @@ def middle_layout(posts: list[dict[str, Any]], *, following: list[str] = (), fol
     }
 
 
-def newest_layout(posts: list[dict[str, Any]], *, following: list[str] = (), **profile: str) -> dict[str, Any]:  # type: ignore[assignment]
+def newest_layout(posts: list[dict[str, Any]], *, following: Sequence[str] = (), **profile: str) -> dict[str, Any]:
     """2024-: user_data_tiktok.json with "Your Activity" and "Profile And Settings", lower-case keys."""
     return {
         "Profile And Settings": {"Profile Info": {"ProfileMap": {"userName": "lea", **profile}}},
@@ -51,7 +52,7 @@ def write_zip(dst: Path, data: dict[str, Any], *, name: str = "user_data_tiktok.
     return dst
 
 
-def write_txt_export(folder: Path, posts: list[dict[str, str]], *, following: list[str] = ()) -> Path:  # type: ignore[assignment]
+def write_txt_export(folder: Path, posts: list[dict[str, str]], *, following: Sequence[str] = ()) -> Path:
     (folder / "Posts").mkdir(parents=True)
     blocks = ["\n".join(f"{k}: {v}" for k, v in p.items()) for p in posts]
     (folder / "Posts" / "Posts.txt").write_text("\ufeff" + "\r\n\r\n".join(blocks).replace("\n", "\r\n"))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +24,7 @@ LINK = "https://v16-webapp.tiktok.com/abc/video.mp4?expire=1700000000"
 PAGE = "https://www.tiktokv.com/share/video/7212345678901234567/"
 
 
-def _posts() -> list[dict]:
+def _posts() -> list[Any]:
     return [
         post("2023-03-04 12:30:00", PAGE, Likes="1.2K", Title="Crêpes 🥞 #Recette #cuisine", Sound="original sound - lea",
              WhoCanView="Friends", AllowComments="No", CoverImage="https://p16/cover.jpg"),
@@ -35,7 +37,8 @@ def _posts() -> list[dict]:
 
 @pytest.mark.parametrize("layout,name", [(oldest_layout, "user_data.json"), (middle_layout, "user_data.json"),
                                          (newest_layout, "user_data_tiktok.json")])
-def test_every_json_generation_gives_the_same_videos(tmp_path: Path, layout, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_json_generation_gives_the_same_videos(tmp_path: Path, layout: Callable[..., dict[str, Any]],
+                                                     name: str) -> None:
     export = read_export(write_zip(tmp_path / "export.zip", layout(_posts(), bioDescription="Recettes"),
                                    name=name, folder="TikTok_Data_123/"))
     assert [v["posted_at"] for v in export.videos] == ["2023-03-04T12:30:00+00:00", "2022-12-01T08:00:00+00:00"]

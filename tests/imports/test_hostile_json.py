@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,8 @@ def _nested_zip(dst: Path, depth: int) -> Path:
 def _start(client: ApiClient, archive: Path) -> str:
     response = client.post("/api/imports", files={"file": (archive.name, archive.read_bytes(), "application/zip")})
     assert response.status_code == 202, response.text
-    return response.json()["id"]
+    run_id: str = response.json()["id"]
+    return run_id
 
 
 def _exports_kept(regions: Regions) -> list[str]:
@@ -33,7 +35,7 @@ def _exports_kept(regions: Regions) -> list[str]:
 
 
 def test_a_deeply_nested_export_fails_the_run_with_the_reason(
-        client: ApiClient, regions: Regions, tmp_path: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, regions: Regions, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     run_id = _start(client, _nested_zip(tmp_path / "deep.zip", 100_000))
     assert _exports_kept(regions)
@@ -53,7 +55,7 @@ def test_nesting_beyond_a_real_export_is_refused_whatever_the_depth(tmp_path: Pa
 
 
 def test_an_unforeseen_error_reading_an_export_fails_the_run_too(
-        client: ApiClient, regions: Regions, tmp_path: Path, run_jobs, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, regions: Regions, tmp_path: Path, run_jobs: Callable[..., int], monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(path: Path) -> None:
         raise KeyError("a layout nobody foresaw")
 

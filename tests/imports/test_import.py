@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -150,7 +151,7 @@ def test_a_folder_of_yt_dlp_downloads(settings: Settings, regions: Regions, lea:
 
 
 def test_an_old_tiktok_link_redirects_to_the_new_page(client: ApiClient, settings: Settings, regions: Regions,
-                                                      h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+                                                      h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     folder = Path(settings.data_dir).parent / "dl"
     folder.mkdir()
@@ -194,7 +195,7 @@ def test_a_killed_import_resumes_and_nothing_is_imported_twice(
 
 
 def test_subtitles_come_along_and_are_served_with_the_video(client: ApiClient, settings: Settings,
-                                                            regions: Regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+                                                            regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     folder = Path(settings.data_dir).parent / "dl"
     folder.mkdir()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from havre.regions import Regions
@@ -12,13 +14,15 @@ from tests.imports.cdn import PAGE, fake_cdn, tiktok_pages
 from tests.imports.exports import middle_layout, post, write_zip
 
 
-def _start(client: ApiClient, *, zip_path: Path | None = None, links: str = "", drafts: bool = False):  # type: ignore[no-untyped-def]
+def _start(client: ApiClient, *, zip_path: Path | None = None, links: str = "", drafts: bool = False) -> httpx.Response:
     files = {"file": (zip_path.name, zip_path.read_bytes(), "application/zip")} if zip_path else None
-    return client.post("/api/imports", files=files, data={"links": links, "drafts": str(drafts).lower()})
+    response: httpx.Response = client.post("/api/imports", files=files,
+                                           data={"links": links, "drafts": str(drafts).lower()})
+    return response
 
 
 def test_an_uploaded_export_is_imported_in_the_background(
-        client: ApiClient, regions: Regions, h264_clip: Path, tmp_path: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, regions: Regions, h264_clip: Path, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
     me = client.signup("lea")
     with fake_cdn({"a.mp4": h264_clip}) as cdn:
         export = write_zip(tmp_path / "export.zip", middle_layout([
@@ -40,7 +44,7 @@ def test_an_uploaded_export_is_imported_in_the_background(
     assert client.get(f"/import/{run_id}").status_code == 200
 
 
-def test_bad_starts_are_refused_with_what_to_do(client: ApiClient, make_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_starts_are_refused_with_what_to_do(client: ApiClient, make_client: Callable[[], ApiClient], tmp_path: Path) -> None:
     client.signup("lea")
     fake = tmp_path / "export.zip"
     fake.write_bytes(b"%PDF-1.4 not a zip")
@@ -57,7 +61,7 @@ def test_bad_starts_are_refused_with_what_to_do(client: ApiClient, make_client, 
 
 
 def test_an_export_that_cannot_be_read_fails_the_run_with_the_reason(
-        client: ApiClient, tmp_path: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     archive = write_zip(tmp_path / "odd.zip", {"Something": "else"})
     run_id = _start(client, zip_path=archive).json()["id"]
@@ -67,7 +71,7 @@ def test_an_export_that_cannot_be_read_fails_the_run_with_the_reason(
 
 
 def test_what_comes_along_shows_sound_page_tiktok_counts_and_comment_setting(
-        client: ApiClient, make_client, h264_clip: Path, tmp_path: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     with fake_cdn({"a.mp4": h264_clip}) as cdn:
         export = write_zip(tmp_path / "export.zip", middle_layout([
@@ -90,7 +94,7 @@ def test_what_comes_along_shows_sound_page_tiktok_counts_and_comment_setting(
 
 
 def test_pasted_links_are_read_by_yt_dlp_and_their_media_fetched_from_the_allowlisted_cdn(
-        client: ApiClient, h264_clip: Path, run_jobs, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, h264_clip: Path, run_jobs: Callable[..., int], monkeypatch: pytest.MonkeyPatch) -> None:
     client.signup("lea")
     with fake_cdn({"clip.mp4": h264_clip}) as cdn:
         page = PAGE.format(7001)
@@ -103,7 +107,7 @@ def test_pasted_links_are_read_by_yt_dlp_and_their_media_fetched_from_the_allowl
 
 @pytest.mark.parametrize("import_allow_hosts", [()])
 def test_without_the_allowlist_the_same_member_imports_fetch_nothing_from_loopback(
-        client: ApiClient, h264_clip: Path, tmp_path: Path, run_jobs, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, h264_clip: Path, tmp_path: Path, run_jobs: Callable[..., int], monkeypatch: pytest.MonkeyPatch) -> None:
     client.signup("lea")
     with fake_cdn({"a.mp4": h264_clip, "me.jpg": h264_clip}) as cdn:
         export = write_zip(tmp_path / "export.zip", middle_layout(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -128,7 +129,7 @@ def test_urgent_jobs_run_before_a_backlog(regions: Regions, settings: Settings) 
     assert calls[0]["payload"] == {"n": "urgent"}
 
 
-def test_configuration_picks_the_job_engine_per_region(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_configuration_picks_the_job_engine_per_region(tmp_path: Path) -> None:
     """A deployment may mix: one region on Celery, another run in-process."""
     from havre.config import RegionConfig, load_settings
     from havre.regions import open_regions

@@ -223,6 +223,7 @@ def test_entries_cut_off_the_end_of_a_chain_are_detected(
     with regions.get("eu").session() as s:
         assert verify_chain(s) == []
         last = s.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
+        assert last is not None
         s.execute(delete(AuditEntry).where(AuditEntry.seq == last))
         s.commit()
         assert [p.problem for p in verify_chain(s)] == [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -28,11 +30,12 @@ def _count(regions: Regions, region: str, model: type, *where: object) -> int:
         return s.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
 
 
-def _signup(client: ApiClient, handle: str, region: str) -> dict:
+def _signup(client: ApiClient, handle: str, region: str) -> dict[str, Any]:
     response = client.post("/api/auth/signup", json={"handle": handle, "password": "correct horse battery",
                                                      "region": region})
     assert response.status_code == 201, response.text
-    return response.json()
+    user: dict[str, Any] = response.json()
+    return user
 
 
 def test_signup_picks_the_home_region_and_the_account_lives_only_there(
@@ -54,7 +57,7 @@ def test_an_unknown_region_is_refused_and_nothing_is_claimed(client: ApiClient, 
     assert _signup(client, "camille", "us")["home_region"] == "us"  # the handle is still free
 
 
-def test_a_handle_is_unique_across_regions(client: ApiClient, make_client, regions: Regions) -> None:  # type: ignore[no-untyped-def]
+def test_a_handle_is_unique_across_regions(client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions) -> None:
     _signup(client, "camille", "us")
     other = make_client()
     response = other.post("/api/auth/signup", json={"handle": "camille", "password": "correct horse battery",
@@ -63,7 +66,7 @@ def test_a_handle_is_unique_across_regions(client: ApiClient, make_client, regio
     assert _count(regions, "eu", User) == 0
 
 
-def test_login_finds_the_home_region(client: ApiClient, make_client) -> None:  # type: ignore[no-untyped-def]
+def test_login_finds_the_home_region(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     _signup(client, "camille", "eu")
     fresh = make_client()
     response = fresh.post("/api/auth/login", json={"handle": "camille", "password": "correct horse battery"})
@@ -72,7 +75,7 @@ def test_login_finds_the_home_region(client: ApiClient, make_client) -> None:  #
 
 
 def test_a_viewer_in_eu_watches_likes_and_comments_on_a_video_from_us(
-        client: ApiClient, make_client, regions: Regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     creator = _signup(client, "sam", "us")
     video_id = upload_ready(client, h264_clip, run_jobs, caption="Bonjour #hello")
     viewer = make_client()
@@ -127,7 +130,7 @@ def test_a_viewer_in_eu_watches_likes_and_comments_on_a_video_from_us(
 
 
 def test_followers_only_videos_cross_regions_only_for_followers(
-        client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     _signup(client, "sam", "us")
     video_id = upload_ready(client, h264_clip, run_jobs, visibility="followers")
     follower, stranger = make_client(), make_client()
@@ -144,7 +147,7 @@ def test_followers_only_videos_cross_regions_only_for_followers(
 
 
 def test_deleting_a_video_clears_likes_and_comments_in_every_region(
-        client: ApiClient, make_client, regions: Regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     _signup(client, "sam", "us")
     video_id = upload_ready(client, h264_clip, run_jobs)
     viewer = make_client()
@@ -160,7 +163,7 @@ def test_deleting_a_video_clears_likes_and_comments_in_every_region(
 
 
 def test_a_creator_removes_a_comment_written_from_another_region(
-        client: ApiClient, make_client, regions: Regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     _signup(client, "sam", "us")
     video_id = upload_ready(client, h264_clip, run_jobs)
     troll, bystander = make_client(), make_client()

@@ -4,7 +4,9 @@ and the residency audit finds data planted in the wrong region or a tampered cha
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -79,7 +81,7 @@ def test_requests_are_served_for_the_viewers_region(client: ApiClient, regions: 
     assert seen == ["eu"]
 
 
-def _workload(client: ApiClient, make_client, h264_clip: Path, run_jobs) -> str:  # type: ignore[no-untyped-def]
+def _workload(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> str:
     client.post("/api/auth/signup", json={"handle": "sam", "password": "correct horse battery", "region": "us"})
     video_id = upload_ready(client, h264_clip, run_jobs)
     viewer = make_client()
@@ -89,7 +91,7 @@ def _workload(client: ApiClient, make_client, h264_clip: Path, run_jobs) -> str:
     return video_id
 
 
-def _cli_audit(settings: Settings) -> tuple[int, dict]:
+def _cli_audit(settings: Settings) -> tuple[int, dict[str, Any]]:
     """Run `havre residency audit --json` on this instance, configured as an operator would (TOML)."""
     lines = [f'directory_url = "{settings.directory_url}"']
     for r in settings.regions:
@@ -102,8 +104,8 @@ def _cli_audit(settings: Settings) -> tuple[int, dict]:
 
 
 def test_the_audit_passes_a_clean_instance_and_catches_a_planted_row(
-        client: ApiClient, make_client, settings: Settings, regions: Regions, h264_clip: Path,
-        run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], settings: Settings, regions: Regions, h264_clip: Path,
+        run_jobs: Callable[..., int]) -> None:
     video_id = _workload(client, make_client, h264_clip, run_jobs)
     report = audit_residency(settings, regions)
     assert report.ok, report.as_dict()
@@ -127,8 +129,8 @@ def test_the_audit_passes_a_clean_instance_and_catches_a_planted_row(
 
 
 def test_the_cli_exits_non_zero_on_a_tampered_chain(
-        client: ApiClient, make_client, settings: Settings, regions: Regions, h264_clip: Path,
-        run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], settings: Settings, regions: Regions, h264_clip: Path,
+        run_jobs: Callable[..., int]) -> None:
     _workload(client, make_client, h264_clip, run_jobs)
     code, report = _cli_audit(settings)
     assert code == 0 and report["ok"] is True, report
@@ -141,8 +143,8 @@ def test_the_cli_exits_non_zero_on_a_tampered_chain(
     assert us["chain_problems"] == ["entry 1: its content was changed after it was written"]
 
 
-def test_a_blob_of_another_region_is_found(client: ApiClient, make_client, settings: Settings, regions: Regions,
-                                           h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_a_blob_of_another_region_is_found(client: ApiClient, make_client: Callable[[], ApiClient], settings: Settings, regions: Regions,
+                                           h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     video_id = _workload(client, make_client, h264_clip, run_jobs)
     poster = regions.get("us").blobs.get_bytes(f"videos/{video_id}/poster.jpg")
     regions.get("eu").blobs.put_bytes(f"videos/{video_id}/poster.jpg", poster)  # a careless cache

@@ -83,7 +83,7 @@ def test_two_workers_finish_a_batch_exactly_once_even_when_one_is_killed(
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             with region.session() as s:
-                ready = s.scalar(select(func.count()).select_from(Video).where(Video.hls_key.is_not(None)))
+                ready = s.scalar(select(func.count()).select_from(Video).where(Video.hls_key.is_not(None))) or 0
                 running = s.scalar(select(func.count()).select_from(Job).where(Job.status == "running"))
             if not killed and running and ready >= 1:
                 os.killpg(workers[0].pid, signal.SIGKILL)  # mid-batch, with a job in hand

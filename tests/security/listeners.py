@@ -111,7 +111,7 @@ def tls_listener(cert: Path, key: Path) -> Iterator[tuple[Listener, list[str | N
     def seen(sock: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
         names.append(name)
 
-    context.sni_callback = seen  # type: ignore[assignment]
+    context.sni_callback = seen
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keeps connections open for the next request

@@ -142,7 +142,7 @@ def _example(document: dict[str, Any], schema: dict[str, Any]) -> Any:
     schema = _resolve(document, schema)
     if "anyOf" in schema:
         return _example(document, schema["anyOf"][0])
-    kind = schema.get("type")
+    kind: str = schema.get("type", "")
     if kind == "object":
         return {name: _example(document, schema["properties"][name]) for name in schema.get("required", [])}
     return {"string": "matrix", "integer": 1, "number": 1, "boolean": False, "array": []}.get(kind)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ def send_head(server: tuple[str, int], method: str, path: str, headers: dict[str
     return sock
 
 
-def read_response(sock: socket.socket) -> tuple[int, dict]:
+def read_response(sock: socket.socket) -> tuple[int, dict[str, Any]]:
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
@@ -137,7 +138,7 @@ def test_a_request_another_site_makes_a_browser_send_is_refused(client: ApiClien
     assert client.patch("/api/me", json={"bio": "hello"}, headers=same_site).status_code == 200
 
 
-def test_a_csrf_token_planted_from_elsewhere_is_refused(client: ApiClient, make_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_csrf_token_planted_from_elsewhere_is_refused(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     """A token is bound to its session: another session's (or a visitor's) token, even sent as both
     cookie and header, does not authorize anything."""
     client.signup("lea")

@@ -33,10 +33,10 @@ def _counts(regions: Regions, video_id: str, region: str | None = None) -> tuple
 
 def _rows(regions: Regions, model: type, region: str | None = None) -> int:
     with (regions.get(region) if region else regions.default).session() as s:
-        return s.scalar(select(func.count()).select_from(model)) or 0  # type: ignore[arg-type]
+        return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def _age(regions: Regions, model: type, by: timedelta) -> None:
+def _age(regions: Regions, model: type[Any], by: timedelta) -> None:
     with regions.default.session() as s:
         for row in s.scalars(select(model)):
             row.at -= by

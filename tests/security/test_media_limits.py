@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def short_limit(settings: Settings, regions: Regions) -> Settings:
 
 
 @pytest.fixture
-def limited_client(short_limit: Settings, regions: Regions):  # type: ignore[no-untyped-def]
+def limited_client(short_limit: Settings, regions: Regions) -> Iterator[ApiClient]:
     with ApiClient(create_app(short_limit, regions=regions)) as c:
         c.prime_csrf()
         c.signup("lea")

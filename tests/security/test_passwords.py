@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -12,7 +14,7 @@ from tests.conftest import PASSWORD, ApiClient
 COMMON = "common ones, which are guessed first"
 
 
-def _signup(client: ApiClient, password: str, handle: str = "sam") -> tuple[int, dict]:
+def _signup(client: ApiClient, password: str, handle: str = "sam") -> tuple[int, dict[str, Any]]:
     response = client.post("/api/auth/signup", json={"handle": handle, "password": password})
     return response.status_code, response.json()
 
@@ -34,7 +36,7 @@ def test_the_signup_page_says_why(client: ApiClient) -> None:
     assert "les plus courants" in html.unescape(fr.text)
 
 
-def test_passwords_are_at_most_one_kib(client: ApiClient, make_client) -> None:  # type: ignore[no-untyped-def]
+def test_passwords_are_at_most_one_kib(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     status, body = _signup(client, "x" * 1023 + "!y")
     assert status == 400 and body["field"] == "password" and "1024 bytes" in body["detail"]
     # Counted in UTF-8 bytes: 513 accented letters are 1,026 bytes.

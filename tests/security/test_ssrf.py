@@ -8,6 +8,7 @@ import dataclasses
 import shutil
 import ssl
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -82,7 +83,10 @@ def test_the_operator_cli_guard_fetches_what_it_is_given(tmp_path: Path) -> None
 
 def test_names_resolving_inside_are_refused_even_with_a_public_answer_among_them() -> None:
     for answers in (["10.1.2.3"], [PUBLIC, "127.0.0.1"], ["fd00::1", PUBLIC]):
-        guard = Guard.for_members(resolve=lambda host, port, answers=answers: answers)
+        def resolve(host: str, port: int, answers: list[str] = answers) -> list[str]:
+            return answers
+
+        guard = Guard.for_members(resolve=resolve)
         with pytest.raises(Refused):
             guard.pin(httpx.URL("https://cdn.example/video.mp4"))
 
@@ -137,7 +141,7 @@ def test_dns_rebinding_cannot_swap_the_checked_address() -> None:
 
 
 def test_a_member_import_fetches_nothing_inside_neither_videos_nor_the_profile_photo(
-        client: ApiClient, tmp_path: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     with http_listener() as inside:
         export = write_zip(tmp_path / "export.zip", middle_layout(
@@ -154,7 +158,7 @@ def test_a_member_import_fetches_nothing_inside_neither_videos_nor_the_profile_p
     assert client.get("/api/users/lea").json().get("avatar_url") is None
 
 
-def test_links_to_anything_but_tiktok_never_reach_yt_dlp(client: ApiClient, tmp_path: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_links_to_anything_but_tiktok_never_reach_yt_dlp(client: ApiClient, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     with http_listener() as inside:
         links = [inside.url(), inside.url("localhost", "/@lea/video/7001"), inside.url("2130706433", "/watch")]
@@ -172,7 +176,7 @@ def test_links_to_anything_but_tiktok_never_reach_yt_dlp(client: ApiClient, tmp_
 
 @pytest.mark.parametrize("max_items", [3])
 def test_an_import_with_more_items_than_the_cap_is_refused_before_any_fetch(
-        client: ApiClient, settings: Settings, tmp_path: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, settings: Settings, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     with http_listener() as inside:
         posts = [post(f"2021-06-0{day} 10:00:00", inside.url(path=f"/{day}.mp4")) for day in range(1, 5)]

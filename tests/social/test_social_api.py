@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready
 
 
-def test_likes_are_idempotent_and_counted(client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_likes_are_idempotent_and_counted(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     vid = upload_ready(client, h264_clip, run_jobs)
     fan = make_client()
@@ -18,7 +19,7 @@ def test_likes_are_idempotent_and_counted(client: ApiClient, make_client, h264_c
     assert fan.delete(f"/api/videos/{vid}/like").json() == {"liked": False, "like_count": 0}
 
 
-def test_comments_post_list_validate_and_delete(client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_comments_post_list_validate_and_delete(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     vid = upload_ready(client, h264_clip, run_jobs)
     fan = make_client()
@@ -37,7 +38,7 @@ def test_comments_post_list_validate_and_delete(client: ApiClient, make_client, 
     assert client.get(f"/api/videos/{vid}").json()["comment_count"] == 0
 
 
-def test_follow_counts_and_self_follow(client: ApiClient, make_client) -> None:  # type: ignore[no-untyped-def]
+def test_follow_counts_and_self_follow(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     client.signup("creator")
     fan = make_client()
     fan.signup("fan")
@@ -48,7 +49,7 @@ def test_follow_counts_and_self_follow(client: ApiClient, make_client) -> None: 
     assert fan.delete("/api/users/creator/follow").json() == {"following": False, "follower_count": 0}
 
 
-def test_share_returns_the_absolute_video_url(client: ApiClient, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_share_returns_the_absolute_video_url(client: ApiClient, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     vid = upload_ready(client, h264_clip, run_jobs)
     shared = client.post(f"/api/videos/{vid}/share").json()

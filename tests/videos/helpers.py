@@ -3,13 +3,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 from tests.conftest import ApiClient
 
 
-def upload(client: ApiClient, path: Path, *, caption: str = "", visibility: str = "public"):  # type: ignore[no-untyped-def]
+def upload(client: ApiClient, path: Path, *, caption: str = "", visibility: str = "public") -> httpx.Response:
     with open(path, "rb") as f:
-        return client.post("/api/videos", files={"file": (path.name, f, "video/mp4")},
-                           data={"caption": caption, "visibility": visibility})
+        response: httpx.Response = client.post("/api/videos", files={"file": (path.name, f, "video/mp4")},
+                                               data={"caption": caption, "visibility": visibility})
+    return response
 
 
 def upload_ready(client: ApiClient, path: Path, run_jobs: Callable[..., int], *, ladder: bool = False,
@@ -18,6 +21,6 @@ def upload_ready(client: ApiClient, path: Path, run_jobs: Callable[..., int], *,
     response = upload(client, path, **kw)
     assert response.status_code == 201, response.text
     run_jobs(None if ladder else {"media.process"})
-    video_id = response.json()["id"]
+    video_id: str = response.json()["id"]
     assert client.get(f"/api/videos/{video_id}").json()["status"] == "ready"
     return video_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import ApiClient
@@ -17,7 +18,7 @@ CLIMBING = (
 )
 
 
-def test_climbing_media_paths_are_not_found(client: ApiClient, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_climbing_media_paths_are_not_found(client: ApiClient, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     vid = upload_ready(client, h264_clip, run_jobs)
     assert client.get_media(client.get(f"/api/videos/{vid}").json()["poster_url"]).status_code == 200

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from havre.db.base import utcnow
@@ -12,13 +14,13 @@ from tests.conftest import ApiClient
 from tests.videos.helpers import upload, upload_ready
 
 
-def _count(regions: Regions, model) -> int:  # type: ignore[no-untyped-def]
+def _count(regions: Regions, model: type) -> int:
     with regions.default.session() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
 def test_upload_is_playable_by_remux_first_then_gets_the_ladder(
-        client: ApiClient, regions: Regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     response = upload(client, h264_clip, caption="Crêpes #Recette #cuisine #recette")
     assert response.status_code == 201
@@ -47,7 +49,7 @@ def test_upload_is_playable_by_remux_first_then_gets_the_ladder(
     assert client.get_media(video["poster_url"]).headers["content-type"] == "image/jpeg"
 
 
-def test_media_supports_range_requests(client: ApiClient, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_media_supports_range_requests(client: ApiClient, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     vid = upload_ready(client, h264_clip, run_jobs)
     url = client.get(f"/api/videos/{vid}").json()["mp4_url"]
@@ -58,7 +60,7 @@ def test_media_supports_range_requests(client: ApiClient, h264_clip: Path, run_j
     assert part.headers["content-range"] == f"bytes 100-199/{len(whole)}"
 
 
-def test_non_remuxable_upload_goes_straight_to_the_ladder(client: ApiClient, vp9_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_non_remuxable_upload_goes_straight_to_the_ladder(client: ApiClient, vp9_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     vid = upload_ready(client, vp9_clip, run_jobs)
     video = client.get(f"/api/videos/{vid}").json()
@@ -90,14 +92,14 @@ def test_bad_caption_or_visibility_is_refused(client: ApiClient, h264_clip: Path
     assert upload(client, h264_clip, caption="x" * 3000).json()["field"] == "caption"
 
 
-def test_upload_requires_login(app, h264_clip: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_requires_login(app: FastAPI, h264_clip: Path) -> None:
     with ApiClient(app) as anonymous:
         anonymous.prime_csrf()
         assert upload(anonymous, h264_clip).status_code == 401
 
 
 def test_private_and_followers_videos_are_hidden_from_others(
-        client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("owner")
     private = upload_ready(client, h264_clip, run_jobs, visibility="private")
     followers = upload_ready(client, h264_clip, run_jobs, visibility="followers")
@@ -112,7 +114,7 @@ def test_private_and_followers_videos_are_hidden_from_others(
     assert stranger.get(f"/api/videos/{private}").status_code == 404
 
 
-def test_the_original_is_never_served(client: ApiClient, regions: Regions, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_the_original_is_never_served(client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("owner")
     vid = upload_ready(client, h264_clip, run_jobs)
     assert any(k.startswith("originals/") for k in regions.default.blobs.keys())
@@ -120,8 +122,8 @@ def test_the_original_is_never_served(client: ApiClient, regions: Regions, h264_
         assert client.get(f"/media/v/{vid}/{path}").status_code in (404, 400)
 
 
-def test_owner_edits_and_deletes_and_files_go_too(client: ApiClient, make_client, regions: Regions,
-                                                  h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_owner_edits_and_deletes_and_files_go_too(client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions,
+                                                  h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("owner")
     vid = upload_ready(client, h264_clip, run_jobs)
     other = make_client()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from fastapi import FastAPI
 
 from havre.web import i18n
 from tests.conftest import PASSWORD, ApiClient
@@ -23,13 +26,14 @@ def _text(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
-def _strings(page: str, script_id: str) -> dict:
+def _strings(page: str, script_id: str) -> dict[str, Any]:
     match = re.search(rf'<script id="{script_id}" type="application/json">(.*?)</script>', page, re.S)
     assert match
-    return json.loads(match.group(1))
+    strings: dict[str, Any] = json.loads(match.group(1))
+    return strings
 
 
-def test_profile_counts_take_the_plural_of_the_number(client: ApiClient, make_client) -> None:  # type: ignore[no-untyped-def]
+def test_profile_counts_take_the_plural_of_the_number(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     client.signup("lea")
     assert "0 followers" in _text(client.get("/@lea", headers=EN).text)
     french = _text(client.get("/@lea", headers=FR).text)
@@ -81,7 +85,7 @@ def test_tiktok_help_link_follows_the_readers_language(client: ApiClient) -> Non
 
 
 @pytest.mark.parametrize("region_names", [("eu", "us")])
-def test_a_region_has_one_name_on_every_page(app, region_names: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def test_a_region_has_one_name_on_every_page(app: FastAPI, region_names: tuple[str, ...]) -> None:
     with ApiClient(app) as browser:
         signup = browser.get("/signup", headers=EN).text
         assert '<option value="us">US</option>' in signup

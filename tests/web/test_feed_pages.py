@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready
@@ -12,10 +14,11 @@ from tests.videos.helpers import upload_ready
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9"}
 
 
-def _feed_config(html: str) -> dict:
+def _feed_config(html: str) -> dict[str, Any]:
     match = re.search(r'<script id="feed-config" type="application/json">(.*?)</script>', html, re.S)
     assert match
-    return json.loads(match.group(1))
+    config: dict[str, Any] = json.loads(match.group(1))
+    return config
 
 
 def _nav(html: str) -> str:
@@ -24,8 +27,8 @@ def _nav(html: str) -> str:
     return match.group(0)
 
 
-def test_a_video_opened_from_a_profile_goes_on_with_that_creators_older_videos(  # type: ignore[no-untyped-def]
-        client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:
+def test_a_video_opened_from_a_profile_goes_on_with_that_creators_older_videos(
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     oldest, middle, newest = (upload_ready(client, h264_clip, run_jobs, caption=c) for c in ("one", "two", "three"))
     visitor = make_client()
@@ -46,8 +49,8 @@ def test_a_video_opened_from_a_profile_goes_on_with_that_creators_older_videos( 
     assert visitor.get("/@lea/video/nope").status_code == 404
 
 
-def test_a_followed_creators_button_says_followed_not_the_tabs_name(  # type: ignore[no-untyped-def]
-        client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:
+def test_a_followed_creators_button_says_followed_not_the_tabs_name(
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     upload_ready(client, h264_clip, run_jobs)
     fan = make_client()
@@ -62,7 +65,7 @@ def test_a_followed_creators_button_says_followed_not_the_tabs_name(  # type: ig
     assert re.search(r'id="follow-btn"[^>]*>\s*Following</button>', english)
 
 
-def test_the_bar_holds_feeds_upload_profile_and_settings_hold_the_account(client: ApiClient, make_client) -> None:  # type: ignore[no-untyped-def]
+def test_the_bar_holds_feeds_upload_profile_and_settings_hold_the_account(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     visitor = make_client()
     bar = _nav(visitor.get("/", headers=FRENCH).text)
     assert 'href="/signup"' in bar and "S&#39;inscrire" in bar and 'name="language"' in bar

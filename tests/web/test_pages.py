@@ -2,16 +2,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
 
 from tests.conftest import PASSWORD, ApiClient
 from tests.videos.helpers import upload_ready
 
 
-def _feed_config(html: str) -> dict:
+def _feed_config(html: str) -> dict[str, Any]:
     match = re.search(r'<script id="feed-config" type="application/json">(.*?)</script>', html, re.S)
     assert match
-    return json.loads(match.group(1))
+    config: dict[str, Any] = json.loads(match.group(1))
+    return config
 
 
 def test_feed_page_speaks_the_browsers_language_and_remembers_a_choice(client: ApiClient) -> None:
@@ -25,7 +30,7 @@ def test_feed_page_speaks_the_browsers_language_and_remembers_a_choice(client: A
     assert "Pour toi" in client.get("/", headers={"Accept-Language": "en-US"}).text
 
 
-def test_share_page_has_opengraph_tags_and_starts_with_the_video(client: ApiClient, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_share_page_has_opengraph_tags_and_starts_with_the_video(client: ApiClient, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     vid = upload_ready(client, h264_clip, run_jobs, caption="Crêpes <b>#recette</b>")
     page = client.get(f"/v/{vid}").text
@@ -44,7 +49,7 @@ def _page_token(page: str) -> str:
     return found.group(1)
 
 
-def test_signup_login_logout_through_the_forms(app) -> None:  # type: ignore[no-untyped-def]
+def test_signup_login_logout_through_the_forms(app: FastAPI) -> None:
     with ApiClient(app) as browser:
         page = browser.get("/signup").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
@@ -73,7 +78,7 @@ def test_signup_login_logout_through_the_forms(app) -> None:  # type: ignore[no-
         assert offsite.headers["location"] == "/"
 
 
-def test_profile_shows_counts_and_owner_only_badges(client: ApiClient, make_client, h264_clip: Path, run_jobs) -> None:  # type: ignore[no-untyped-def]
+def test_profile_shows_counts_and_owner_only_badges(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("aiko")
     upload_ready(client, h264_clip, run_jobs, caption="public one")
     upload_ready(client, h264_clip, run_jobs, caption="secret one", visibility="private")

@@ -20,7 +20,7 @@ from havre.db.ownership import not_owned, owned
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = {"info": owned("id")}
+    __table_args__ = {"info": owned("id", note="the account; `home_region` must equal the region holding it")}
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=PUBLIC)
     handle: Mapped[str] = mapped_column(String(32), unique=True, info=PUBLIC)
@@ -38,7 +38,9 @@ class AuthSession(Base):
     """A login. Only the SHA-256 of the cookie token is stored, so a DB leak opens no session."""
 
     __tablename__ = "auth_sessions"
-    __table_args__ = {"info": owned("user_id", on_move="end")}
+    __table_args__ = {
+        "info": owned("user_id", on_move="end", note="only the SHA-256 of the cookie token; a move logs out"),
+    }
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info=SENSITIVE)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info=PERSONAL)
@@ -77,8 +79,9 @@ class Follow(Base):
     followers-only video. Following and unfollowing (and their counts) are social's actions."""
 
     __tablename__ = "follows"
-    __table_args__ = {"info": owned("follower_id")}
+    __table_args__ = {"info": owned("follower_id", note="the follower's row, whatever region the creator is in")}
 
-    follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
+    follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                             info=PERSONAL)
     followee_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)

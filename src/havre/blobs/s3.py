@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -72,7 +72,7 @@ class S3BlobStore:
 
     def open(self, key: str) -> BinaryIO:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._k(key))["Body"]
+            return cast(BinaryIO, self.client.get_object(Bucket=self.bucket, Key=self._k(key))["Body"])
         except Exception as exc:
             if self._missing(exc) or "NoSuchKey" in type(exc).__name__:
                 raise BlobNotFound(key) from None
@@ -119,5 +119,5 @@ class S3BlobStore:
         return None
 
     def presigned_url(self, key: str, *, expires_s: int = 3600) -> str:
-        return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self._k(key)}, ExpiresIn=expires_s)
+        return cast(str, self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self._k(key)}, ExpiresIn=expires_s))

@@ -30,6 +30,7 @@ class Owned:
     column: str
     via: OwnerKind = "user"
     on_move: MoveRule = "copy"
+    note: str = ""  # for the table in docs/residency.md, which is made from these declarations
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,9 +38,9 @@ class NotOwned:
     why: str
 
 
-def owned(column: str, *, via: OwnerKind = "user", on_move: MoveRule = "copy") -> dict[str, Any]:
+def owned(column: str, *, via: OwnerKind = "user", on_move: MoveRule = "copy", note: str = "") -> dict[str, Any]:
     """Table ``info`` saying that ``column`` names the user (or video) each row belongs to."""
-    return {"ownership": Owned(column=column, via=via, on_move=on_move)}
+    return {"ownership": Owned(column=column, via=via, on_move=on_move, note=note)}
 
 
 def not_owned(why: str) -> dict[str, Any]:

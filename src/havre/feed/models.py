@@ -13,7 +13,10 @@ class WatchEvent(Base):
     """One viewing of a video by a signed-in viewer: how long, whether to the end."""
 
     __tablename__ = "watch_events"
-    __table_args__ = (Index("ix_watch_user_video", "user_id", "video_id"), {"info": owned("user_id")})
+    __table_args__ = (
+        Index("ix_watch_user_video", "user_id", "video_id"),
+        {"info": owned("user_id", note="what the viewer watched, and how long")},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, info=OPERATIONAL)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=PERSONAL)

@@ -17,7 +17,7 @@ PENDING, IMPORTED, SKIPPED = "pending", "imported", "skipped"
 
 class ImportRun(Base):
     __tablename__ = "import_runs"
-    __table_args__ = {"info": owned("user_id")}
+    __table_args__ = {"info": owned("user_id", note="a TikTok import and its report")}
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=OPERATIONAL)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info=PERSONAL)
@@ -37,7 +37,10 @@ class ImportRun(Base):
 
 class ImportItem(Base):
     __tablename__ = "import_items"
-    __table_args__ = (Index("ix_import_items_run", "run_id", "position"), {"info": owned("user_id")})
+    __table_args__ = (
+        Index("ix_import_items_run", "run_id", "position"),
+        {"info": owned("user_id", note="one video of an import")},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, info=OPERATIONAL)
     run_id: Mapped[str] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"), info=OPERATIONAL)
@@ -56,7 +59,7 @@ class TikTokFollower(Base):
     """Followers from the export, kept privately so the creator can invite them back."""
 
     __tablename__ = "tiktok_followers"
-    __table_args__ = {"info": owned("user_id")}
+    __table_args__ = {"info": owned("user_id", note="the follower count an import brought")}
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
                                          info=PERSONAL)

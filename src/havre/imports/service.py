@@ -17,9 +17,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
@@ -143,9 +143,9 @@ def _claim(region: Region, run_id: str) -> None:
                 or not _alive(run.locked_by))
         if not free:
             raise ImportBusy(N_("This import is already running in another process; wait for it or stop it."))
-        taken = s.execute(update(ImportRun).where(ImportRun.id == run_id, or_(
+        taken = cast("CursorResult[Any]", s.execute(update(ImportRun).where(ImportRun.id == run_id, or_(
             ImportRun.locked_by.is_(None), ImportRun.locked_by == run.locked_by)).values(
-            locked_by=_me(), locked_until=now + LEASE, status=RUNNING)).rowcount  # type: ignore[attr-defined]
+            locked_by=_me(), locked_until=now + LEASE, status=RUNNING))).rowcount
         s.commit()
         if not taken:
             raise ImportBusy(N_("This import is already running in another process; wait for it or stop it."))

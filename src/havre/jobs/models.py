@@ -16,7 +16,11 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 class Job(Base):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_claim", "status", "priority", "run_after"), {"info": not_owned("payloads name users and videos by key (user_id, video_id): checked key by key")})
+    __table_args__ = (
+        Index("ix_jobs_claim", "status", "priority", "run_after"),
+        {"info": not_owned("payloads name users and videos by key (`user_id`, `video_id`), checked key by key; "
+                            "a move copies the pending jobs of the person's videos")},
+    )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=OPERATIONAL)
     kind: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable
+from typing import cast
 
 import imageio_ffmpeg
 
@@ -53,7 +54,7 @@ def ffmpeg_path() -> str:
         if not missing:
             return system
         log.info("not using %s: it lacks %s; using imageio-ffmpeg's binary", system, ", ".join(missing))
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return cast(str, imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def limits(memory_bytes: int, cpu_s: int) -> Callable[[], None]:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from havre.errors import N_
 from havre.media.errors import MediaRejected
@@ -52,7 +53,7 @@ def sniff_container(path: Path) -> str:
                         code="container")
 
 
-def _probe_in_child(path: Path) -> dict:
+def _probe_in_child(path: Path) -> dict[str, Any]:
     import av  # in the sandboxed child only: the server never loads FFmpeg's libraries itself
 
     demuxer = "mov" if sniff_container(path) == "mp4" else "matroska"

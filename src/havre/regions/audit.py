@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Integer, String, Table, bindparam, delete, insert, select, update
+from sqlalchemy import JSON, CursorResult, Integer, String, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, utcnow
@@ -58,7 +58,7 @@ class AuditSubject(Base):
     """Who an audit entry is about: erasable without breaking the chain (see the module doc)."""
 
     __tablename__ = "audit_subjects"
-    __table_args__ = {"info": owned("user_id", on_move="audit")}
+    __table_args__ = {"info": owned("user_id", on_move="audit", note="who an audit entry is about (erasable)")}
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, info=OPERATIONAL)
     user_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
@@ -147,7 +147,8 @@ def entries_about(s: Session, user_id: str) -> list[AuditEntry]:
 
 def forget_subject(s: Session, user_id: str) -> int:
     """Erase who the entries about ``user_id`` were about; the chain still verifies. Returns how many."""
-    return s.execute(delete(AuditSubject).where(AuditSubject.user_id == user_id)).rowcount  # type: ignore[attr-defined]
+    result = cast("CursorResult[Any]", s.execute(delete(AuditSubject).where(AuditSubject.user_id == user_id)))
+    return result.rowcount
 
 
 @dataclass(frozen=True)

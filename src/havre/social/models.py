@@ -9,12 +9,12 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, PUBLIC, Base, UTCDateTime, new_id, utcnow
-from havre.db.ownership import owned
+from havre.db.ownership import not_owned, owned
 
 
 class Like(Base):
     __tablename__ = "likes"
-    __table_args__ = {"info": owned("user_id")}
+    __table_args__ = {"info": owned("user_id", note="the viewer's row, whatever region the video is in")}
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
     video_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
@@ -23,7 +23,10 @@ class Like(Base):
 
 class Comment(Base):
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_video", "video_id", "created_at"), {"info": owned("author_id")})
+    __table_args__ = (
+        Index("ix_comments_video", "video_id", "created_at"),
+        {"info": owned("author_id", note="the author's row, whatever region the video is in")},
+    )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=PUBLIC)
     video_id: Mapped[str] = mapped_column(String(16), info=PERSONAL)
@@ -37,7 +40,10 @@ class CountMark(Base):
     a view once per window, a share once ever. Personal: it says what they watched or shared."""
 
     __tablename__ = "count_marks"
-    __table_args__ = (Index("ix_count_marks_kind_at", "kind", "at"), {"info": owned("user_id")})
+    __table_args__ = (
+        Index("ix_count_marks_kind_at", "kind", "at"),
+        {"info": owned("user_id", note="that a member's view (kept 6 hours) or share was counted")},
+    )
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
     video_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
@@ -50,6 +56,9 @@ class VisitorMark(Base):
     pruned after a day (social.marks.VISITOR_MEMORY)."""
 
     __tablename__ = "visitor_marks"
+    __table_args__ = {
+        "info": not_owned("a hash of a visitor's session cookie and the videos it viewed or shared, kept 24 hours"),
+    }
 
     session_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info=OPERATIONAL)
     video_id: Mapped[str] = mapped_column(String(16), primary_key=True, info=OPERATIONAL)

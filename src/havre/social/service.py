@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import Follow, User
@@ -33,17 +33,22 @@ class CommentCard:
     created_at: datetime
 
 
+def _toggle(s: Session, row: Like | Follow, *, on: bool) -> int:
+    """Make ``row`` (by its primary key) exist or not; +1, -1 or 0 for the counts it moves."""
+    existing = s.get(type(row), inspect(type(row)).primary_key_from_instance(row))
+    if on and existing is None:
+        s.add(row)
+        return 1
+    if not on and existing is not None:
+        s.delete(existing)
+        return -1
+    return 0
+
+
 def set_like(s: Session, home: Region, viewer: User, video_region: Region, video: VideoCard, *,
              liked: bool) -> int:
     """Like or unlike; idempotent. Returns the like count as the viewer will now see it."""
-    existing = s.get(Like, (viewer.id, video.id))
-    step = 0
-    if liked and existing is None:
-        s.add(Like(user_id=viewer.id, video_id=video.id))
-        step = 1
-    elif not liked and existing is not None:
-        s.delete(existing)
-        step = -1
+    step = _toggle(s, Like(user_id=viewer.id, video_id=video.id), on=liked)
     if step:
         count_for_video(s, home, video_region, video.id, likes=step)
     return max(0, video.like_count + step)
@@ -139,14 +144,7 @@ def set_follow(s: Session, home: Region, viewer: User, creator_region: Region, c
     """Follow or unfollow; idempotent. Returns the creator's follower count as the viewer will see it."""
     if viewer.id == creator.id:
         raise InvalidInput(N_("You cannot follow yourself."))
-    existing = s.get(Follow, (viewer.id, creator.id))
-    step = 0
-    if following and existing is None:
-        s.add(Follow(follower_id=viewer.id, followee_id=creator.id))
-        step = 1
-    elif not following and existing is not None:
-        s.delete(existing)
-        step = -1
+    step = _toggle(s, Follow(follower_id=viewer.id, followee_id=creator.id), on=following)
     if step:
         s.execute(update(User).where(User.id == viewer.id).values(following_count=User.following_count + step))
         count_follower(s, home, creator_region, creator.id, step)

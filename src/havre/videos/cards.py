@@ -87,7 +87,8 @@ def video_cards(s: Session, videos: Iterable[Video], *, with_error: bool = False
     owners = {u.id: owner_card(u) for u in owner_rows}
     note_subjects(owners)
     return [
-        VideoCard(id=v.id, owner=owners[v.owner_id], caption=v.caption, hashtags=tuple(sorted(parse_hashtags(v.caption))),
+        VideoCard(id=v.id, owner=owners[v.owner_id], caption=v.caption,
+                  hashtags=tuple(sorted(parse_hashtags(v.caption))),
                   visibility=v.visibility, status=v.status, error=v.error if with_error else None,
                   posted_at=v.posted_at, duration_s=v.duration_s, width=v.width, height=v.height,
                   poster_key=v.poster_key, mp4_key=v.mp4_key, hls_key=v.hls_key, like_count=v.like_count,

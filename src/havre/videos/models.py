@@ -15,7 +15,10 @@ PROCESSING, READY, FAILED = "processing", "ready", "failed"
 
 class Video(Base):
     __tablename__ = "videos"
-    __table_args__ = (Index("ix_videos_feed", "status", "visibility", "posted_at"), {"info": owned("owner_id")})
+    __table_args__ = (
+        Index("ix_videos_feed", "status", "visibility", "posted_at"),
+        {"info": owned("owner_id", note="the original under `originals/<id>`, derived files under `videos/<id>/`")},
+    )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=PUBLIC)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info=PUBLIC)

@@ -13,6 +13,7 @@ import logging
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.middleware.base import RequestResponseEndpoint
 
 from havre.errors import N_
 from havre.regions.gateway import CrossingLedger
@@ -28,7 +29,7 @@ def _purpose(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', 'unmatched route')}"
 
 
-async def crossing_audit_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
+async def crossing_audit_middleware(request: Request, call_next: RequestResponseEndpoint) -> Response:
     ledger = CrossingLedger()
     request.state.crossings = ledger
     response: Response = await call_next(request)

@@ -17,6 +17,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
+from starlette.middleware.base import RequestResponseEndpoint
 
 from havre.config import Settings
 from havre.errors import N_, Forbidden
@@ -59,7 +60,7 @@ def set_csrf_cookie(response: Response, settings: Settings, *, session_cookie: s
     return token
 
 
-async def csrf_cookie_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
+async def csrf_cookie_middleware(request: Request, call_next: RequestResponseEndpoint) -> Response:
     """Give every browser a token that fits its session (readable by our JS through the page's meta tag)."""
     settings: Settings = request.app.state.settings
     token = request.cookies.get(CSRF_COOKIE, "")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
+from starlette.middleware.base import RequestResponseEndpoint
 
 from havre.accounts import service as accounts
 from havre.accounts.models import User
@@ -87,7 +88,7 @@ def _resolve_viewer(regions: Regions, cookie: str | None) -> tuple[Region, User 
 
 
 def get_ctx(request: Request) -> RequestContext:
-    cached = getattr(request.state, "ctx", None)
+    cached: RequestContext | None = getattr(request.state, "ctx", None)
     if cached is not None:
         return cached
     state = request.app.state
@@ -113,7 +114,7 @@ def session_is_valid(regions: Regions, cookie: str) -> bool:
     return _resolve_viewer(regions, cookie)[1] is not None
 
 
-async def serving_region_middleware(request: Request, call_next):  # type: ignore[no-untyped-def]
+async def serving_region_middleware(request: Request, call_next: RequestResponseEndpoint) -> Response:
     """Serve the whole request for one region, so reaching another without the gateway fails."""
     region = serving_region_for(request.app.state.regions, request.cookies.get(SESSION_COOKIE))
     with serving(region.name):

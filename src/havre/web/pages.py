@@ -20,7 +20,7 @@ from havre.social.service import following_ids
 from havre.videos.access import access_creator, access_video
 from havre.videos.cards import video_of_tiktok_id
 from havre.web import i18n
-from havre.web.api.shapes import mp4_size, profile_out, serialize_cards
+from havre.web.api.shapes import VideoOut, mp4_size, profile_out, serialize_cards
 from havre.web.client_address import client_address
 from havre.web.deps import (
     RequestContext,
@@ -43,7 +43,7 @@ def _login_redirect(path: str) -> RedirectResponse:
 
 
 def _feed_page(request: Request, ctx: RequestContext, *, tab: str, api: str, title: str,
-               first: list | None = None, og: dict | None = None, cursor: str | None = None) -> Response:
+               first: list[VideoOut] | None = None, og: dict[str, Any] | None = None, cursor: str | None = None) -> Response:
     return render(request, ctx, "feed.html", tab=tab, title=title, og=og,
                   feed={"api": api, "cursor": cursor, "initial": [v.model_dump(mode="json") for v in (first or [])]})
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
-from kombu import Queue
+from kombu.entity import Queue
 from sqlalchemy import or_, select, update
 
 from havre.config import Settings
@@ -44,7 +44,7 @@ def make_celery(broker_url: str) -> Celery:
     app = Celery("havre", broker=broker_url)
     app.conf.update(
         # Both queues declared: a worker started without -Q consumes both.
-        task_queues=(Queue(DEFAULT_QUEUE), Queue(TRANSCODE_QUEUE)),
+        task_queues=(Queue(DEFAULT_QUEUE), Queue(TRANSCODE_QUEUE)),  # type: ignore[no-untyped-call]
         task_acks_late=True,                  # a killed worker's message is delivered again
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,         # one long transcode must not hold others hostage
@@ -117,7 +117,8 @@ def register_worker_task(celery: Celery, *, settings: Settings, regions: Regions
     """Define ``havre.run_job`` in a worker process, bound to that process's regions."""
     runner = JobRunner(regions=regions, settings=settings, **runner_kw)
 
-    @celery.task(name="havre.run_job", shared=False)  # bound to these regions, not to every app
+    # Bound to these regions, not to every app. Celery is untyped, so its decorator is too.
+    @celery.task(name="havre.run_job", shared=False)  # type: ignore[untyped-decorator]
     def run_job(region_name: str, job_id: str) -> bool:
         return runner.run_job_id(regions.get(region_name), job_id)
 

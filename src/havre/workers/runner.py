@@ -13,9 +13,11 @@ import socket
 import threading
 import traceback
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+from sqlalchemy.orm import Session
 
 from havre.config import Settings
 from havre.db.base import utcnow
@@ -51,14 +53,14 @@ class JobRunner:
         self._thread: threading.Thread | None = None
 
     # -- claiming ---------------------------------------------------------------
-    def _claimable(self, now):  # type: ignore[no-untyped-def]
+    def _claimable(self, now: datetime) -> ColumnElement[bool]:
         return or_((Job.status == QUEUED) & (Job.run_after <= now),
                    (Job.status == RUNNING) & (Job.locked_until < now))
 
-    def _try_claim(self, s, job_id: str, now) -> Job | None:  # type: ignore[no-untyped-def]
-        claimed = s.execute(
+    def _try_claim(self, s: Session, job_id: str, now: datetime) -> Job | None:
+        claimed = cast("CursorResult[Any]", s.execute(
             update(Job).where(Job.id == job_id).where(self._claimable(now))
-            .values(status=RUNNING, locked_by=self.name, locked_until=now + self.lease, attempts=Job.attempts + 1))
+            .values(status=RUNNING, locked_by=self.name, locked_until=now + self.lease, attempts=Job.attempts + 1)))
         s.commit()
         return s.get(Job, job_id, populate_existing=True) if claimed.rowcount == 1 else None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
@@ -27,12 +27,14 @@ class SubtitleOut(BaseModel):
     url: str
 
 
-class VideoOut(BaseModel):
+class VideoFacts(BaseModel):
+    """What a video is, read off a card or a row by attribute: the one list of these fields for
+    the API (``VideoOut``) and the CLI's JSON (``commands.video_json``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
-    url: str
-    owner: OwnerOut
     caption: str
-    hashtags: list[str]
     visibility: str
     status: str
     error: str | None
@@ -40,6 +42,12 @@ class VideoOut(BaseModel):
     duration_s: float
     width: int
     height: int
+
+
+class VideoOut(VideoFacts):
+    url: str
+    owner: OwnerOut
+    hashtags: list[str]
     poster_url: str | None
     mp4_url: str | None
     hls_url: str | None
@@ -95,21 +103,20 @@ def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer: User | None) ->
     """Cards from any region; what the viewer liked and follows is read at home, where it lives."""
     liked, followed = gw.read(gw.home, _viewer_marks, viewer, [c.id for c in cards],
                               list({c.owner.id for c in cards}))
-    return [
-        VideoOut(
-            id=c.id, url=f"/v/{c.id}", owner=owner_out(c.owner), caption=c.caption,
-            hashtags=list(c.hashtags), visibility=c.visibility, status=c.status,
-            error=c.error if viewer is not None and viewer.id == c.owner.id else None,
-            posted_at=c.posted_at, duration_s=c.duration_s, width=c.width, height=c.height,
-            poster_url=media_url(c.id, c.poster_key), mp4_url=media_url(c.id, c.mp4_key),
-            hls_url=media_url(c.id, c.hls_key), like_count=c.like_count, comment_count=c.comment_count,
-            share_count=c.share_count, view_count=c.view_count, liked_by_me=c.id in liked,
-            following_owner=c.owner.id in followed, is_mine=viewer is not None and viewer.id == c.owner.id,
-            allow_comments=c.allow_comments, sound=c.sound_title, on_tiktok=c.legacy_counts,
-            subtitles=[SubtitleOut(lang=lang, url=f"/media/v/{c.id}/subtitles/{lang}.vtt") for lang in c.subtitle_langs],
-        )
-        for c in cards
-    ]
+    return [_video_out(c, viewer, liked=c.id in liked, following=c.owner.id in followed) for c in cards]
+
+
+def _video_out(c: VideoCard, viewer: User | None, *, liked: bool, following: bool) -> VideoOut:
+    mine = viewer is not None and viewer.id == c.owner.id
+    facts = VideoFacts.model_validate(c).model_dump() | {"error": c.error if mine else None}  # errors: owner only
+    return VideoOut(
+        **facts, url=f"/v/{c.id}", owner=owner_out(c.owner), hashtags=list(c.hashtags),
+        poster_url=media_url(c.id, c.poster_key), mp4_url=media_url(c.id, c.mp4_key),
+        hls_url=media_url(c.id, c.hls_key), like_count=c.like_count, comment_count=c.comment_count,
+        share_count=c.share_count, view_count=c.view_count, liked_by_me=liked, following_owner=following,
+        is_mine=mine, allow_comments=c.allow_comments, sound=c.sound_title, on_tiktok=c.legacy_counts,
+        subtitles=[SubtitleOut(lang=lang, url=f"/media/v/{c.id}/subtitles/{lang}.vtt") for lang in c.subtitle_langs],
+    )
 
 
 class ProfileOut(BaseModel):
