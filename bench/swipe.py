@@ -105,7 +105,8 @@ def swipe(page: Page, cdp: CDPSession, gesture: str) -> None:
         cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": 195, "y": 700}]})
         for step in range(1, 7):
             time.sleep(0.016)
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": 195, "y": 700 - 75 * step}]})
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                                  "touchPoints": [{"x": 195, "y": 700 - 75 * step}]})
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 

@@ -17,8 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 mkdir -p test-output
 echo "lint: ruff, mypy and bandit (medium and high findings; docs/security.md explains the exceptions)"
-.venv/bin/ruff check src tests bench
+.venv/bin/ruff check src tests bench scripts
 .venv/bin/mypy src
+.venv/bin/mypy tests
 .venv/bin/bandit -q -r src -ll
 run_pytest() {
   set +e

@@ -187,7 +187,8 @@ def db_upgrade(data_dir: DataDir = None, regions: Regions = None) -> None:
 def users_create(handle: Annotated[str, typer.Option(help="The new account's handle.")],
                  password_file: Annotated[Path, typer.Option(help="File whose first line is the password.")],
                  region: Annotated[str | None, typer.Option(help="Home region (default: the instance's).")] = None,
-                 as_json: Annotated[bool, typer.Option("--json", help="Print the account as `users show --json` does.")] = False,
+                 as_json: Annotated[bool, typer.Option(
+                     "--json", help="Print the account as `users show --json` does.")] = False,
                  data_dir: DataDir = None, regions: Regions = None) -> None:
     """Create an account; prints its id (or, with --json, the account)."""
     # deferred, like every command's imports: see the module docstring
@@ -256,8 +257,10 @@ def videos_upload(file: Annotated[Path, typer.Argument(help="The video file.", e
                   user: Annotated[str, typer.Option(help="Handle of the owner.")],
                   caption: Annotated[str, typer.Option(help="Caption; #hashtags become links.")] = "",
                   visibility: Annotated[str, typer.Option(help="public, followers or private.")] = "public",
-                  wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Process it now (default) or leave it to a worker.")] = True,
-                  as_json: Annotated[bool, typer.Option("--json", help="Print the video as `videos show --json` does.")] = False,
+                  wait: Annotated[bool, typer.Option(
+                      "--wait/--no-wait", help="Process it now (default) or leave it to a worker.")] = True,
+                  as_json: Annotated[bool, typer.Option(
+                      "--json", help="Print the video as `videos show --json` does.")] = False,
                   data_dir: DataDir = None, regions: Regions = None) -> None:
     """Upload a video for a user; prints its id (or, with --json, the video as `videos show --json` does)."""
     # deferred, like every command's imports: see the module docstring
@@ -337,7 +340,8 @@ def import_tiktok(source: Annotated[str, typer.Argument(help="TikTok's data expo
                   user: Annotated[str, typer.Option(help="Handle of the Havre account to import into.")],
                   drafts: Annotated[bool, typer.Option("--drafts", help="Import as private drafts to review.")] = False,
                   as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-                  cookies: Annotated[Path | None, typer.Option(help="Cookies file for a private account (yt-dlp).")] = None,
+                  cookies: Annotated[Path | None, typer.Option(
+                      help="Cookies file for a private account (yt-dlp).")] = None,
                   workers: Annotated[int, typer.Option(min=1, max=16, help="Downloads at once.")] = 3,
                   data_dir: DataDir = None, regions: Regions = None) -> None:
     """Import a creator's TikTok videos with captions, dates, sounds and counts, in one step.

@@ -21,6 +21,7 @@ from havre.config import Settings
 from havre.db.base import utcnow
 from havre.db.migrate import current_revision, upgrade
 from havre.errors import N_, NotFound
+from havre.imports import report as import_report
 from havre.imports import service as imports
 from havre.imports.models import DONE, ImportRun
 from havre.imports.plan import plan_source
@@ -173,7 +174,7 @@ def import_tiktok(settings: Settings, *, handle: str, source: str, drafts: bool 
                                           cookies_file=cookies_file, guard=OPERATOR,
                                           on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         with region.session() as s:
-            return imports.report(s, finished, base_url=settings.base_url.rstrip("/"))
+            return import_report.report(s, finished, base_url=settings.base_url.rstrip("/"))
     finally:
         regions.close()
 

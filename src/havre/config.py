@@ -207,7 +207,8 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         ),)
     limits = file.get("media", {})
     media = MediaLimits(
-        max_upload_bytes=int(env.get("HAVRE_MAX_UPLOAD_BYTES", limits.get("max_upload_bytes", MediaLimits.max_upload_bytes))),
+        max_upload_bytes=int(env.get("HAVRE_MAX_UPLOAD_BYTES",
+                                     limits.get("max_upload_bytes", MediaLimits.max_upload_bytes))),
         max_duration_s=float(env.get("HAVRE_MAX_DURATION_S", limits.get("max_duration_s", MediaLimits.max_duration_s))),
         max_pixels=int(env.get("HAVRE_MAX_PIXELS", limits.get("max_pixels", MediaLimits.max_pixels))),
         replaced_file_grace_s=float(env.get("HAVRE_REPLACED_FILE_GRACE_S",
@@ -227,6 +228,7 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         secure_cookies=base_url.startswith("https://"),
         job_lease_s=float(env.get("HAVRE_JOB_LEASE_S", file.get("job_lease_s", Settings.job_lease_s))),
         import_allow_hosts=_names(env.get("HAVRE_IMPORT_ALLOW_HOSTS", file.get("import_allow_hosts", ""))),
-        import_max_items=int(env.get("HAVRE_IMPORT_MAX_ITEMS", file.get("import_max_items", Settings.import_max_items))),
+        import_max_items=int(env.get("HAVRE_IMPORT_MAX_ITEMS",
+                                     file.get("import_max_items", Settings.import_max_items))),
         trusted_proxies=_networks(env.get("HAVRE_TRUSTED_PROXIES", file.get("trusted_proxies", ""))),
     )

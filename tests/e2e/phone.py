@@ -67,7 +67,8 @@ def wait_playing(page: Page, index: int, *, after: float = 0.3) -> None:
     """Video ``index`` plays: not paused, and its clock moves past ``after`` seconds (or loops)."""
     try:
         until(page, f"(() => {{ const v = {VIDEO}[{index}]; if (!v || v.paused) return false;"
-                    f" const t0 = v.__t0 ?? (v.__t0 = v.currentTime); return v.currentTime > {after} && v.currentTime !== t0; }})()")
+                    " const t0 = v.__t0 ?? (v.__t0 = v.currentTime);"
+                    f" return v.currentTime > {after} && v.currentTime !== t0; }})()")
     except PlaywrightTimeout:
         state = page.evaluate(f"(() => {{ const v = {VIDEO}[{index}]; if (!v) return null;"
                               " return {src: v.currentSrc, paused: v.paused, time: v.currentTime, ready: v.readyState,"

@@ -14,7 +14,8 @@ def _ids(client: ApiClient, url: str) -> list[str]:
     return [v["id"] for v in client.get(url).json()["items"]]
 
 
-def test_for_you_puts_unseen_videos_first(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_for_you_puts_unseen_videos_first(
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     ids = [upload_ready(client, h264_clip, run_jobs, caption=f"clip {i}") for i in range(3)]
     viewer = make_client()
@@ -43,7 +44,8 @@ def test_pagination_walks_every_video_once(client: ApiClient, h264_clip: Path, r
     assert client.get("/api/users/creator/videos?cursor=%%%").status_code == 400
 
 
-def test_following_feed_and_tag_feed(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_following_feed_and_tag_feed(
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     tagged = upload_ready(client, h264_clip, run_jobs, caption="#Skate day")
     upload_ready(client, h264_clip, run_jobs, caption="other")
@@ -58,7 +60,8 @@ def test_following_feed_and_tag_feed(client: ApiClient, make_client: Callable[[]
         assert anonymous.get("/api/feed/following").status_code == 401
 
 
-def test_feed_page_costs_a_fixed_number_of_queries(client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_feed_page_costs_a_fixed_number_of_queries(
+        client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     for _ in range(6):
         upload_ready(client, h264_clip, run_jobs)

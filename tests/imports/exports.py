@@ -58,5 +58,6 @@ def write_txt_export(folder: Path, posts: list[dict[str, str]], *, following: Se
     (folder / "Posts" / "Posts.txt").write_text("\ufeff" + "\r\n\r\n".join(blocks).replace("\n", "\r\n"))
     (folder / "Activity").mkdir()
     (folder / "Activity" / "Following.txt").write_text(
-        "\n\n".join(f"Date: 2023-01-01 10:00:00\nUsername: {h}" for h in following) or "You have no data in this section")
+        "\n\n".join(f"Date: 2023-01-01 10:00:00\nUsername: {h}" for h in following)
+        or "You have no data in this section")
     return folder

@@ -26,8 +26,9 @@ PAGE = "https://www.tiktokv.com/share/video/7212345678901234567/"
 
 def _posts() -> list[Any]:
     return [
-        post("2023-03-04 12:30:00", PAGE, Likes="1.2K", Title="Crêpes 🥞 #Recette #cuisine", Sound="original sound - lea",
-             WhoCanView="Friends", AllowComments="No", CoverImage="https://p16/cover.jpg"),
+        post("2023-03-04 12:30:00", PAGE, Likes="1.2K", Title="Crêpes 🥞 #Recette #cuisine",
+             Sound="original sound - lea", WhoCanView="Friends", AllowComments="No",
+             CoverImage="https://p16/cover.jpg"),
         post("2022-12-01 08:00:00", "https://img/1.jpg\nhttps://img/2.jpg\nhttps://img/3.jpg", Likes="",
              Title="Photo dump"),
         {"Link": LINK, "Likes": "3"},  # no date: reported, skipped

@@ -178,7 +178,8 @@ def test_a_killed_import_resumes_and_nothing_is_imported_twice(
         env = {**os.environ, "HAVRE_DATA_DIR": str(settings.data_dir), "HAVRE_REGIONS": settings.regions[0].name}
         if settings.directory_url:
             env["HAVRE_DIRECTORY_URL"] = settings.directory_url
-        cmd = [str(Path(sys.executable).parent / "havre"), "import", "tiktok", "--user", "lea", "--workers", "1", str(export)]
+        cmd = [str(Path(sys.executable).parent / "havre"), "import", "tiktok", "--user", "lea", "--workers", "1",
+               str(export)]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         deadline = time.monotonic() + 60
@@ -195,7 +196,8 @@ def test_a_killed_import_resumes_and_nothing_is_imported_twice(
 
 
 def test_subtitles_come_along_and_are_served_with_the_video(client: ApiClient, settings: Settings,
-                                                            regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+                                                            regions: Regions, h264_clip: Path,
+                                                            run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     folder = Path(settings.data_dir).parent / "dl"
     folder.mkdir()

@@ -44,7 +44,8 @@ def test_an_uploaded_export_is_imported_in_the_background(
     assert client.get(f"/import/{run_id}").status_code == 200
 
 
-def test_bad_starts_are_refused_with_what_to_do(client: ApiClient, make_client: Callable[[], ApiClient], tmp_path: Path) -> None:
+def test_bad_starts_are_refused_with_what_to_do(
+        client: ApiClient, make_client: Callable[[], ApiClient], tmp_path: Path) -> None:
     client.signup("lea")
     fake = tmp_path / "export.zip"
     fake.write_bytes(b"%PDF-1.4 not a zip")
@@ -71,7 +72,8 @@ def test_an_export_that_cannot_be_read_fails_the_run_with_the_reason(
 
 
 def test_what_comes_along_shows_sound_page_tiktok_counts_and_comment_setting(
-        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, tmp_path: Path,
+        run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     with fake_cdn({"a.mp4": h264_clip}) as cdn:
         export = write_zip(tmp_path / "export.zip", middle_layout([
@@ -107,7 +109,8 @@ def test_pasted_links_are_read_by_yt_dlp_and_their_media_fetched_from_the_allowl
 
 @pytest.mark.parametrize("import_allow_hosts", [()])
 def test_without_the_allowlist_the_same_member_imports_fetch_nothing_from_loopback(
-        client: ApiClient, h264_clip: Path, tmp_path: Path, run_jobs: Callable[..., int], monkeypatch: pytest.MonkeyPatch) -> None:
+        client: ApiClient, h264_clip: Path, tmp_path: Path, run_jobs: Callable[..., int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     client.signup("lea")
     with fake_cdn({"a.mp4": h264_clip, "me.jpg": h264_clip}) as cdn:
         export = write_zip(tmp_path / "export.zip", middle_layout(

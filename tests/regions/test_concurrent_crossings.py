@@ -200,7 +200,8 @@ def test_two_server_processes_share_the_chains_safely(
 def test_a_response_whose_crossing_cannot_be_recorded_is_withheld(
         client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, eu_videos: list[str]) -> None:
     viewer = make_client()
-    assert viewer.post("/api/auth/signup", json={"handle": "sam", "password": PASSWORD, "region": "us"}).status_code == 201
+    assert viewer.post("/api/auth/signup",
+                       json={"handle": "sam", "password": PASSWORD, "region": "us"}).status_code == 201
     assert viewer.get(f"/api/videos/{eu_videos[0]}").status_code == 200
     with regions.get("eu").session() as s:  # eu's chain breaks: no entry can be appended there
         s.execute(text("DROP TABLE audit_head"))
@@ -217,7 +218,8 @@ def test_a_response_whose_crossing_cannot_be_recorded_is_withheld(
 def test_entries_cut_off_the_end_of_a_chain_are_detected(
         make_client: Callable[[], ApiClient], regions: Regions, eu_videos: list[str]) -> None:
     viewer = make_client()
-    assert viewer.post("/api/auth/signup", json={"handle": "sam", "password": PASSWORD, "region": "us"}).status_code == 201
+    assert viewer.post("/api/auth/signup",
+                       json={"handle": "sam", "password": PASSWORD, "region": "us"}).status_code == 201
     for video in eu_videos:
         assert viewer.get(f"/api/videos/{video}").status_code == 200
     with regions.get("eu").session() as s:

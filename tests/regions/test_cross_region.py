@@ -57,7 +57,8 @@ def test_an_unknown_region_is_refused_and_nothing_is_claimed(client: ApiClient, 
     assert _signup(client, "camille", "us")["home_region"] == "us"  # the handle is still free
 
 
-def test_a_handle_is_unique_across_regions(client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions) -> None:
+def test_a_handle_is_unique_across_regions(
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions) -> None:
     _signup(client, "camille", "us")
     other = make_client()
     response = other.post("/api/auth/signup", json={"handle": "camille", "password": "correct horse battery",
@@ -75,7 +76,8 @@ def test_login_finds_the_home_region(client: ApiClient, make_client: Callable[[]
 
 
 def test_a_viewer_in_eu_watches_likes_and_comments_on_a_video_from_us(
-        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path,
+        run_jobs: Callable[..., int]) -> None:
     creator = _signup(client, "sam", "us")
     video_id = upload_ready(client, h264_clip, run_jobs, caption="Bonjour #hello")
     viewer = make_client()
@@ -147,7 +149,8 @@ def test_followers_only_videos_cross_regions_only_for_followers(
 
 
 def test_deleting_a_video_clears_likes_and_comments_in_every_region(
-        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path,
+        run_jobs: Callable[..., int]) -> None:
     _signup(client, "sam", "us")
     video_id = upload_ready(client, h264_clip, run_jobs)
     viewer = make_client()
@@ -163,7 +166,8 @@ def test_deleting_a_video_clears_likes_and_comments_in_every_region(
 
 
 def test_a_creator_removes_a_comment_written_from_another_region(
-        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path,
+        run_jobs: Callable[..., int]) -> None:
     _signup(client, "sam", "us")
     video_id = upload_ready(client, h264_clip, run_jobs)
     troll, bystander = make_client(), make_client()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -60,14 +61,14 @@ def test_the_gateway_refuses_readers_that_are_not_public(regions: Regions) -> No
         ("read:havre.videos.cards.public_profile", "eu", "eu:member")]
 
 
-def test_requests_are_served_for_the_viewers_region(client: ApiClient, regions: Regions) -> None:
+def test_requests_are_served_for_the_viewers_region(app: FastAPI, client: ApiClient, regions: Regions) -> None:
     """A request of an eu member runs under the eu guard: a route reaching us directly would fail."""
     client.post("/api/auth/signup", json={"handle": "camille", "password": "correct horse battery", "region": "eu"})
     seen: list[str | None] = []
 
     from havre.regions import serving_region
 
-    @client.app.get("/api/test-serving")  # type: ignore[attr-defined]
+    @app.get("/api/test-serving")  # the app ``client`` talks to
     def probe() -> dict[str, str]:
         seen.append(serving_region())
         try:
@@ -81,7 +82,8 @@ def test_requests_are_served_for_the_viewers_region(client: ApiClient, regions: 
     assert seen == ["eu"]
 
 
-def _workload(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> str:
+def _workload(
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> str:
     client.post("/api/auth/signup", json={"handle": "sam", "password": "correct horse battery", "region": "us"})
     video_id = upload_ready(client, h264_clip, run_jobs)
     viewer = make_client()
@@ -143,8 +145,8 @@ def test_the_cli_exits_non_zero_on_a_tampered_chain(
     assert us["chain_problems"] == ["entry 1: its content was changed after it was written"]
 
 
-def test_a_blob_of_another_region_is_found(client: ApiClient, make_client: Callable[[], ApiClient], settings: Settings, regions: Regions,
-                                           h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_a_blob_of_another_region_is_found(client: ApiClient, make_client: Callable[[], ApiClient], settings: Settings,
+                                           regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     video_id = _workload(client, make_client, h264_clip, run_jobs)
     poster = regions.get("us").blobs.get_bytes(f"videos/{video_id}/poster.jpg")
     regions.get("eu").blobs.put_bytes(f"videos/{video_id}/poster.jpg", poster)  # a careless cache

@@ -62,7 +62,8 @@ def read_response(sock: socket.socket) -> tuple[int, dict[str, Any]]:
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     status = int(head.split()[1])
-    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0)
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length")), 0)
     while len(body) < length:
         chunk = sock.recv(65536)
         if not chunk:
@@ -138,7 +139,8 @@ def test_a_request_another_site_makes_a_browser_send_is_refused(client: ApiClien
     assert client.patch("/api/me", json={"bio": "hello"}, headers=same_site).status_code == 200
 
 
-def test_a_csrf_token_planted_from_elsewhere_is_refused(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
+def test_a_csrf_token_planted_from_elsewhere_is_refused(
+        client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     """A token is bound to its session: another session's (or a visitor's) token, even sent as both
     cookie and header, does not authorize anything."""
     client.signup("lea")

@@ -158,7 +158,8 @@ def test_a_member_import_fetches_nothing_inside_neither_videos_nor_the_profile_p
     assert client.get("/api/users/lea").json().get("avatar_url") is None
 
 
-def test_links_to_anything_but_tiktok_never_reach_yt_dlp(client: ApiClient, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
+def test_links_to_anything_but_tiktok_never_reach_yt_dlp(
+        client: ApiClient, tmp_path: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     with http_listener() as inside:
         links = [inside.url(), inside.url("localhost", "/@lea/video/7001"), inside.url("2130706433", "/watch")]

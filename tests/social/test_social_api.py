@@ -7,7 +7,8 @@ from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready
 
 
-def test_likes_are_idempotent_and_counted(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_likes_are_idempotent_and_counted(
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     vid = upload_ready(client, h264_clip, run_jobs)
     fan = make_client()
@@ -19,7 +20,8 @@ def test_likes_are_idempotent_and_counted(client: ApiClient, make_client: Callab
     assert fan.delete(f"/api/videos/{vid}/like").json() == {"liked": False, "like_count": 0}
 
 
-def test_comments_post_list_validate_and_delete(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_comments_post_list_validate_and_delete(
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     vid = upload_ready(client, h264_clip, run_jobs)
     fan = make_client()

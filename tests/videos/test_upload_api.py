@@ -60,7 +60,8 @@ def test_media_supports_range_requests(client: ApiClient, h264_clip: Path, run_j
     assert part.headers["content-range"] == f"bytes 100-199/{len(whole)}"
 
 
-def test_non_remuxable_upload_goes_straight_to_the_ladder(client: ApiClient, vp9_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_non_remuxable_upload_goes_straight_to_the_ladder(
+        client: ApiClient, vp9_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     vid = upload_ready(client, vp9_clip, run_jobs)
     video = client.get(f"/api/videos/{vid}").json()
@@ -114,7 +115,8 @@ def test_private_and_followers_videos_are_hidden_from_others(
     assert stranger.get(f"/api/videos/{private}").status_code == 404
 
 
-def test_the_original_is_never_served(client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_the_original_is_never_served(
+        client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("owner")
     vid = upload_ready(client, h264_clip, run_jobs)
     assert any(k.startswith("originals/") for k in regions.default.blobs.keys())
@@ -122,8 +124,9 @@ def test_the_original_is_never_served(client: ApiClient, regions: Regions, h264_
         assert client.get(f"/media/v/{vid}/{path}").status_code in (404, 400)
 
 
-def test_owner_edits_and_deletes_and_files_go_too(client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions,
-                                                  h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_owner_edits_and_deletes_and_files_go_too(client: ApiClient, make_client: Callable[[], ApiClient],
+                                                  regions: Regions, h264_clip: Path,
+                                                  run_jobs: Callable[..., int]) -> None:
     client.signup("owner")
     vid = upload_ready(client, h264_clip, run_jobs)
     other = make_client()

@@ -114,5 +114,6 @@ def test_every_counted_phrase_has_its_french_forms() -> None:
                if isinstance(msg, tuple)}
     assert len(plurals) >= 5
     fr = i18n.translations("fr")
-    untranslated = sorted(p for p in plurals if fr.ngettext(p[0], p[1], 1) == p[0] or fr.ngettext(p[0], p[1], 2) == p[1])
+    untranslated = sorted(p for p in plurals
+                          if fr.ngettext(p[0], p[1], 1) == p[0] or fr.ngettext(p[0], p[1], 2) == p[1])
     assert untranslated == [], "fill msgstr[0] and msgstr[1] in src/havre/web/locale/fr (scripts/i18n.py)"

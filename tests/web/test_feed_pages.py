@@ -65,7 +65,8 @@ def test_a_followed_creators_button_says_followed_not_the_tabs_name(
     assert re.search(r'id="follow-btn"[^>]*>\s*Following</button>', english)
 
 
-def test_the_bar_holds_feeds_upload_profile_and_settings_hold_the_account(client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
+def test_the_bar_holds_feeds_upload_profile_and_settings_hold_the_account(
+        client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     visitor = make_client()
     bar = _nav(visitor.get("/", headers=FRENCH).text)
     assert 'href="/signup"' in bar and "S&#39;inscrire" in bar and 'name="language"' in bar
@@ -75,4 +76,5 @@ def test_the_bar_holds_feeds_upload_profile_and_settings_hold_the_account(client
     assert "/logout" not in bar and 'name="language"' not in bar
     settings = client.get("/settings", headers=FRENCH).text
     assert 'action="/logout"' in settings and "Se déconnecter" in settings
-    assert re.search(r'action="/settings/language".*name="next" value="/settings".*<select id="language"', settings, re.S)
+    assert re.search(r'action="/settings/language".*name="next" value="/settings".*<select id="language"',
+                     settings, re.S)

@@ -30,7 +30,8 @@ def test_feed_page_speaks_the_browsers_language_and_remembers_a_choice(client: A
     assert "Pour toi" in client.get("/", headers={"Accept-Language": "en-US"}).text
 
 
-def test_share_page_has_opengraph_tags_and_starts_with_the_video(client: ApiClient, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_share_page_has_opengraph_tags_and_starts_with_the_video(
+        client: ApiClient, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     vid = upload_ready(client, h264_clip, run_jobs, caption="Crêpes <b>#recette</b>")
     page = client.get(f"/v/{vid}").text
@@ -78,7 +79,8 @@ def test_signup_login_logout_through_the_forms(app: FastAPI) -> None:
         assert offsite.headers["location"] == "/"
 
 
-def test_profile_shows_counts_and_owner_only_badges(client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_profile_shows_counts_and_owner_only_badges(
+        client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("aiko")
     upload_ready(client, h264_clip, run_jobs, caption="public one")
     upload_ready(client, h264_clip, run_jobs, caption="secret one", visibility="private")

@@ -25,7 +25,8 @@ def tall_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return synth.make_clip(tmp_path_factory.mktemp("tall") / "tall.mp4", seconds=1, width=756, height=1344, seed=4)
 
 
-def test_og_video_size_is_the_size_of_the_file_it_points_to(client: ApiClient, tall_clip: Path, run_jobs: Callable[..., int]) -> None:
+def test_og_video_size_is_the_size_of_the_file_it_points_to(
+        client: ApiClient, tall_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("lea")
     vid = upload_ready(client, tall_clip, run_jobs)
     page = client.get(f"/v/{vid}").text  # playable: the remuxed upload, at the upload's size

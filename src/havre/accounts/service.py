@@ -30,8 +30,8 @@ MAX_PASSWORD_BYTES = 1024
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 SESSION_TTL = timedelta(days=30)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-RESERVED = {"api", "static", "media", "admin", "login", "logout", "signup", "upload", "settings", "v", "tag", "following",
-            "sound", "import"}
+RESERVED = {"api", "static", "media", "admin", "login", "logout", "signup", "upload", "settings", "v", "tag",
+            "following", "sound", "import"}
 
 
 class AccountError(InvalidInput):

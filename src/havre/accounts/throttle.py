@@ -70,7 +70,8 @@ def retry_after_s(s: Session, *, handle: str, client: str, max_failures: int, wi
     s.execute(delete(AccountLoginFailure).where(AccountLoginFailure.at < now - ACCOUNT_MEMORY))
     wait_address = 0
     key = address_key(handle, client)
-    if (s.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key_hash == key)) or 0) >= max_failures:
+    if (s.scalar(select(func.count()).select_from(LoginFailure)
+                 .where(LoginFailure.key_hash == key)) or 0) >= max_failures:
         oldest = s.scalar(select(func.min(LoginFailure.at)).where(LoginFailure.key_hash == key))
         assert oldest is not None
         wait_address = max(1, int((oldest - since).total_seconds()))

@@ -45,7 +45,8 @@ def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _con
     for row in rows:
         values = row.values() if isinstance(row, dict) else row or ()
         if any(isinstance(value, str) and "\x00" in value for value in values):
-            raise InvalidInput(N_("The text contains a NUL character, which cannot be stored; remove it and try again."))
+            raise InvalidInput(N_("The text contains a NUL character, which cannot be stored; "
+                                  "remove it and try again."))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -23,9 +23,10 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
+from havre.blobs import keys
 from havre.config import MediaLimits, Settings
 from havre.db.base import new_id, utcnow
-from havre.errors import N_, HavreError, NotFound
+from havre.errors import N_, HavreError, InvalidInput
 from havre.imports import ytdlp
 from havre.imports.fetch import FetchError, FetchPolicy, download
 from havre.imports.models import (
@@ -39,7 +40,7 @@ from havre.imports.models import (
     ImportRun,
     TikTokFollower,
 )
-from havre.imports.plan import Plan
+from havre.imports.plan import EXPORT, TOO_MANY, URL, URLS, Plan
 from havre.imports.profile import apply_profile
 from havre.jobs import enqueue
 from havre.media.slideshow import make_slideshow
@@ -105,6 +106,39 @@ def plan_later(s: Session, user: User, *, kind: str, source: str, drafts: bool, 
     s.flush()
     enqueue(s, "imports.run", {"run_id": run.id, "source_key": source_key}, priority=15)
     return run
+
+
+def start_from_export(region: Region, user: User, export: Path, *, filename: str, drafts: bool) -> ImportRun:
+    """An uploaded TikTok export: kept in the member's home region until its import job has read it.
+    Committed with its job, or nothing stays (not even the file)."""
+    with open(export, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            raise InvalidInput(N_("%(name)s is not a zip archive. Upload the .zip file TikTok sent you."),
+                               field="file", name=filename or "file")
+    run_id = new_id()
+    key = keys.import_source(user.id, run_id)
+    region.blobs.put_file(key, export)
+    try:
+        with region.session() as s:
+            run = plan_later(s, user, kind=EXPORT, source=filename or "export.zip", drafts=drafts, source_key=key,
+                             run_id=run_id)
+            s.commit()
+            return run
+    except BaseException:
+        region.blobs.delete(key)  # leave nothing half-written
+        raise
+
+
+def start_from_links(region: Region, user: User, links: str, *, drafts: bool, max_items: int) -> ImportRun:
+    """Pasted links (videos or a profile): checked now for what can be said at once, planned by the job."""
+    if not URL.search(links):
+        raise InvalidInput(N_("No links found. Paste TikTok video links or your profile link."), field="links")
+    if len(URL.findall(links)) > max_items:
+        raise InvalidInput(TOO_MANY, field="links", limit=max_items)
+    with region.session() as s:
+        run = plan_later(s, user, kind=URLS, source=links.strip()[:20_000], drafts=drafts)
+        s.commit()
+        return run
 
 
 def fail_run(region: Region, run_id: str, template: str, params: dict[str, Any]) -> None:
@@ -313,44 +347,3 @@ def run_import(region: Region, directory: Directory, settings: Settings, run_id:
                 locked_by=None, locked_until=None))
             s.commit()
         raise
-
-
-def _reason(spec: dict[str, Any], fallback: str | None, gettext: Callable[[str], str]) -> str | None:
-    reason = spec.get("reason")
-    if not isinstance(reason, dict):
-        return fallback
-    template, params = reason["template"], reason.get("params")
-    text = gettext(template)
-    return text % params if params else text
-
-
-def report(s: Session, run: ImportRun, *, base_url: str = "",
-           gettext: Callable[[str], str] = lambda text: text) -> dict[str, Any]:
-    """imported / skipped / failed, each item with its label and reason, for the CLI and the page."""
-    items = s.scalars(select(ImportItem).where(ImportItem.run_id == run.id).order_by(ImportItem.position)).all()
-
-    def entry(i: ImportItem) -> dict[str, Any]:
-        return {"label": i.label, "caption": str((i.spec or {}).get("caption") or "")[:80],
-                "tiktok_id": i.tiktok_id, "video_id": i.video_id,
-                "url": f"{base_url}/v/{i.video_id}" if i.video_id else None,
-                "reason": _reason(i.spec or {}, i.reason, gettext)}
-
-    problems = [{"label": p, "tiktok_id": None, "video_id": None, "url": None, "reason": p}
-                for p in (run.extras or {}).get("problems", [])]
-    error = _reason(run.extras or {}, run.error, gettext)
-    return {"id": run.id, "status": run.status, "source": run.source_kind, "drafts": run.drafts, "error": error,
-            "total": len(items), "done": sum(i.status != PENDING for i in items),
-            "imported": [entry(i) for i in items if i.status == IMPORTED],
-            "skipped": [entry(i) for i in items if i.status == SKIPPED],
-            "failed": [entry(i) for i in items if i.status == FAILED] + problems,
-            "following_here": (run.extras or {}).get("following_here", []),
-            "followers_kept": s.scalar(select(func.count()).select_from(TikTokFollower)
-                                       .where(TikTokFollower.user_id == run.user_id)) or 0}
-
-
-def access_run(s: Session, run_id: str, viewer: User) -> ImportRun:
-    """The one way to fetch an import run for someone: 404 unless it is theirs."""
-    run = s.get(ImportRun, run_id)
-    if run is None or run.user_id != viewer.id:
-        raise NotFound(N_("This import does not exist or is not yours."))
-    return run

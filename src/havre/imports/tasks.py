@@ -59,7 +59,8 @@ def _read_export(local: Path, name: str) -> Plan:
         raise
     except Exception as exc:
         log.exception("could not read the export %s", name)
-        raise ExportError(N_("%(name)s could not be read (%(error)s). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."),
+        raise ExportError(N_("%(name)s could not be read (%(error)s). Request a fresh export from TikTok "
+                             "(Settings → Account → Download your data), JSON format."),
                           name=name, error=type(exc).__name__) from exc
 
 

@@ -63,7 +63,8 @@ def _read_zip(path: Path, wanted: Iterable[str], limits: Limits, problems: list[
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise ExportError(N_("%(name)s is not a zip archive (or it is damaged). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=path.name) from None
+        raise ExportError(N_("%(name)s is not a zip archive (or it is damaged). Request a fresh export from TikTok "
+                             "(Settings → Account → Download your data), JSON format."), name=path.name) from None
     found: dict[str, bytes] = {}
     total = 0
     with archive:
@@ -79,14 +80,16 @@ def _read_zip(path: Path, wanted: Iterable[str], limits: Limits, problems: list[
             if base not in names or info.is_dir():
                 continue
             if info.file_size > limits.max_member_bytes or (
-                    info.compress_size and info.file_size > 1 << 20 and info.file_size / info.compress_size > limits.max_ratio):
+                    info.compress_size and info.file_size > 1 << 20
+                    and info.file_size / info.compress_size > limits.max_ratio):
                 raise ExportError(N_("%(member)s in %(name)s inflates to %(size)s MiB: refused as a zip bomb."),
                                   member=info.filename, name=path.name, size=info.file_size >> 20)
             try:
                 with archive.open(info) as f:  # read no more than the limit, whatever the header claims
                     data = f.read(limits.max_member_bytes + 1)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise ExportError(N_("%(name)s is damaged (%(error)s). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=path.name,
+                raise ExportError(N_("%(name)s is damaged (%(error)s). Request a fresh export from TikTok "
+                                     "(Settings → Account → Download your data), JSON format."), name=path.name,
                                   error=str(exc)[:120]) from None
             total += len(data)
             if len(data) > limits.max_member_bytes or total > limits.max_total_bytes:
@@ -128,7 +131,8 @@ def read_export(path: Path, *, limits: Limits = Limits()) -> Export:
         export.problems[:0] = problems
         return export
     raise ExportError(N_("No TikTok data found in %(name)s (no user_data_tiktok.json, user_data.json or "
-                         "Posts.txt). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=path.name)
+                         "Posts.txt). Request a fresh export from TikTok (Settings → Account → Download your data), "
+                         "JSON format."), name=path.name)
 
 
 # -- values ------------------------------------------------------------------------------
@@ -221,7 +225,9 @@ MAX_DEPTH = 64  # real exports nest about 6 levels
 
 
 def _too_deep(name: str) -> ExportError:
-    return ExportError(N_("%(name)s is nested too deeply to be a TikTok export (more than %(limit)s levels of lists or objects). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name, limit=MAX_DEPTH)
+    return ExportError(N_("%(name)s is nested too deeply to be a TikTok export (more than %(limit)s levels of "
+                          "lists or objects). Request a fresh export from TikTok (Settings → Account → Download "
+                          "your data), JSON format."), name=name, limit=MAX_DEPTH)
 
 
 def _deeper_than(root: Any, limit: int) -> bool:
@@ -245,17 +251,21 @@ def _parse_json(data: bytes, name: str) -> Export:
         raise _too_deep(name) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise ExportError(N_("%(name)s is not valid JSON%(where)s. Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name, where=where) from None
+        raise ExportError(N_("%(name)s is not valid JSON%(where)s. Request a fresh export from TikTok "
+                             "(Settings → Account → Download your data), JSON format."),
+                          name=name, where=where) from None
     if _deeper_than(root, MAX_DEPTH):  # what parsed could still overflow later (str(), the JSON columns)
         raise _too_deep(name)
     if not isinstance(root, dict):
-        raise ExportError(N_("%(name)s has an unknown layout. Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name)
+        raise ExportError(N_("%(name)s has an unknown layout. Request a fresh export from TikTok "
+                             "(Settings → Account → Download your data), JSON format."), name=name)
     export = Export()
     posts = (_path(root, ("Post",), ("Posts",), ("VideoList",)) or _path(root, ("Video",), ("Videos",), ("VideoList",)))
     profile = (_path(root, ("Profile",), ("Profile Information", "Profile Info"), ("ProfileMap",))
                or _path(root, ("Profile And Settings",), ("Profile Info", "Profile Information"), ("ProfileMap",)))
     if posts is None and profile is None and not any(_get(root, *k) for k in ACTIVITY):
-        raise ExportError(N_("%(name)s has an unknown layout (top-level keys: %(keys)s). Request a fresh export from TikTok (Settings → Account → Download your data), JSON format."), name=name,
+        raise ExportError(N_("%(name)s has an unknown layout (top-level keys: %(keys)s). Request a fresh export "
+                             "from TikTok (Settings → Account → Download your data), JSON format."), name=name,
                           keys=", ".join(list(root)[:8]) or "none")
     for i, entry in enumerate(posts if isinstance(posts, list) else []):
         video = _video(entry, f"post {i + 1}", export.problems)

@@ -11,7 +11,8 @@ class MediaRejected(Exception):
         self.template = message
         self.params = params
         super().__init__(message % params if params else message)
-        self.code = code  # container, codec, too_long, too_large, too_small, too_many_pixels, corrupt, no_video, timeout
+        # container, codec, too_long, too_large, too_small, too_many_pixels, corrupt, no_video, timeout
+        self.code = code
 
 
 class MediaError(Exception):

@@ -64,8 +64,8 @@ def read_at_most(max_duration_s: float | None) -> list[str]:
 
 def remux_faststart(src: Path, dst: Path, *, timeout_s: float, max_duration_s: float | None = None) -> None:
     """Copy the streams into an MP4 whose index comes first (plays before it fully downloads)."""
-    run_ffmpeg([*read_at_most(max_duration_s), "-i", str(src), "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-sn", "-dn", *STRIP,
-                "-movflags", "+faststart", "-f", "mp4", "-y", str(dst)], timeout_s=timeout_s)
+    run_ffmpeg([*read_at_most(max_duration_s), "-i", str(src), "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
+                "-sn", "-dn", *STRIP, "-movflags", "+faststart", "-f", "mp4", "-y", str(dst)], timeout_s=timeout_s)
 
 
 def build_ladder(src: Path, out_dir: Path, p: ProbeResult, *, timeout_s: float,

@@ -14,7 +14,7 @@ from havre.accounts.avatar import read_avatar
 from havre.accounts.models import User
 from havre.errors import N_, HavreError, NotFound
 from havre.feed import service as feed
-from havre.imports import service as imports
+from havre.imports import report as import_report
 from havre.regions import audit
 from havre.social.service import following_ids
 from havre.videos.access import access_creator, access_video
@@ -43,7 +43,8 @@ def _login_redirect(path: str) -> RedirectResponse:
 
 
 def _feed_page(request: Request, ctx: RequestContext, *, tab: str, api: str, title: str,
-               first: list[VideoOut] | None = None, og: dict[str, Any] | None = None, cursor: str | None = None) -> Response:
+               first: list[VideoOut] | None = None, og: dict[str, Any] | None = None,
+               cursor: str | None = None) -> Response:
     return render(request, ctx, "feed.html", tab=tab, title=title, og=og,
                   feed={"api": api, "cursor": cursor, "initial": [v.model_dump(mode="json") for v in (first or [])]})
 
@@ -94,7 +95,8 @@ def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx
 
 
 @router.get("/@{handle}/video/{video_id}")
-def creator_video_page(handle: str, video_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+def creator_video_page(handle: str, video_id: str, request: Request,
+                       ctx: RequestContext = Depends(get_ctx)) -> Response:
     """A video opened from its creator's profile: swiping goes on with that creator's older videos."""
     _, card = access_video(ctx.gateway, video_id, ctx.viewer)
     if card.owner.handle != handle:  # a renamed creator, or a mistyped link: the creator's own address
@@ -127,7 +129,7 @@ def import_status_page(run_id: str, request: Request, ctx: RequestContext = Depe
     if ctx.viewer is None:
         return _login_redirect(f"/import/{quote(run_id)}")
     with ctx.db() as s:
-        imports.access_run(s, run_id, ctx.viewer)
+        import_report.access_run(s, run_id, ctx.viewer)
     return render(request, ctx, "import.html", run_id=run_id)
 
 

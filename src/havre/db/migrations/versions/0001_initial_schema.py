@@ -91,7 +91,8 @@ def upgrade() -> None:
     sa.Column('follower_id', sa.String(length=16), nullable=False),
     sa.Column('followee_id', sa.String(length=16), nullable=False),
     sa.Column('created_at', havre.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['follower_id'], ['users.id'], name=op.f('fk_follows_follower_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['follower_id'], ['users.id'], name=op.f('fk_follows_follower_id_users'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('follower_id', 'followee_id', name=op.f('pk_follows'))
     )
     with op.batch_alter_table('follows', schema=None) as batch_op:
@@ -160,7 +161,8 @@ def upgrade() -> None:
     sa.Column('bitrate_kbps', sa.Integer(), nullable=False),
     sa.Column('mp4_key', sa.String(length=256), nullable=False),
     sa.Column('playlist_key', sa.String(length=256), nullable=False),
-    sa.ForeignKeyConstraint(['video_id'], ['videos.id'], name=op.f('fk_renditions_video_id_videos'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['video_id'], ['videos.id'], name=op.f('fk_renditions_video_id_videos'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_renditions'))
     )
     with op.batch_alter_table('renditions', schema=None) as batch_op:
@@ -169,7 +171,8 @@ def upgrade() -> None:
     op.create_table('video_hashtags',
     sa.Column('video_id', sa.String(length=16), nullable=False),
     sa.Column('tag', sa.String(length=100), nullable=False),
-    sa.ForeignKeyConstraint(['video_id'], ['videos.id'], name=op.f('fk_video_hashtags_video_id_videos'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['video_id'], ['videos.id'], name=op.f('fk_video_hashtags_video_id_videos'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('video_id', 'tag', name=op.f('pk_video_hashtags'))
     )
     with op.batch_alter_table('video_hashtags', schema=None) as batch_op:

@@ -40,7 +40,8 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=16), nullable=False),
     sa.Column('handle', sa.String(length=64), nullable=False),
     sa.Column('since', havre.db.base.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_tiktok_followers_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_tiktok_followers_user_id_users'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'handle', name=op.f('pk_tiktok_followers'))
     )
     op.create_table('import_items',
@@ -54,7 +55,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('video_id', sa.String(length=16), nullable=True),
     sa.Column('spec', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['run_id'], ['import_runs.id'], name=op.f('fk_import_items_run_id_import_runs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['run_id'], ['import_runs.id'], name=op.f('fk_import_items_run_id_import_runs'),
+                            ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_import_items_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_items'))
     )

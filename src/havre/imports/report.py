@@ -1,0 +1,54 @@
+"""What an import did, item by item, for the CLI and the page; and the checked fetch of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from havre.accounts.models import User
+from havre.errors import N_, NotFound
+from havre.imports.models import FAILED, IMPORTED, PENDING, SKIPPED, ImportItem, ImportRun, TikTokFollower
+
+
+def _reason(spec: dict[str, Any], fallback: str | None, gettext: Callable[[str], str]) -> str | None:
+    reason = spec.get("reason")
+    if not isinstance(reason, dict):
+        return fallback
+    template, params = reason["template"], reason.get("params")
+    text = gettext(template)
+    return text % params if params else text
+
+
+def report(s: Session, run: ImportRun, *, base_url: str = "",
+           gettext: Callable[[str], str] = lambda text: text) -> dict[str, Any]:
+    """imported / skipped / failed, each item with its label and reason, for the CLI and the page."""
+    items = s.scalars(select(ImportItem).where(ImportItem.run_id == run.id).order_by(ImportItem.position)).all()
+
+    def entry(i: ImportItem) -> dict[str, Any]:
+        return {"label": i.label, "caption": str((i.spec or {}).get("caption") or "")[:80],
+                "tiktok_id": i.tiktok_id, "video_id": i.video_id,
+                "url": f"{base_url}/v/{i.video_id}" if i.video_id else None,
+                "reason": _reason(i.spec or {}, i.reason, gettext)}
+
+    problems = [{"label": p, "tiktok_id": None, "video_id": None, "url": None, "reason": p}
+                for p in (run.extras or {}).get("problems", [])]
+    error = _reason(run.extras or {}, run.error, gettext)
+    return {"id": run.id, "status": run.status, "source": run.source_kind, "drafts": run.drafts, "error": error,
+            "total": len(items), "done": sum(i.status != PENDING for i in items),
+            "imported": [entry(i) for i in items if i.status == IMPORTED],
+            "skipped": [entry(i) for i in items if i.status == SKIPPED],
+            "failed": [entry(i) for i in items if i.status == FAILED] + problems,
+            "following_here": (run.extras or {}).get("following_here", []),
+            "followers_kept": s.scalar(select(func.count()).select_from(TikTokFollower)
+                                       .where(TikTokFollower.user_id == run.user_id)) or 0}
+
+
+def access_run(s: Session, run_id: str, viewer: User) -> ImportRun:
+    """The one way to fetch an import run for someone: 404 unless it is theirs."""
+    run = s.get(ImportRun, run_id)
+    if run is None or run.user_id != viewer.id:
+        raise NotFound(N_("This import does not exist or is not yours."))
+    return run
