@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from havre.config import Settings, load_settings
 from havre.errors import N_, HavreError
+from havre.feed.recommender import recommender_for
 from havre.regions import Regions, open_regions
 from havre.web import i18n
 from havre.web.api.accounts import avatar_router
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
                   dependencies=[Depends(csrf_protect), Depends(plain_path)])
     app.state.settings = settings
     app.state.regions = regions
+    app.state.recommender = recommender_for(settings.recommender)  # one per process: its caches
     # Innermost (added first): it judges bodies before the route reads them, and its errors reach the
     # route unwrapped (the middlewares below run the route in task groups, which would wrap them).
     app.add_middleware(BodyLimitMiddleware, settings=settings, regions=regions, session_is_valid=session_is_valid)

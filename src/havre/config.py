@@ -87,6 +87,9 @@ class Settings:
     import_allow_hosts: tuple[str, ...] = ()
     # The most items (videos) one import takes: each costs downloads, and a small zip can list many.
     import_max_items: int = 5000
+    # For You's engine (feed.recommender): "personal" (the viewer's taste and the trained model)
+    # or "popular" (the same ranking for everyone).
+    recommender: str = "personal"
 
     def region_data_dir(self, region: str) -> Path:
         # A single embedded region keeps the flat layout; several get one folder each,
@@ -171,6 +174,15 @@ def _choose_regions(selection: str | None, declared: list[str], declared_in: str
     return chosen or declared or [check_region_name(n.strip()) for n in default.split(",") if n.strip()]
 
 
+RECOMMENDERS = ("personal", "popular")
+
+
+def _recommender(name: str) -> str:
+    if name not in RECOMMENDERS:
+        raise ValueError(f"HAVRE_RECOMMENDER / recommender: {name!r} is none of {', '.join(RECOMMENDERS)}")
+    return name
+
+
 def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path | None = None,
                   regions: str | None = None, new_regions: str = "local", served_url: str | None = None,
                   ) -> Settings:
@@ -231,4 +243,5 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         import_max_items=int(env.get("HAVRE_IMPORT_MAX_ITEMS",
                                      file.get("import_max_items", Settings.import_max_items))),
         trusted_proxies=_networks(env.get("HAVRE_TRUSTED_PROXIES", file.get("trusted_proxies", ""))),
+        recommender=_recommender(env.get("HAVRE_RECOMMENDER", file.get("recommender", Settings.recommender))),
     )

@@ -14,7 +14,7 @@ def _ids(client: ApiClient, url: str) -> list[str]:
     return [v["id"] for v in client.get(url).json()["items"]]
 
 
-def test_for_you_puts_unseen_videos_first(
+def test_for_you_leaves_out_what_the_viewer_just_watched(
         client: ApiClient, make_client: Callable[[], ApiClient], h264_clip: Path, run_jobs: Callable[..., int]) -> None:
     client.signup("creator")
     ids = [upload_ready(client, h264_clip, run_jobs, caption=f"clip {i}") for i in range(3)]
@@ -23,7 +23,7 @@ def test_for_you_puts_unseen_videos_first(
     first = _ids(viewer, "/api/feed/foryou")
     assert sorted(first) == sorted(ids)
     viewer.post(f"/api/videos/{first[0]}/views", json={"watch_ms": 1500, "completed": False})
-    assert _ids(viewer, "/api/feed/foryou")[-1] == first[0]
+    assert sorted(_ids(viewer, "/api/feed/foryou")) == sorted(first[1:])  # a new session: unseen only
     assert viewer.post(f"/api/videos/{first[0]}/views", json={"watch_ms": -5}).status_code == 400
 
 
@@ -65,6 +65,7 @@ def test_feed_page_costs_a_fixed_number_of_queries(
     client.signup("creator")
     for _ in range(6):
         upload_ready(client, h264_clip, run_jobs)
+    client.get("/api/feed/foryou")  # the candidate pool is read once, then kept a while
     counts = []
     for limit in (2, 6):
         statements: list[str] = []

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from havre.accounts.models import Follow, User
-from havre.feed.models import WatchEvent
 from havre.portability.residency import audit_residency
+from havre.recs.events import FeedEvent as WatchEvent
 from havre.regions import Regions
 from havre.regions.audit import AuditEntry, verify_chain
 from havre.social.models import Comment, Like

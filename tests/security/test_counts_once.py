@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from havre.feed.models import WatchEvent
+from havre.recs.events import FeedEvent as WatchEvent
 from havre.regions import Regions
 from havre.social.marks import VIEW_WINDOW, VISITOR_MEMORY
 from havre.social.models import CountMark, VisitorMark

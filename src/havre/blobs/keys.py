@@ -6,6 +6,7 @@
 | video file    | ``videos/VIDEO/...``         | the video's owner (renditions, HLS, poster, subtitles) |
 | avatar        | ``avatars/USER.jpg``         | the user                     |
 | import source | ``imports/USER/RUN.zip``     | the user, until the import is done |
+| recs model    | ``recs/model-V.npz``, ``recs/current`` | nobody's: the region's trained recommender |
 
 The region move, the residency audit (and the export and deletion) find a person's files with
 ``keys_of`` and recognise keys with ``owner_of``; a test fails on a kind one of them misses.
@@ -18,8 +19,9 @@ from typing import Literal
 
 from havre.blobs.base import BlobStore
 
-BlobKind = Literal["original", "video_file", "avatar", "import_source"]
-KINDS: tuple[BlobKind, ...] = ("original", "video_file", "avatar", "import_source")
+BlobKind = Literal["original", "video_file", "avatar", "import_source", "recs_model"]
+KINDS: tuple[BlobKind, ...] = ("original", "video_file", "avatar", "import_source", "recs_model")
+Whose = Literal["user", "video", "region"]
 
 
 def original(video_id: str) -> str:
@@ -43,8 +45,17 @@ def import_source(user_id: str, run_id: str) -> str:
     return f"imports/{user_id}/{run_id}.zip"
 
 
-def kind_of(key: str) -> tuple[BlobKind, Literal["user", "video"], str] | None:
-    """(kind, "user"|"video", id) for a key of ours, None for one Havre never writes."""
+def recs_model(version: str) -> str:
+    return f"recs/model-{version}.npz"
+
+
+def recs_current() -> str:
+    """A few bytes naming the model version in use: written last, so a reader never sees half a model."""
+    return "recs/current"
+
+
+def kind_of(key: str) -> tuple[BlobKind, Whose, str] | None:
+    """(kind, "user"|"video"|"region", id) for a key of ours, None for one Havre never writes."""
     parts = key.split("/")
     if parts[0] == "originals" and len(parts) == 2:
         return "original", "video", parts[1]
@@ -54,10 +65,13 @@ def kind_of(key: str) -> tuple[BlobKind, Literal["user", "video"], str] | None:
         return "avatar", "user", parts[1].removesuffix(".jpg")
     if parts[0] == "imports" and len(parts) == 3:
         return "import_source", "user", parts[1]
+    if key == recs_current() or (parts[0] == "recs" and len(parts) == 2 and parts[1].startswith("model-")
+                                 and parts[1].endswith(".npz")):
+        return "recs_model", "region", ""
     return None
 
 
-def owner_of(key: str) -> tuple[Literal["user", "video"], str] | None:
+def owner_of(key: str) -> tuple[Whose, str] | None:
     found = kind_of(key)
     return (found[1], found[2]) if found else None
 

@@ -1,27 +1,26 @@
 """Feeds, gathered from every region: the viewer's own directly, the others through the gateway.
 
-For You is "fresh + popular, unseen first" until the recommender issue replaces it. Its signals
-follow docs/residency.md: per-video counts are anonymous aggregates and may cross regions; what
-a viewer watched stays in their home region and is used only there.
+For You is ranked by a ``Recommender`` (feed.recommender, chosen in config); this module only
+gathers the cards of what it picked from each video's region. Its signals follow
+docs/residency.md: per-video aggregates are anonymous and may cross regions; what a viewer did
+stays in their home region and is used only there.
 """
 
 from __future__ import annotations
 
 import base64
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from havre.accounts.follows import followed_by_region, followed_in
 from havre.accounts.models import User
-from havre.db.base import utcnow
 from havre.errors import N_, InvalidInput
-from havre.feed.models import WatchEvent
+from havre.feed.recommender import Recommender
+from havre.recs import events
 from havre.regions import Region
-from havre.regions.gateway import Gateway, public_reader
+from havre.regions.gateway import Gateway
 from havre.social import marks
 from havre.social.counters import count_for_video
 from havre.videos.cards import (
@@ -34,9 +33,7 @@ from havre.videos.cards import (
     videos_with_sound,
     visible_videos,
 )
-from havre.videos.models import PUBLIC_VIS, READY, Video
 
-CANDIDATES = 1000
 MAX_WATCH_MS = 60 * 60 * 1000
 
 
@@ -44,73 +41,23 @@ MAX_WATCH_MS = 60 * 60 * 1000
 class Page:
     videos: list[VideoCard]
     next_cursor: str | None
+    reasons: dict[str, dict[str, str]] = field(default_factory=dict)  # For You: why each video is there
 
 
-@dataclass(frozen=True, kw_only=True)
-class Candidate:
-    id: str
-    like_count: int
-    comment_count: int
-    share_count: int
-    view_count: int
-    posted_at: datetime
-
-
-def popularity(*, likes: int, comments: int, shares: int, views: int, posted_at: datetime,
-               now: datetime) -> float:
-    # Engagement, decayed by age (Hacker-News-style gravity), so fresh posts surface.
-    engagement = 1 + likes * 2 + comments * 3 + shares * 4 + views * 0.2
-    age_h = max(0.0, (now - posted_at).total_seconds() / 3600)
-    return math.log1p(engagement) / (age_h + 2) ** 0.8
-
-
-@public_reader
-def for_you_candidates(s: Session, *, limit: int = CANDIDATES) -> list[Candidate]:
-    """For You candidates: anonymous counts of the newest public videos."""
-    rows = s.execute(
-        select(Video.id, Video.like_count, Video.comment_count, Video.share_count, Video.view_count,
-               Video.posted_at)
-        .where(Video.status == READY, Video.visibility == PUBLIC_VIS)
-        .order_by(Video.posted_at.desc()).limit(limit))
-    return [Candidate(id=r.id, like_count=r.like_count, comment_count=r.comment_count, share_count=r.share_count,
-                      view_count=r.view_count, posted_at=r.posted_at) for r in rows]
-
-
-def _seen(s: Session, viewer_id: str) -> set[str]:
-    return set(s.scalars(select(WatchEvent.video_id).where(WatchEvent.user_id == viewer_id)))
-
-
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        return max(0, int(cursor))
-    except ValueError:
-        raise InvalidInput(N_("The feed cursor is malformed; reload the feed.")) from None
-
-
-def for_you(gw: Gateway, viewer: User | None, *, cursor: str | None = None, limit: int = 10) -> Page:
-    offset = _offset(cursor)
-    # Rank on a few columns of each region's candidates; load cards only for the page served.
-    region_of: dict[str, Region] = {}
-    candidates: list[Candidate] = []
-    for region, found in gw.read_all(for_you_candidates):
-        candidates += found
-        region_of.update((c.id, region) for c in found)
-    now = utcnow()
-    seen = gw.read(gw.home, _seen, viewer.id) if viewer else set()
-    scored = sorted(candidates, key=lambda c: (
-        c.id in seen,
-        -popularity(likes=c.like_count, comments=c.comment_count, shares=c.share_count, views=c.view_count,
-                    posted_at=c.posted_at, now=now),
-        c.id))
-    page_ids = [c.id for c in scored[offset:offset + limit]]
+def for_you(gw: Gateway, viewer: User | None, recommender: Recommender, *, cursor: str | None = None,
+            limit: int = 10) -> Page:
+    """The recommender's next page, as cards from each video's region (checked again there: a
+    video made private since it was ranked is not shown)."""
+    ranked = recommender.for_you(gw, viewer, cursor=cursor, limit=limit)
+    by_region: dict[str, list[str]] = {}
+    for pick in ranked.picks:
+        by_region.setdefault(pick.region, []).append(pick.video_id)
     cards: dict[str, VideoCard] = {}
-    for region in {region_of[i].name: region_of[i] for i in page_ids}.values():
-        wanted = [i for i in page_ids if region_of[i] is region]
-        cards.update((c.id, c) for c in gw.read(region, visible_videos, wanted))
-    more = offset + limit < len(scored)
-    return Page(videos=[cards[i] for i in page_ids if i in cards], next_cursor=str(offset + limit) if more else None)
+    for name, ids in by_region.items():
+        cards.update((c.id, c) for c in gw.read(gw.regions.get(name), visible_videos, ids))
+    shown = [cards[p.video_id] for p in ranked.picks if p.video_id in cards]
+    return Page(videos=shown, next_cursor=ranked.next_cursor,
+                reasons={p.video_id: p.reason for p in ranked.picks if p.video_id in cards})
 
 
 def _decode(cursor: str | None) -> Position | None:
@@ -180,4 +127,5 @@ def record_view(s: Session, home: Region, viewer: User | None, video_region: Reg
         count_for_video(s, home, video_region, video.id, views=1)
     # Every viewing is a signal for the recommender, counted or not.
     if viewer is not None:
-        s.add(WatchEvent(user_id=viewer.id, video_id=video.id, watch_ms=watch_ms, completed=completed))
+        events.record(s, viewer.id, [events.Signal(video_id=video.id, kind=events.COMPLETE if completed
+                                                   else events.WATCH, watch_ms=watch_ms)], kinds=events.KINDS)

@@ -99,6 +99,13 @@ class Directory:
             rows = s.execute(select(UserHome.user_id, UserHome.region).where(UserHome.user_id.in_(ids)))
             return {user_id: region for user_id, region in rows}
 
+    def handles_of(self, user_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(set(user_ids))
+        if not ids:
+            return {}
+        with self._sessions() as s:
+            return dict(s.execute(select(UserHome.user_id, UserHome.handle).where(UserHome.user_id.in_(ids))).all())
+
     def pending_move(self, user_id: str) -> PendingMove | None:
         with self._sessions() as s:
             return s.get(PendingMove, user_id)
@@ -139,6 +146,14 @@ class Directory:
     def region_of_video(self, video_id: str) -> str | None:
         with self._sessions() as s:
             return s.scalar(select(VideoHome.region).where(VideoHome.video_id == video_id))
+
+    def regions_of_videos(self, video_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(set(video_ids))
+        if not ids:
+            return {}
+        with self._sessions() as s:
+            rows = s.execute(select(VideoHome.video_id, VideoHome.region).where(VideoHome.video_id.in_(ids)))
+            return {video_id: region for video_id, region in rows}
 
     def all_user_homes(self) -> dict[str, str]:
         """user id -> region, for the residency audit."""

@@ -78,6 +78,7 @@ class Region:
         """A session of this region's database; the caller commits."""
         self._check_door()
         with self.sessions() as s:
+            s.info["region"] = self.name  # for listeners that care where a commit landed
             yield s
 
     @property

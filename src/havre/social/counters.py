@@ -31,7 +31,8 @@ class AppliedDelta(Base):
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=OPERATIONAL)
 
 
-def _first_time(s: Session, delta_id: str | None) -> bool:
+def first_time(s: Session, delta_id: str | None) -> bool:
+    """Whether the cross-region write ``delta_id`` (its job's id) is new here; marks it applied."""
     if delta_id is None:
         return True
     if s.get(AppliedDelta, delta_id) is not None:
@@ -44,7 +45,7 @@ def _first_time(s: Session, delta_id: str | None) -> bool:
 def add_video_counts(s: Session, video_id: str, *, deltas: dict[str, int], delta_id: str | None = None) -> None:
     """Add anonymous counts (likes, comments, shares, views) to a video."""
     values = {VIDEO_FIELDS[name].key: VIDEO_FIELDS[name] + step for name, step in deltas.items() if step}
-    if values and _first_time(s, delta_id):
+    if values and first_time(s, delta_id):
         owner = s.scalar(update(Video).where(Video.id == video_id).values(**values).returning(Video.owner_id))
         note_subjects([owner] if owner else [])
 
@@ -52,7 +53,7 @@ def add_video_counts(s: Session, video_id: str, *, deltas: dict[str, int], delta
 @aggregate_writer
 def add_follower_count(s: Session, user_id: str, *, step: int, delta_id: str | None = None) -> None:
     """Add to a creator's anonymous follower count."""
-    if step and _first_time(s, delta_id):
+    if step and first_time(s, delta_id):
         s.execute(update(User).where(User.id == user_id).values(follower_count=User.follower_count + step))
         note_subjects([user_id])
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from havre.accounts.models import Follow, User
 from havre.errors import N_, Forbidden, InvalidInput, NotFound
@@ -35,7 +36,8 @@ class CommentCard:
 
 def _toggle(s: Session, row: Like | Follow, *, on: bool) -> int:
     """Make ``row`` (by its primary key) exist or not; +1, -1 or 0 for the counts it moves."""
-    existing = s.get(type(row), inspect(type(row)).primary_key_from_instance(row))
+    mapper: Mapper[Any] = inspect(type(row))
+    existing = s.get(type(row), mapper.primary_key_from_instance(row))
     if on and existing is None:
         s.add(row)
         return 1

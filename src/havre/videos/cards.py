@@ -125,9 +125,13 @@ def visible_videos(s: Session, video_ids: list[str], *, followed_owner_ids: tupl
     """Show videos: public ones, and followers-only ones of owners the viewer follows."""
     if not video_ids:
         return []
-    videos, owners = _with_owners(s, select(Video).where(Video.id.in_(video_ids),
-                                                         _visible(followed_owner_ids)))  # type: ignore[arg-type]
-    rows = {v.id: v for v in videos}
+    # Looked up by key alone, the rule applied to the rows found: a planner without statistics
+    # would otherwise serve "id IN (...) AND status AND visibility" from the feed index, scanning
+    # every ready public video.
+    videos, owners = _with_owners(s, select(Video).where(Video.id.in_(video_ids)))
+    followed = set(followed_owner_ids)
+    rows = {v.id: v for v in videos if v.status == READY and (
+        v.visibility == PUBLIC_VIS or (v.visibility == FOLLOWERS_VIS and v.owner_id in followed))}
     return video_cards(s, [rows[i] for i in video_ids if i in rows], owner_rows=owners)
 
 

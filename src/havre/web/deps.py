@@ -19,6 +19,7 @@ from havre.accounts.models import User
 from havre.accounts.service import SESSION_TTL
 from havre.config import Settings
 from havre.errors import N_, Unauthorized
+from havre.feed.recommender import Recommender
 from havre.regions import Region, Regions, UnknownRegion, serving
 from havre.regions.gateway import CrossingLedger, Gateway, gateway_for
 from havre.web import i18n
@@ -36,6 +37,7 @@ class RequestContext:
     session_token: str | None
     # The request's cross-region reads, appended to the audit chains when it ends (web.crossings).
     ledger: CrossingLedger | None = None
+    recommender: Recommender | None = None
 
     @contextmanager
     def db(self) -> Iterator[Session]:
@@ -97,7 +99,7 @@ def get_ctx(request: Request) -> RequestContext:
         settings=state.settings, regions=state.regions, region=region, viewer=viewer,
         session_token=token, csrf_token=request.state.csrf_token,
         locale=i18n.locale_of(request),
-        ledger=getattr(request.state, "crossings", None),
+        ledger=getattr(request.state, "crossings", None), recommender=getattr(state, "recommender", None),
     )
     request.state.ctx = ctx
     return ctx

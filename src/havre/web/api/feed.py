@@ -1,14 +1,17 @@
-"""JSON routes of the feeds and of watch events."""
+"""JSON routes of the feeds, of views and of the player's events."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from havre.accounts.models import User
-from havre.feed import service
+from havre.feed import reasons, service
 from havre.feed.service import Page
+from havre.recs import events
+from havre.recs import signals as recs_service
 from havre.videos.access import access_creator, access_video
+from havre.web import i18n
 from havre.web.api.shapes import VideoPage, serialize_cards
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
@@ -24,12 +27,20 @@ class ViewIn(BaseModel):
 
 
 def _page(ctx: RequestContext, page: Page) -> VideoPage:
-    return VideoPage(items=serialize_cards(ctx.gateway, page.videos, ctx.viewer), next_cursor=page.next_cursor)
+    items = serialize_cards(ctx.gateway, page.videos, ctx.viewer)
+    if page.reasons:  # For You: why each video is there, in the reader's language
+        handles = ctx.regions.directory.handles_of(reasons.creators_named(page.reasons.values()))
+        gettext = i18n.translations(ctx.locale).gettext
+        for item in items:
+            template, params = reasons.explain(page.reasons.get(item.id, {}), handles)
+            item.why = gettext(template) % params if params else gettext(template)
+    return VideoPage(items=items, next_cursor=page.next_cursor)
 
 
 @router.get("/feed/foryou", response_model=VideoPage, responses=errors(400, crosses=True))
 def for_you(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
-    return _page(ctx, service.for_you(ctx.gateway, ctx.viewer, cursor=cursor, limit=limit))
+    assert ctx.recommender is not None
+    return _page(ctx, service.for_you(ctx.gateway, ctx.viewer, ctx.recommender, cursor=cursor, limit=limit))
 
 
 @router.get("/feed/following", response_model=VideoPage, responses=errors(400, member=True, crosses=True))
@@ -64,4 +75,25 @@ def record_view(video_id: str, body: ViewIn, ctx: RequestContext = Depends(get_c
         service.record_view(s, ctx.region, ctx.viewer, region, video, watch_ms=body.watch_ms,
                             completed=body.completed, session_secret=ctx.csrf_token)
         s.commit()
+    return Response(status_code=204)
+
+
+class EventIn(BaseModel):
+    video_id: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+
+
+class EventsIn(BaseModel):
+    events: list[EventIn] = Field(max_length=events.MAX_BATCH)
+
+
+@router.post("/events", status_code=204, responses=errors(400, body=True))
+def record_events(body: EventsIn, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    """The player's batch of what the viewer did (impressions, plays, skips, loops, "not
+    interested"). A visitor's are dropped: they are kept only for members, in their home region."""
+    if ctx.viewer is not None:
+        with ctx.db() as s:
+            events.record(s, ctx.viewer.id, [events.Signal(video_id=e.video_id, kind=e.kind) for e in body.events])
+            recs_service.fold_soon(s)
+            s.commit()
     return Response(status_code=204)

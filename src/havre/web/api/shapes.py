@@ -62,6 +62,7 @@ class VideoOut(VideoFacts):
     sound: str | None = None
     on_tiktok: dict[str, int] = {}  # counts it had on TikTok, for imported videos
     subtitles: list[SubtitleOut] = []
+    why: str | None = None  # For You: why it is shown ("Because you watched @lea.cuisine to the end")
 
 
 class VideoPage(BaseModel):

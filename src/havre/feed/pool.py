@@ -1,0 +1,127 @@
+"""For You's candidates: each region's public videos with their anonymous engagement aggregates.
+
+A region's pool is its newest public videos and its most engaged ones, each with the counts
+(likes, comments, shares, views) and the player's sums (impressions, completes, skips...) kept
+beside it. Only anonymous aggregates and public facts travel (docs/residency.md). A server process
+keeps each region's pool for ``POOL_TTL_S`` and reads it again after that, through the gateway,
+so a request reads no region's candidates itself; the read is audited when it happens, as any
+crossing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from havre.recs.signals import VideoSignals
+from havre.regions.gateway import Gateway, note_subjects, public_reader
+from havre.videos.hashtags import parse_hashtags
+from havre.videos.models import PUBLIC_VIS, READY, Video
+
+_CACHES: weakref.WeakSet[PoolCache] = weakref.WeakSet()
+_CHANGED = "havre_videos_changed"
+NEWEST = 1500
+MOST_LIKED = 500
+POOL_TTL_S = 15.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PoolEntry:
+    id: str
+    region: str
+    owner_id: str
+    sound: str | None
+    hashtags: tuple[str, ...]
+    posted_at: datetime
+    duration_s: float
+    likes: int
+    comments: int
+    shares: int
+    views: int
+    impressions: int
+    plays: int
+    completes: int
+    skips: int
+    loops: int
+    not_interested: int
+
+
+_COLUMNS = (Video.id, Video.owner_id, Video.sound_title, Video.caption, Video.posted_at, Video.duration_s,
+            Video.like_count, Video.comment_count, Video.share_count, Video.view_count, VideoSignals.impressions,
+            VideoSignals.plays, VideoSignals.completes, VideoSignals.skips, VideoSignals.loops,
+            VideoSignals.not_interested)
+
+
+@public_reader
+def candidate_pool(s: Session, region: str, *, newest: int = NEWEST, most_liked: int = MOST_LIKED) -> list[PoolEntry]:
+    """For You candidates: public videos with anonymous counts."""
+    base = (select(*_COLUMNS).outerjoin(VideoSignals, VideoSignals.video_id == Video.id)
+            .where(Video.status == READY, Video.visibility == PUBLIC_VIS))
+    rows = {r.id: r for r in s.execute(base.order_by(Video.posted_at.desc()).limit(newest))}
+    rows.update((r.id, r) for r in s.execute(base.order_by(Video.like_count.desc()).limit(most_liked)))
+    entries = [PoolEntry(id=r.id, region=region, owner_id=r.owner_id, sound=r.sound_title,
+                         hashtags=tuple(parse_hashtags(r.caption)), posted_at=r.posted_at, duration_s=r.duration_s,
+                         likes=r.like_count, comments=r.comment_count, shares=r.share_count, views=r.view_count,
+                         impressions=r.impressions or 0, plays=r.plays or 0, completes=r.completes or 0,
+                         skips=r.skips or 0, loops=r.loops or 0, not_interested=r.not_interested or 0)
+               for r in rows.values()]
+    note_subjects({e.owner_id for e in entries})
+    return entries
+
+
+class PoolCache:
+    """Each region's pool, read at most once per ``ttl_s`` per process (one reader at a time), and
+    again at once after this process commits a change to a video of that region (a new upload
+    is ready, a video turned private): other processes see such a change within ``ttl_s``."""
+
+    def __init__(self, *, ttl_s: float = POOL_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self._pools: dict[str, tuple[float, list[PoolEntry]]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        _CACHES.add(self)
+
+    def stale(self, region: str) -> None:
+        self._pools.pop(region, None)
+
+    def pools(self, gw: Gateway) -> list[PoolEntry]:
+        """Every region's candidates, home first."""
+        ordered = [gw.home] + [r for r in gw.regions if r.name != gw.home.name]
+        return [entry for region in ordered for entry in self._pool(gw, region.name)]
+
+    def _pool(self, gw: Gateway, name: str) -> list[PoolEntry]:
+        cached = self._pools.get(name)
+        if cached is not None and time.monotonic() - cached[0] < self.ttl_s:
+            return cached[1]
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:  # one request reads it; the others wait for that read rather than repeat it
+            cached = self._pools.get(name)
+            if cached is None or time.monotonic() - cached[0] >= self.ttl_s:
+                cached = (time.monotonic(), gw.read(gw.regions.get(name), candidate_pool, name))
+                self._pools[name] = cached
+            return cached[1]
+
+    def forget(self) -> None:
+        """Drop every pool (a test, or a change that must show at once)."""
+        self._pools.clear()
+
+
+@event.listens_for(Session, "before_flush")
+def _note_video_changes(session: Session, _context: Any, _instances: Any) -> None:
+    if any(isinstance(o, Video) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _refresh_pools_after(session: Session) -> None:
+    if session.info.pop(_CHANGED, False) and "region" in session.info:
+        for cache in list(_CACHES):
+            cache.stale(session.info["region"])

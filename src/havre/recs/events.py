@@ -1,0 +1,108 @@
+"""What viewers do with videos: the recommender's signals, kept in the viewer's home region.
+
+The player sends what only it sees (an impression, a play, a skip, a loop, "not interested") in
+batches (``navigator.sendBeacon`` when the page hides); how long a video was watched, and whether
+to the end, comes with its view (``feed.service.record_view``). Likes, comments, shares and
+follows are not copied here: the ranker reads them where they are kept (``feed.taste``). Rows are
+written with one ``executemany`` per batch, and nothing reads them whole: the ranker reads a
+viewer's latest events through ``ix_feed_events_user`` (bounded), and ``recs.signals`` folds
+them into per-video aggregates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, utcnow
+from havre.db.ownership import owned
+from havre.errors import N_, InvalidInput
+
+IMPRESSION, PLAY, WATCH, COMPLETE, LOOP, SKIP, NOT_INTERESTED = (
+    "impression", "play", "watch", "complete", "loop", "skip", "not_interested")
+# What the player's batches carry; a view brings WATCH or COMPLETE with its watch time.
+PLAYER_KINDS = frozenset({IMPRESSION, PLAY, LOOP, SKIP, NOT_INTERESTED})
+KINDS = PLAYER_KINDS | {WATCH, COMPLETE}
+MAX_BATCH = 200
+MAX_WATCH_MS = 60 * 60 * 1000
+VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
+# 64-bit on PostgreSQL (billions of events); SQLite's INTEGER key is 64-bit and autoincrements only so.
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class FeedEvent(Base):
+    """One thing a signed-in viewer did with a video."""
+
+    __tablename__ = "feed_events"
+    __table_args__ = (
+        Index("ix_feed_events_user", "user_id", "id"),
+        Index("ix_feed_events_user_video", "user_id", "video_id"),
+        {"info": owned("user_id", note="what the viewer did with a video (played, watched to the end, "
+                                       "skipped, not interested...): the recommender's signals")},
+    )
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True, info=OPERATIONAL)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=PERSONAL)
+    video_id: Mapped[str] = mapped_column(String(16), info=PERSONAL)
+    kind: Mapped[str] = mapped_column(String(16), info=PERSONAL)
+    watch_ms: Mapped[int] = mapped_column(Integer, default=0, info=PERSONAL)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signal:
+    video_id: str
+    kind: str
+    watch_ms: int = 0
+
+
+def check_batch(signals: list[Signal], *, kinds: frozenset[str] = PLAYER_KINDS) -> None:
+    """Refuse a batch the player could not have sent, naming the first problem; nothing is kept."""
+    if len(signals) > MAX_BATCH:
+        raise InvalidInput(N_("Send at most %(limit)s events at a time."), field="events", limit=MAX_BATCH)
+    for n, signal in enumerate(signals):
+        if signal.kind not in kinds:
+            raise InvalidInput(N_("Event %(n)s has an unknown kind %(kind)r."), field="events", n=n, kind=signal.kind)
+        if not VIDEO_ID.fullmatch(signal.video_id):
+            raise InvalidInput(N_("Event %(n)s names no video."), field="events", n=n)
+        if not 0 <= signal.watch_ms <= MAX_WATCH_MS:
+            raise InvalidInput(N_("Event %(n)s: watch_ms must be between 0 and one hour."), field="events", n=n)
+
+
+def record(s: Session, user_id: str, signals: list[Signal], *, kinds: frozenset[str] = PLAYER_KINDS) -> int:
+    """Add a batch of one viewer's events in the caller's transaction, in one statement."""
+    check_batch(signals, kinds=kinds)
+    if signals:
+        now = utcnow()
+        s.execute(insert(FeedEvent), [{"user_id": user_id, "video_id": e.video_id, "kind": e.kind,
+                                       "watch_ms": e.watch_ms, "at": now} for e in signals])
+    return len(signals)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recent:
+    id: int
+    video_id: str
+    kind: str
+    watch_ms: int
+    at: datetime
+
+
+def recent(s: Session, user_id: str, *, limit: int = 200) -> list[Recent]:
+    """A viewer's latest events, newest first: the whole of what the ranker reads of their history."""
+    rows = s.execute(select(FeedEvent.id, FeedEvent.video_id, FeedEvent.kind, FeedEvent.watch_ms, FeedEvent.at)
+                     .where(FeedEvent.user_id == user_id).order_by(FeedEvent.id.desc()).limit(limit))
+    return [Recent(id=r.id, video_id=r.video_id, kind=r.kind, watch_ms=r.watch_ms, at=r.at) for r in rows]
+
+
+def seen_among(s: Session, user_id: str, video_ids: list[str], *, since: datetime) -> set[str]:
+    """Which of ``video_ids`` the viewer played since ``since`` (checked against these only)."""
+    if not video_ids:
+        return set()
+    return set(s.scalars(select(FeedEvent.video_id).where(
+        FeedEvent.user_id == user_id, FeedEvent.video_id.in_(video_ids), FeedEvent.at >= since,
+        FeedEvent.kind.in_((PLAY, WATCH, COMPLETE, SKIP)))))

@@ -1,0 +1,166 @@
+"""The trained artifact: what the feed loads to rank items, and what `recs eval` measures.
+
+Scores are log-probabilities of "the item this viewer will pick next", a mixture of two views:
+
+- neighbours: P(j | each recent item) from smoothed co-occurrence (sparse top-N per item) plus
+  a popularity prior for the share an item's co-occurrences cannot explain;
+- embeddings: a softmax over all items given the mean query vector of the recent items.
+
+`log((1 - w) · neighbours + w · embeddings)`, w = `embedding_weight`. Signals carry weights:
+a like may count 2, a completed watch 1, a skip 0.2; a negative weight ("not interested")
+removes the item, pushes the viewer's vector away from it, and lowers its neighbours by
+`dislike_strength` nats at most. All of it is a few sparse rows and a (items, d) product, so
+one viewer is scored in about a millisecond with no retraining.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+FORMAT = "havre.recs.ItemModel/1"
+_FLOOR = 1e-12
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
+class ItemModel:
+    neighbours: sp.csr_matrix
+    """(items, items) float32, P(j | i) restricted to each item's top-N."""
+    prior_share: np.ndarray
+    """(items,) float32: the part of P(. | i) that goes to `prior`."""
+    prior: np.ndarray
+    """(items,) float32 popularity distribution (sums to 1)."""
+    query: np.ndarray
+    """(items, d) float32; d = 0 for a neighbours-only model."""
+    target: np.ndarray
+    bias: np.ndarray
+    embedding_weight: float
+    dislike_strength: float = 3.0
+    info: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Variant name, hyper-parameters, training data size: shown by `recs eval`, saved with the model."""
+
+    def __post_init__(self) -> None:
+        n = self.prior.shape[0]
+        if self.neighbours.shape != (n, n) or self.prior_share.shape != (n,) or self.bias.shape != (n,):
+            raise ValueError("inconsistent item counts in the model")
+        if self.query.shape != self.target.shape or self.query.shape[0] != n:
+            raise ValueError("query and target embeddings must both be (items, d)")
+        if not 0.0 <= self.embedding_weight <= 1.0:
+            raise ValueError("embedding_weight must lie in [0, 1]")
+
+    @property
+    def n_items(self) -> int:
+        return int(self.prior.shape[0])
+
+    def _row_max(self) -> np.ndarray:
+        maxima = self.neighbours.max(axis=1).toarray().ravel()
+        return np.where(maxima > 0, maxima, 1.0).astype(np.float32)
+
+    def score_users(self, history: sp.csr_matrix) -> np.ndarray:
+        """Scores (float32 log-probabilities) of all items for each row of a weighted history.
+
+        `history` is (viewers, items); entries are signal weights, negative for dislikes.
+        Items in the history are not excluded here (evaluation and the feed do that)."""
+        history = sp.csr_matrix(history, dtype=np.float32)
+        if history.shape[1] != self.n_items:
+            raise ValueError(f"history has {history.shape[1]} items, the model {self.n_items}")
+        liked = history.maximum(0).tocsr()
+        disliked = (-history).maximum(0).tocsr()
+        liked_total = np.asarray(liked.sum(axis=1)).ravel()
+        mixture = np.asarray(liked @ self.neighbours, dtype=np.float32).reshape(history.shape[0], -1)
+        mixture += np.outer(liked @ self.prior_share, self.prior).astype(np.float32)
+        empty = liked_total <= 0
+        mixture[~empty] /= liked_total[~empty, None]
+        mixture[empty] = self.prior
+        probabilities = mixture
+        if self.embedding_weight > 0 and self.query.shape[1] > 0:
+            absolute = np.asarray(abs(history).sum(axis=1)).ravel()
+            state = np.asarray((liked - disliked) @ self.query) / np.where(absolute > 0, absolute, 1.0)[:, None]
+            logits = state.astype(np.float32) @ self.target.T + self.bias
+            logits -= logits.max(axis=1, keepdims=True)
+            softmax = np.exp(logits)
+            softmax /= softmax.sum(axis=1, keepdims=True)
+            probabilities = (1.0 - self.embedding_weight) * mixture + self.embedding_weight * softmax
+        scores = np.log(np.maximum(probabilities, _FLOOR)).astype(np.float32)
+        if disliked.nnz:
+            relative = sp.diags(1.0 / self._row_max()) @ self.neighbours
+            penalty = np.asarray(disliked @ relative).reshape(history.shape[0], -1)
+            scores -= (self.dislike_strength * np.minimum(penalty, 1.0)).astype(np.float32)
+            rows, cols = disliked.nonzero()
+            scores[rows, cols] = -np.inf
+        return scores
+
+    def score_viewer(self, recent: Sequence[int], weights: Sequence[float] | None = None) -> np.ndarray:
+        """Scores of all items for one viewer from recent item ids and their signal weights.
+
+        Weights default to 1; a repeated item adds up. Disliked items score -inf."""
+        items = np.asarray(recent, dtype=np.int64)
+        values = np.ones(items.size, dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
+        if values.shape != items.shape:
+            raise ValueError("recent items and weights differ in length")
+        if items.size and (items.min() < 0 or items.max() >= self.n_items):
+            raise ValueError(f"item ids must lie in [0, {self.n_items})")
+        row = sp.csr_matrix((values, (np.zeros(items.size, dtype=np.int64), items)), shape=(1, self.n_items))
+        return self.score_users(row)[0]
+
+    def recommend(self, recent: Sequence[int], weights: Sequence[float] | None = None, *, k: int = 10,
+                  exclude: Sequence[int] = ()) -> list[int]:
+        """The k best item ids for one viewer, leaving out the recent and excluded items."""
+        scores = self.score_viewer(recent, weights).astype(np.float64)
+        scores[np.asarray(list(recent) + list(exclude), dtype=np.int64)] = -np.inf
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [int(i) for i in order if np.isfinite(scores[i])]
+
+    def save(self, path: Path) -> None:
+        """Write one .npz (no pickled objects) next to `path`, then rename it into place."""
+        path = Path(path)
+        arrays = {
+            "format": np.array(FORMAT),
+            "info": np.array(json.dumps(self.info, sort_keys=True)),
+            "neighbours_data": self.neighbours.data.astype(np.float32),
+            "neighbours_indices": self.neighbours.indices.astype(np.int32),
+            "neighbours_indptr": self.neighbours.indptr.astype(np.int64),
+            "prior_share": self.prior_share.astype(np.float32),
+            "prior": self.prior.astype(np.float32),
+            "query": self.query.astype(np.float32),
+            "target": self.target.astype(np.float32),
+            "bias": self.bias.astype(np.float32),
+            "blend": np.array([self.embedding_weight, self.dislike_strength], dtype=np.float64),
+        }
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                np.savez(stream, **arrays)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> ItemModel:
+        """Read a model written by `save`; refuses other files with a ValueError."""
+        try:
+            with np.load(Path(path), allow_pickle=False) as data:
+                if "format" not in data.files or str(data["format"]) != FORMAT:
+                    raise ValueError(f"{path}: not a {FORMAT} file")
+                n = data["prior"].shape[0]
+                neighbours = sp.csr_matrix(
+                    (data["neighbours_data"], data["neighbours_indices"], data["neighbours_indptr"]), shape=(n, n))
+                blend = data["blend"]
+                return cls(neighbours=neighbours, prior_share=data["prior_share"], prior=data["prior"],
+                           query=data["query"], target=data["target"], bias=data["bias"],
+                           embedding_weight=float(blend[0]), dislike_strength=float(blend[1]),
+                           info=json.loads(str(data["info"])))
+        except (OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{path}: not a readable model file: {exc}") from None

@@ -1,0 +1,69 @@
+"""Item-to-item neighbours: smoothed co-occurrence probabilities P(next item | one item seen).
+
+A user who touched n items adds 1/n^USER_EXPONENT to each pair of them, so the few accounts
+with hundreds of items do not drown the many with two or three (on the TikTok data 1% of the
+users make 70% of the pairs). Each row is then a Dirichlet-smoothed distribution: an item seen
+with others a lot trusts its co-occurrences, a rarely seen one leans on the popularity prior.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Neighbours:
+    weights: sp.csr_matrix
+    """(items, items) float32: P(j | i) from co-occurrence, only the top-N of each row."""
+    prior_share: np.ndarray
+    """(items,) float32: the share of P(. | i) that goes to the popularity prior."""
+
+
+def user_weighted_cooccurrence(interactions: sp.csr_matrix, *, user_exponent: float) -> sp.csr_matrix:
+    """Σ over users of 1/deg(u)^exponent for every item pair both were seen by; diagonal removed."""
+    binary = sp.csr_matrix(interactions, dtype=np.float64, copy=True)
+    binary.data[:] = 1.0
+    degree = np.asarray(binary.sum(axis=1)).ravel()
+    scale = np.zeros_like(degree)
+    scale[degree > 0] = degree[degree > 0] ** -user_exponent
+    counts = sp.csr_matrix(binary.T @ sp.diags(scale) @ binary)
+    counts.setdiag(0.0)
+    counts.eliminate_zeros()
+    return counts
+
+
+def keep_top(matrix: sp.csr_matrix, *, top_n: int) -> sp.csr_matrix:
+    """Keep the top_n largest entries of each row (ties: smaller column id), as float32 CSR."""
+    matrix = sp.csr_matrix(matrix)
+    matrix.sort_indices()
+    rows, cols, vals = [], [], []
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        if start == end:
+            continue
+        values = matrix.data[start:end]
+        columns = matrix.indices[start:end]
+        chosen = np.lexsort((columns, -values))[:top_n]
+        rows.append(np.full(chosen.size, row, dtype=np.int64))
+        cols.append(columns[chosen])
+        vals.append(values[chosen])
+    if not rows:
+        return sp.csr_matrix(matrix.shape, dtype=np.float32)
+    result = sp.csr_matrix((np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=matrix.shape, dtype=np.float32)
+    result.sort_indices()
+    return result
+
+
+def fit_neighbours(interactions: sp.csr_matrix, *, user_exponent: float, smoothing: float,
+                   top_n: int) -> Neighbours:
+    """P(j | i) = c_ij / (c_i + smoothing), the rest (smoothing / (c_i + smoothing)) to the prior."""
+    counts = user_weighted_cooccurrence(interactions, user_exponent=user_exponent)
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    denominators = totals + smoothing
+    weights = sp.csr_matrix(sp.diags(1.0 / denominators) @ counts)
+    return Neighbours(weights=keep_top(weights, top_n=top_n),
+                      prior_share=(smoothing / denominators).astype(np.float32))
