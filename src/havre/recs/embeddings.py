@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse as sp
+import scipy.sparse as sp  # type: ignore[import-untyped]  # scipy ships no stubs
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
+import scipy.sparse as sp  # type: ignore[import-untyped]  # scipy ships no stubs
 
 HEADER = ("user", "item")
 
@@ -22,11 +22,12 @@ def from_pairs(pairs: Iterable[tuple[int, int]], *, n_users: int | None = None,
     The shape defaults to the largest ids seen plus one; give it explicitly when two splits
     must agree (a test split may lack the last users or items of the training one)."""
     array = np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
-    return _matrix(array[:, 0], array[:, 1], n_users=n_users, n_items=n_items)
+    return matrix_from_ids(array[:, 0], array[:, 1], n_users=n_users, n_items=n_items)
 
 
-def _matrix(users: np.ndarray, items: np.ndarray, *, n_users: int | None,
-            n_items: int | None) -> sp.csr_matrix:
+def matrix_from_ids(users: np.ndarray, items: np.ndarray, *, n_users: int | None,
+                    n_items: int | None) -> sp.csr_matrix:
+    """A binary CSR matrix from parallel arrays of user and item ids (see `from_pairs`)."""
     if (users < 0).any() or (items < 0).any():
         raise ValueError("user and item ids must be non-negative")
     rows = int(users.max()) + 1 if users.size else 0
@@ -74,6 +75,6 @@ def load_interactions(path: Path, *, n_users: int | None = None, n_items: int | 
     """Read a `user,item` CSV into a binary CSR matrix (see `from_pairs` for the shape)."""
     pairs = read_pairs(path)
     try:
-        return _matrix(pairs[:, 0], pairs[:, 1], n_users=n_users, n_items=n_items)
+        return matrix_from_ids(pairs[:, 0], pairs[:, 1], n_users=n_users, n_items=n_items)
     except ValueError as exc:
         raise InteractionsError(f"{path}: {exc}") from None

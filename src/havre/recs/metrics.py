@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse as sp
+import scipy.sparse as sp  # type: ignore[import-untyped]  # scipy ships no stubs
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 """Scores of all items for a batch of user ids: (len(users), n_items)."""

@@ -1,16 +1,18 @@
 """The trained artifact: what the feed loads to rank items, and what `recs eval` measures.
 
-Scores are log-probabilities of "the item this viewer will pick next", a mixture of two views:
+Scores are (unnormalised) log-probabilities of "the item this viewer picks next", a product of two experts:
 
 - neighbours: P(j | each recent item) from smoothed co-occurrence (sparse top-N per item) plus
-  a popularity prior for the share an item's co-occurrences cannot explain;
+  a popularity prior for the share an item's co-occurrences cannot explain, averaged over the
+  recent items;
 - embeddings: a softmax over all items given the mean query vector of the recent items.
 
-`log((1 - w) · neighbours + w · embeddings)`, w = `embedding_weight`. Signals carry weights:
-a like may count 2, a completed watch 1, a skip 0.2; a negative weight ("not interested")
-removes the item, pushes the viewer's vector away from it, and lowers its neighbours by
-`dislike_strength` nats at most. All of it is a few sparse rows and a (items, d) product, so
-one viewer is scored in about a millisecond with no retraining.
+score = log neighbours + w · log embeddings, w = `embedding_weight` (0: neighbours only).
+The product beat the mixture on the TikTok validation split: an item must look right to both.
+Signals carry weights: a like may count 2, a completed watch 1, a skip 0.2; a negative weight
+("not interested") removes the item, pushes the viewer's vector away from it, and lowers its
+neighbours by up to `dislike_strength` nats. All of it is a few sparse rows and an
+(items, d) product, so one viewer is scored in about a millisecond with no retraining.
 """
 
 from __future__ import annotations
@@ -25,10 +27,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
+import scipy.sparse as sp  # type: ignore[import-untyped]  # scipy ships no stubs
 
 FORMAT = "havre.recs.ItemModel/1"
 _FLOOR = 1e-12
+
+
+def with_recency(weights: Sequence[float], *, half_life: float = 3.0) -> list[float]:
+    """Signal weights of recent items (oldest first) discounted by age: the newest keeps its
+    weight, one `half_life` events older keeps half. This is how a viewer who moved on from
+    one taste to another sees the new one within a few swipes."""
+    count = len(weights)
+    return [float(w) * 0.5 ** ((count - 1 - i) / half_life) for i, w in enumerate(weights)]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
@@ -47,6 +57,9 @@ class ItemModel:
     dislike_strength: float = 3.0
     info: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Variant name, hyper-parameters, training data size: shown by `recs eval`, saved with the model."""
+    item_ids: tuple[str, ...] = ()
+    """The product's id (a video id) of each item index, when the model was trained from the live
+    store; empty for a dataset whose ids are the indices."""
 
     def __post_init__(self) -> None:
         n = self.prior.shape[0]
@@ -54,8 +67,10 @@ class ItemModel:
             raise ValueError("inconsistent item counts in the model")
         if self.query.shape != self.target.shape or self.query.shape[0] != n:
             raise ValueError("query and target embeddings must both be (items, d)")
-        if not 0.0 <= self.embedding_weight <= 1.0:
-            raise ValueError("embedding_weight must lie in [0, 1]")
+        if self.item_ids and len(self.item_ids) != n:
+            raise ValueError(f"{len(self.item_ids)} item ids for {n} items")
+        if self.embedding_weight < 0 or self.dislike_strength < 0:
+            raise ValueError("embedding_weight and dislike_strength must not be negative")
 
     @property
     def n_items(self) -> int:
@@ -65,8 +80,17 @@ class ItemModel:
         maxima = self.neighbours.max(axis=1).toarray().ravel()
         return np.where(maxima > 0, maxima, 1.0).astype(np.float32)
 
+    def neighbours_of(self, item: int, *, n: int = 50) -> list[tuple[int, float]]:
+        """The item's strongest neighbours, best first, weights relative to the best one (0..1]."""
+        start, end = self.neighbours.indptr[item], self.neighbours.indptr[item + 1]
+        columns = self.neighbours.indices[start:end]
+        values = self.neighbours.data[start:end]
+        order = np.lexsort((columns, -values))[:n]
+        best = float(values[order[0]]) if order.size else 1.0
+        return [(int(columns[i]), float(values[i]) / best) for i in order]
+
     def score_users(self, history: sp.csr_matrix) -> np.ndarray:
-        """Scores (float32 log-probabilities) of all items for each row of a weighted history.
+        """Scores (float32, higher is better) of all items for each row of a weighted history.
 
         `history` is (viewers, items); entries are signal weights, negative for dislikes.
         Items in the history are not excluded here (evaluation and the feed do that)."""
@@ -76,24 +100,22 @@ class ItemModel:
         liked = history.maximum(0).tocsr()
         disliked = (-history).maximum(0).tocsr()
         liked_total = np.asarray(liked.sum(axis=1)).ravel()
-        mixture = np.asarray(liked @ self.neighbours, dtype=np.float32).reshape(history.shape[0], -1)
+        mixture = sp.csr_matrix(liked @ self.neighbours).toarray().astype(np.float32)
         mixture += np.outer(liked @ self.prior_share, self.prior).astype(np.float32)
         empty = liked_total <= 0
         mixture[~empty] /= liked_total[~empty, None]
         mixture[empty] = self.prior
-        probabilities = mixture
+        scores = np.log(np.maximum(mixture, _FLOOR)).astype(np.float32)
         if self.embedding_weight > 0 and self.query.shape[1] > 0:
             absolute = np.asarray(abs(history).sum(axis=1)).ravel()
             state = np.asarray((liked - disliked) @ self.query) / np.where(absolute > 0, absolute, 1.0)[:, None]
             logits = state.astype(np.float32) @ self.target.T + self.bias
             logits -= logits.max(axis=1, keepdims=True)
-            softmax = np.exp(logits)
-            softmax /= softmax.sum(axis=1, keepdims=True)
-            probabilities = (1.0 - self.embedding_weight) * mixture + self.embedding_weight * softmax
-        scores = np.log(np.maximum(probabilities, _FLOOR)).astype(np.float32)
+            logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
+            scores += np.float32(self.embedding_weight) * logits
         if disliked.nnz:
             relative = sp.diags(1.0 / self._row_max()) @ self.neighbours
-            penalty = np.asarray(disliked @ relative).reshape(history.shape[0], -1)
+            penalty = sp.csr_matrix(disliked @ relative).toarray()
             scores -= (self.dislike_strength * np.minimum(penalty, 1.0)).astype(np.float32)
             rows, cols = disliked.nonzero()
             scores[rows, cols] = -np.inf
@@ -110,7 +132,8 @@ class ItemModel:
         if items.size and (items.min() < 0 or items.max() >= self.n_items):
             raise ValueError(f"item ids must lie in [0, {self.n_items})")
         row = sp.csr_matrix((values, (np.zeros(items.size, dtype=np.int64), items)), shape=(1, self.n_items))
-        return self.score_users(row)[0]
+        scores: np.ndarray = self.score_users(row)[0]
+        return scores
 
     def recommend(self, recent: Sequence[int], weights: Sequence[float] | None = None, *, k: int = 10,
                   exclude: Sequence[int] = ()) -> list[int]:
@@ -134,6 +157,7 @@ class ItemModel:
             "query": self.query.astype(np.float32),
             "target": self.target.astype(np.float32),
             "bias": self.bias.astype(np.float32),
+            "item_ids": np.array(self.item_ids, dtype=np.str_),
             "blend": np.array([self.embedding_weight, self.dislike_strength], dtype=np.float64),
         }
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -151,9 +175,15 @@ class ItemModel:
     def load(cls, path: Path) -> ItemModel:
         """Read a model written by `save`; refuses other files with a ValueError."""
         try:
-            with np.load(Path(path), allow_pickle=False) as data:
-                if "format" not in data.files or str(data["format"]) != FORMAT:
-                    raise ValueError(f"{path}: not a {FORMAT} file")
+            data = np.load(Path(path), allow_pickle=False)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{path}: not a readable model file: {exc}") from None
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path}: not a {FORMAT} file")
+        with data:
+            if "format" not in data.files or str(data["format"]) != FORMAT:
+                raise ValueError(f"{path}: not a {FORMAT} file")
+            try:
                 n = data["prior"].shape[0]
                 neighbours = sp.csr_matrix(
                     (data["neighbours_data"], data["neighbours_indices"], data["neighbours_indptr"]), shape=(n, n))
@@ -161,6 +191,7 @@ class ItemModel:
                 return cls(neighbours=neighbours, prior_share=data["prior_share"], prior=data["prior"],
                            query=data["query"], target=data["target"], bias=data["bias"],
                            embedding_weight=float(blend[0]), dislike_strength=float(blend[1]),
-                           info=json.loads(str(data["info"])))
-        except (OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            raise ValueError(f"{path}: not a readable model file: {exc}") from None
+                           info=json.loads(str(data["info"])),
+                           item_ids=tuple(str(i) for i in data["item_ids"]))
+            except (KeyError, ValueError, IndexError, zipfile.BadZipFile) as exc:
+                raise ValueError(f"{path}: damaged model file: {exc}") from None

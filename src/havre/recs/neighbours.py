@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import scipy.sparse as sp
+import scipy.sparse as sp  # type: ignore[import-untyped]  # scipy ships no stubs
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -30,7 +30,7 @@ def user_weighted_cooccurrence(interactions: sp.csr_matrix, *, user_exponent: fl
     scale = np.zeros_like(degree)
     scale[degree > 0] = degree[degree > 0] ** -user_exponent
     counts = sp.csr_matrix(binary.T @ sp.diags(scale) @ binary)
-    counts.setdiag(0.0)
+    counts = sp.csr_matrix(counts - sp.diags(counts.diagonal()))
     counts.eliminate_zeros()
     return counts
 

@@ -8,7 +8,12 @@
   const toastEl = document.getElementById("toast");
   const drawer = document.getElementById("drawer");
   const compact = new Intl.NumberFormat(cfg.locale, { notation: "compact", maximumFractionDigits: 1 });
-  const player = window.HavrePlayer(feedEl, { onLeave: sendView, onNear: (left) => { if (left <= 2) loadMore(); } });
+  const player = window.HavrePlayer(feedEl, {
+    onLeave: (slide) => { signalLeave(slide); sendView(slide); },
+    onNear: (left) => { if (left <= 2) loadMore(); },
+    onShow: (slide) => { signal(slide, "impression"); signal(slide, "play"); },
+    onLoop: (slide) => signal(slide, "loop"),
+  });
   const slides = player.slides;
   let cursor = cfg.cursor || null, loading = false, exhausted = false;
   let drawerSlide = null, drawerOpener = null;
@@ -120,9 +125,8 @@
     const followBtn = el("button", { type: "button", class: "follow", "aria-pressed": String(v.following_owner),
       text: v.following_owner ? S.followingButton : S.follow });
     if (v.is_mine) followBtn.hidden = true;
-    const editBtn = el("button", { type: "button", class: "act edit", "aria-label": S.edit },
+    const editBtn = el("button", { type: "button", class: "act edit", "aria-label": v.is_mine ? S.edit : S.more },
       el("span", { class: "dots", "aria-hidden": "true", text: "•••" }));
-    editBtn.hidden = !v.is_mine;
     const avatar = v.owner.avatar_url ? el("img", { class: "avatar", src: v.owner.avatar_url, alt: "" })
       : el("span", { class: "avatar placeholder", "aria-hidden": "true", text: (v.owner.display_name || v.owner.handle).slice(0, 1).toUpperCase() });
     const muteBtn = el("button", { type: "button", class: "mute", "aria-label": S.mute, "aria-pressed": "true" },
@@ -145,9 +149,33 @@
     const slide = { el: node, video, data: v, hls: null, attached: false, watchedMs: 0, lastTime: 0, completed: false,
       muteBtn, progress, bar: progress.querySelector(".bar") };
     wire(slide, { likeBtn, commentBtn, shareBtn, followBtn });
-    editBtn.addEventListener("click", () => openEditor(slide, editBtn));
+    // One "•••": the creator edits their video; anyone else sees why it is shown, and can say
+    // "not interested".
+    editBtn.addEventListener("click", () => (v.is_mine ? openEditor(slide, editBtn) : openAbout(slide, editBtn)));
     return slide;
   }
+
+  // What the viewer did, for the recommender (members only: kept in their home region). Sent in
+  // batches, with keepalive so a batch still leaves when the page is hidden or closed.
+  const pending = [];
+  const SKIP_MS = 2000, BATCH = 20;
+  function signal(slide, kind) {
+    if (!cfg.viewer) return;
+    pending.push({ video_id: slide.data.id, kind });
+    if (pending.length >= BATCH) flushSignals();
+  }
+  function signalLeave(slide) {
+    if (!slide.completed && slide.watchedMs < SKIP_MS) signal(slide, "skip");
+  }
+  function flushSignals() {
+    if (!pending.length) return;
+    const body = JSON.stringify({ events: pending.splice(0, pending.length) });
+    fetch("/api/events", { method: "POST", keepalive: true, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body }).catch(() => {});
+  }
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flushSignals(); });
+  window.addEventListener("pagehide", flushSignals);
+  setInterval(flushSignals, 10000);
 
   function sendView(slide) {
     if (slide.watchedMs < 300) return;
@@ -232,6 +260,33 @@
     document.getElementById("edit-caption").focus();
   }
 
+  const about = document.getElementById("about");
+  let aboutSlide = null, aboutOpener = null;
+  function openAbout(slide, opener) {
+    aboutSlide = slide; aboutOpener = opener;
+    document.getElementById("about-why").textContent = slide.data.why || S.whyGeneral;
+    document.getElementById("about-not-interested").hidden = !cfg.viewer;
+    about.hidden = false;
+    document.getElementById("about-close").focus();
+  }
+  function closeAbout() {
+    about.hidden = true;
+    if (aboutOpener && aboutOpener.isConnected) aboutOpener.focus();
+    aboutSlide = null;
+  }
+  document.getElementById("about-close").addEventListener("click", closeAbout);
+  document.getElementById("about-not-interested").addEventListener("click", () => {
+    const slide = aboutSlide;
+    signal(slide, "not_interested");
+    flushSignals();  // now: the next page must already know
+    closeAbout();
+    const next = slides[slides.indexOf(slide) + 1];
+    slide.el.remove();
+    player.remove(slide);
+    if (next) next.el.scrollIntoView({ block: "start" });
+    toast(S.notInterestedDone);
+  });
+
   function closeEditor() {
     editor.hidden = true;
     if (editorOpener) editorOpener.focus();
@@ -278,7 +333,8 @@
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && !drawer.hidden) { closeDrawer(); return; }
     if (e.key === "Escape" && !editor.hidden) { closeEditor(); return; }
-    if (!drawer.hidden || !editor.hidden || e.target.closest("input, textarea, select")) return;
+    if (e.key === "Escape" && !about.hidden) { closeAbout(); return; }
+    if (!drawer.hidden || !editor.hidden || !about.hidden || e.target.closest("input, textarea, select")) return;
     const slide = player.current();
     if (["ArrowDown", "j", "PageDown"].includes(e.key)) { e.preventDefault(); player.go(1); }
     else if (["ArrowUp", "k", "PageUp"].includes(e.key)) { e.preventDefault(); player.go(-1); }

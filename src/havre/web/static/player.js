@@ -14,7 +14,9 @@
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
   // hooks.onLeave(slide): the viewer moved away from a slide (send its view); hooks.onNear(left):
-  // so many slides remain after the one on screen (fetch the next page).
+  // so many slides remain after the one on screen (fetch the next page); hooks.onShow(slide): a
+  // slide became the one on screen and showed a frame; hooks.onLoop(slide): it played to the end
+  // and started again.
   window.HavrePlayer = function createPlayer(feedEl, hooks) {
     const slides = [];
     let current = -1, settled = 0, steering = false, muted = true, settleTimer = null;
@@ -100,6 +102,7 @@
       start(slide);
       if (previous) { previous.video.pause(); previous.el.classList.remove("paused"); }
       afterFirstFrame(slide, () => {
+        if (hooks.onShow && slides[current] === slide) hooks.onShow(slide);
         if (previous && slides[current] !== previous) hooks.onLeave(previous);
         preload();
         hooks.onNear(slides.length - 1 - current);
@@ -229,7 +232,10 @@
       video.addEventListener("timeupdate", () => {
         const t = video.currentTime, delta = t - slide.lastTime;
         if (delta > 0 && delta < 1.5) slide.watchedMs += delta * 1000;
-        else if (delta < -0.5 && slide.lastTime > video.duration - 1) slide.completed = true;  // looped
+        else if (delta < -0.5 && slide.lastTime > video.duration - 1) {  // looped
+          slide.completed = true;
+          if (hooks.onLoop) hooks.onLoop(slide);
+        }
         slide.lastTime = t;
         showTime(slide);
       });
