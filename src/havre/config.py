@@ -90,6 +90,8 @@ class Settings:
     # For You's engine (feed.recommender): "personal" (the viewer's taste and the trained model)
     # or "popular" (the same ranking for everyone).
     recommender: str = "personal"
+    # How often each region's model is trained again in the background (the job runner).
+    recs_train_interval_s: float = 3600.0
 
     def region_data_dir(self, region: str) -> Path:
         # A single embedded region keeps the flat layout; several get one folder each,
@@ -244,4 +246,6 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
                                      file.get("import_max_items", Settings.import_max_items))),
         trusted_proxies=_networks(env.get("HAVRE_TRUSTED_PROXIES", file.get("trusted_proxies", ""))),
         recommender=_recommender(env.get("HAVRE_RECOMMENDER", file.get("recommender", Settings.recommender))),
+        recs_train_interval_s=float(env.get("HAVRE_RECS_TRAIN_INTERVAL_S",
+                                            file.get("recs_train_interval_s", Settings.recs_train_interval_s))),
     )

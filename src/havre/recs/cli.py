@@ -49,7 +49,7 @@ def eval_command(
                 result = evaluate(train, test, item_features=item_features or [], k=k, seed=seed,
                                   progress=lambda fraction: bar.update(task, completed=fraction))
     except ValueError as exc:  # InteractionsError and bad feature files included
-        _errors.print(f"[bold red]error:[/] {escape(str(exc))}")
+        _errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(BAD_INPUT) from None
     if as_json:
         typer.echo(json.dumps(result, sort_keys=True))

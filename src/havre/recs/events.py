@@ -78,7 +78,7 @@ def record(s: Session, user_id: str, signals: list[Signal], *, kinds: frozenset[
     check_batch(signals, kinds=kinds)
     if signals:
         now = utcnow()
-        s.execute(insert(FeedEvent), [{"user_id": user_id, "video_id": e.video_id, "kind": e.kind,
+        s.execute(insert(FeedEvent.__table__), [{"user_id": user_id, "video_id": e.video_id, "kind": e.kind,
                                        "watch_ms": e.watch_ms, "at": now} for e in signals])
     return len(signals)
 

@@ -76,10 +76,6 @@ class ItemModel:
     def n_items(self) -> int:
         return int(self.prior.shape[0])
 
-    def _row_max(self) -> np.ndarray:
-        maxima = self.neighbours.max(axis=1).toarray().ravel()
-        return np.where(maxima > 0, maxima, 1.0).astype(np.float32)
-
     def neighbours_of(self, item: int, *, n: int = 50) -> list[tuple[int, float]]:
         """The item's strongest neighbours, best first, weights relative to the best one (0..1]."""
         start, end = self.neighbours.indptr[item], self.neighbours.indptr[item + 1]
@@ -105,7 +101,7 @@ class ItemModel:
         empty = liked_total <= 0
         mixture[~empty] /= liked_total[~empty, None]
         mixture[empty] = self.prior
-        scores = np.log(np.maximum(mixture, _FLOOR)).astype(np.float32)
+        scores: np.ndarray = np.log(np.maximum(mixture, _FLOOR)).astype(np.float32)
         if self.embedding_weight > 0 and self.query.shape[1] > 0:
             absolute = np.asarray(abs(history).sum(axis=1)).ravel()
             state = np.asarray((liked - disliked) @ self.query) / np.where(absolute > 0, absolute, 1.0)[:, None]
@@ -114,8 +110,11 @@ class ItemModel:
             logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
             scores += np.float32(self.embedding_weight) * logits
         if disliked.nnz:
-            relative = sp.diags(1.0 / self._row_max()) @ self.neighbours
-            penalty = sp.csr_matrix(disliked @ relative).toarray()
+            rows_used = np.unique(disliked.indices)  # only the disliked items' rows, relative to their best
+            scale = np.zeros(self.n_items, dtype=np.float32)
+            maxima = self.neighbours[rows_used].max(axis=1).toarray().ravel()
+            scale[rows_used] = np.where(maxima > 0, 1.0 / np.where(maxima > 0, maxima, 1.0), 0.0)
+            penalty = sp.csr_matrix(disliked @ sp.diags(scale) @ self.neighbours).toarray()
             scores -= (self.dislike_strength * np.minimum(penalty, 1.0)).astype(np.float32)
             rows, cols = disliked.nonzero()
             scores[rows, cols] = -np.inf

@@ -1,10 +1,17 @@
-"""Jobs of the recommender: folding events into per-video sums, pushing them to other regions."""
+"""Jobs of the recommender: folding events into per-video sums, pushing them to other regions,
+and training each region's model on a schedule."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from havre.jobs import handler
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from havre.db.base import utcnow
+from havre.jobs import enqueue, handler
+from havre.jobs.models import QUEUED, Job
 from havre.recs.signals import add_video_signals, fold
 from havre.regions.work import JobContext
 
@@ -23,3 +30,23 @@ def fold_events(ctx: JobContext, payload: dict[str, Any]) -> None:
 def push_signals(ctx: JobContext, payload: dict[str, Any]) -> None:
     target = ctx.regions.get(payload["region"])
     ctx.gateway().write_aggregate(target, add_video_signals, payload["deltas"], delta_id=ctx.job_id)
+
+
+@handler("recs.train")
+def train_model(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Train this region's model again, then book the next training (a schedule of one job)."""
+    # numpy and scipy load only in the process that trains.
+    from havre.recs.live import train_region
+
+    train_region(ctx.region, progress=ctx.report_progress)
+    with ctx.region.session() as s:
+        book(s, "recs.train", in_s=ctx.settings.recs_train_interval_s)
+        s.commit()
+
+
+def book(s: Session, kind: str, *, in_s: float) -> None:
+    """Book a job of ``kind`` in ``in_s`` seconds unless one is already waiting: a schedule made
+    of one job that books its successor when it runs."""
+    waiting = s.scalar(select(Job.id).where(Job.kind == kind, Job.status == QUEUED).limit(1))
+    if waiting is None:
+        enqueue(s, kind, {}, run_after=utcnow() + timedelta(seconds=in_s), priority=30)

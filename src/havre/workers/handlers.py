@@ -7,7 +7,8 @@ import importlib
 from havre.jobs.registry import Handler, UnknownJobKind, registered
 
 # Modules whose import registers handlers; listed once so a worker knows every kind.
-TASK_MODULES = ("havre.videos.tasks", "havre.social.tasks", "havre.imports.tasks", "havre.recs.tasks")
+TASK_MODULES = ("havre.videos.tasks", "havre.social.tasks", "havre.imports.tasks", "havre.recs.tasks",
+                "havre.feed.tasks")
 
 
 def load_all() -> None:

@@ -1,0 +1,20 @@
+"""Jobs of the feed: For You lists past their time are deleted, every hour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from havre.feed import lists
+from havre.jobs import handler
+from havre.recs.tasks import book
+from havre.regions.work import JobContext
+
+SWEEP_EVERY_S = 3600.0
+
+
+@handler("feed.sweep_lists")
+def sweep_lists(ctx: JobContext, payload: dict[str, Any]) -> None:
+    with ctx.region.session() as s:
+        lists.sweep(s)
+        book(s, "feed.sweep_lists", in_s=SWEEP_EVERY_S)
+        s.commit()

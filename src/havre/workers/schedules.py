@@ -1,0 +1,19 @@
+"""Jobs that run on a schedule: each is one queued job that books its successor when it runs;
+starting a runtime books the first of each where none waits."""
+
+from __future__ import annotations
+
+from havre.config import Settings
+from havre.feed.tasks import SWEEP_EVERY_S
+from havre.recs.tasks import book
+from havre.regions import Regions
+
+FIRST_TRAINING_S = 60.0  # soon after a start, then every settings.recs_train_interval_s
+
+
+def book_schedules(settings: Settings, regions: Regions) -> None:
+    for region in regions:
+        with region.session() as s:
+            book(s, "recs.train", in_s=min(FIRST_TRAINING_S, settings.recs_train_interval_s))
+            book(s, "feed.sweep_lists", in_s=SWEEP_EVERY_S)
+            s.commit()
