@@ -35,6 +35,7 @@ from havre.web.pages import render_error
 from havre.web.pages import router as pages_router
 from havre.web.paths import plain_path
 from havre.workers.engines import background_engines
+from havre.workers.schedules import book_schedules
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engines = background_engines(settings, regions) if settings.run_jobs_in_process else []
+        if engines:
+            book_schedules(settings, regions)  # training and clean-ups: each books its next run
         for engine in engines:
             engine.start_thread()
         yield

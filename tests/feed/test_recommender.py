@@ -20,11 +20,13 @@ def _page(client: ApiClient, cursor: str | None = None, limit: int = 10) -> dict
 
 def _watch_to_the_end(client: ApiClient, video_ids: list[str]) -> None:
     for video_id in video_ids:
-        assert client.post(f"/api/videos/{video_id}/views", json={"watch_ms": 9000, "completed": True}).status_code == 204
-        assert client.post("/api/events", json={"events": [{"video_id": video_id, "kind": "loop"}]}).status_code == 204
+        view = client.post(f"/api/videos/{video_id}/views", json={"watch_ms": 9000, "completed": True})
+        loop = client.post("/api/events", json={"events": [{"video_id": video_id, "kind": "loop"}]})
+        assert view.status_code == loop.status_code == 204
 
 
-def _two_tastes(regions: Regions, client: ApiClient, make_client: Callable[[], ApiClient]) -> tuple[list[str], list[str]]:
+def _two_tastes(regions: Regions, client: ApiClient,
+                make_client: Callable[[], ApiClient]) -> tuple[list[str], list[str]]:
     """Cooking videos by @chef0..3 and skating videos by @rider0..3, five each, all equally popular."""
     cooking: list[str] = []
     skating: list[str] = []
@@ -78,7 +80,7 @@ def test_a_new_video_is_tried_out_among_popular_ones(
     make_client().signup("newcomer")
     (fresh,) = add_videos(regions, "newcomer", ["My very first video"], age_minutes=1)
     shown_at = []
-    for n in range(5):
+    for _ in range(5):
         with make_client() as visitor:
             ids = [v["id"] for v in _page(visitor)["items"]]
             shown_at.append(ids.index(fresh) if fresh in ids else None)

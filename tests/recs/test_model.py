@@ -112,3 +112,12 @@ def test_bad_viewer_input_is_refused(model: ItemModel) -> None:
 
 def test_recency_halves_per_half_life() -> None:
     assert with_recency([1.0, 1.0, 2.0, 1.0], half_life=1.0) == [0.125, 0.25, 1.0, 1.0]
+
+
+def test_tiny_data_without_any_shared_item_still_trains() -> None:
+    from havre.recs.interactions import from_pairs
+
+    tiny = train(from_pairs([(0, 0), (1, 1), (2, 2)]), seed=0)
+    assert tiny.neighbours.nnz == 0
+    assert np.isfinite(tiny.score_viewer([0])).all()
+    assert sorted(tiny.recommend([0], k=2)) == [1, 2]

@@ -9,6 +9,7 @@ each canary: there must be no hit. The residency audit must pass too.
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, text
 
 from havre.app import create_app
+from havre.blobs import keys
 from havre.config import Settings
 from havre.db.migrate import upgrade
 from havre.portability.move import move_user
@@ -55,6 +57,7 @@ actions = st.one_of(
     st.tuples(st.just("like"), st.integers(0, 3), st.integers(0, 5)),
     st.tuples(st.just("comment"), st.integers(0, 3), st.integers(0, 5)),
     st.tuples(st.just("view"), st.integers(0, 3), st.integers(0, 5)),
+    st.tuples(st.just("events"), st.integers(0, 3), st.integers(0, 5)),
     st.tuples(st.just("follow"), st.integers(0, 3), st.integers(0, 3)),
     st.tuples(st.just("profile"), st.integers(0, 3), st.just(0)),
     st.tuples(st.just("delete"), st.integers(0, 5), st.just(0)),
@@ -106,6 +109,9 @@ def _perform(world: World, action: tuple[str, int, object], clip: Path, regions:
         c.post(f"/api/videos/{video_id}/comments", json={"body": f"{person.canary} was here"})
     elif kind == "view":
         c.post(f"/api/videos/{video_id}/views", json={"watch_ms": 1200, "completed": True})
+    elif kind == "events":  # what the player sends: kept in the viewer's home region only
+        batch = [{"video_id": video_id, "kind": k} for k in ("impression", "play", "loop", "skip", "not_interested")]
+        assert c.post("/api/events", json={"events": batch}).status_code == 204
 
 
 def _database_bytes(engine: Engine, files: list[Path]) -> bytes:
@@ -160,6 +166,9 @@ def _instance(tmp_path_factory: pytest.TempPathFactory, s3: S3Server | None) -> 
                                   ("comment", 0, 0), ("view", 0, 0), ("move", 0, "eu")]))
 @example(workload=(["eu", "ap", "us"], [("upload", 1, "followers"), ("follow", 0, 1), ("view", 0, 0),
                                         ("move", 1, "us"), ("comment", 1, 0), ("move", 1, "ap")]))
+# And one whose members in two regions watch and like enough for each region to train a model.
+@example(workload=(["us", "eu"], [("upload", 0, "public"), ("upload", 1, "public"), ("view", 0, 0), ("view", 0, 1),
+                                  ("like", 1, 0), ("like", 1, 1), ("events", 0, 0)]))
 def test_no_personal_data_leaves_its_home_region(workload: tuple[list[str], list[tuple[str, int, object]]],
                                                  tmp_path_factory: pytest.TempPathFactory,
                                                  s3_or_none: S3Server | None, h264_clip: Path) -> None:
@@ -203,5 +212,35 @@ def test_no_personal_data_leaves_its_home_region(workload: tuple[list[str], list
             leaks = [name for name, data in stores.items() if name != person.region and canary in data]
             assert leaks == [], f"{person.handle} (home {person.region}) found in {leaks}"
             assert canary not in directory
+        _models_learn_only_from_home(regions)
         report = audit_residency(settings, regions)
         assert report.ok, report.as_dict()
+
+
+def _models_learn_only_from_home(regions: Regions) -> None:
+    """Each region's model, trained now, holds no item pair that its own members did not produce
+    together: nothing of another region's viewing is in it (and no region keeps another's model)."""
+    from havre.recs.live import positive_pairs, train_region
+    from havre.recs.model import ItemModel
+
+    for region in regions:
+        trained = train_region(region, embeddings=False, min_interactions=1)
+        if trained.version is None:
+            continue
+        with region.session() as s:
+            pairs = positive_pairs(s)
+        watched: dict[str, set[str]] = {}
+        for user, video in pairs:
+            watched.setdefault(user, set()).add(video)
+        together = {(a, b) for videos in watched.values() for a in videos for b in videos if a != b}
+        local = Path(tempfile.mkdtemp()) / "model.npz"
+        region.blobs.download(keys.recs_model(trained.version), local)
+        model = ItemModel.load(local)
+        rows, cols = model.neighbours.nonzero()
+        learned = {(model.item_ids[i], model.item_ids[j]) for i, j in zip(rows, cols, strict=True)}
+        assert learned <= together, f"{region.name}'s model holds pairs its members never produced"
+        assert learned, f"{region.name}'s model learned nothing: the check above would prove nothing"
+    for region in regions:
+        for key in region.blobs.keys("recs/"):
+            if key.startswith("recs/model-"):
+                assert region.blobs.exists(keys.recs_current()), key

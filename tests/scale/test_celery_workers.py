@@ -94,7 +94,9 @@ def test_two_workers_finish_a_batch_exactly_once_even_when_one_is_killed(
         assert killed, "the batch finished before a worker could be killed"
         with region.session() as s:
             statuses = s.scalars(select(Video.status)).all()
-            jobs = s.execute(select(Job.kind, Job.status)).all()
+            # (the schedules a worker books at start, training and clean-ups, wait for later)
+            jobs = s.execute(select(Job.kind, Job.status)
+                             .where(Job.kind.not_in(("recs.train", "feed.sweep_lists")))).all()
             ladders = s.scalar(select(func.count()).select_from(Video).where(Video.hls_key.is_not(None)))
         assert statuses == [READY] * 6 and ladders == 6, (tmp_path / "worker1.log").read_text()[-3000:]
         # One job per step per video, each done once: nothing published twice.

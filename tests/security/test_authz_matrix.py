@@ -65,6 +65,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/feed/sound/{sound}"): ANYONE,
     ("GET", "/api/users/{handle}/videos"): ANYONE,
     ("POST", "/api/videos/{video_id}/views"): ANYONE,
+    ("POST", "/api/events"): ANYONE,  # a visitor's are accepted and dropped: kept for members only
     ("POST", "/api/imports"): MEMBERS,
     ("GET", "/api/imports/{run_id}"): OWNER_ONLY,
 }

@@ -10,6 +10,7 @@ crossing.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import weakref
@@ -26,6 +27,14 @@ from havre.videos.hashtags import parse_hashtags
 from havre.videos.models import PUBLIC_VIS, READY, Video
 
 _CACHES: weakref.WeakSet[PoolCache] = weakref.WeakSet()
+# Each candidate's outcomes are estimated from its anonymous aggregates with a prior (a video with
+# no plays yet scores as an average one), then combined into one number (docs/recommender.md):
+#     quality = 1.0 P(complete) + 0.6 E(share watched) + 2.0 P(like) + 3.0 P(share)
+#               - 1.0 P(skip) - 2.0 P(not interested)
+PRIOR_N = 8.0  # how many plays the prior is worth
+PRIOR = {"complete": 0.35, "watch": 0.5, "like": 0.04, "share": 0.005, "skip": 0.3, "not_interested": 0.01}
+WEIGHTS = {"complete": 1.0, "watch": 0.6, "like": 2.0, "share": 3.0, "skip": -1.0, "not_interested": -2.0}
+
 _CHANGED = "havre_videos_changed"
 NEWEST = 1500
 MOST_LIKED = 500
@@ -51,6 +60,7 @@ class PoolEntry:
     skips: int
     loops: int
     not_interested: int
+    quality: float = 0.0  # see ``quality``: computed once, when the pool is read
 
 
 _COLUMNS = (Video.id, Video.owner_id, Video.sound_title, Video.caption, Video.posted_at, Video.duration_s,
@@ -66,14 +76,39 @@ def candidate_pool(s: Session, region: str, *, newest: int = NEWEST, most_liked:
             .where(Video.status == READY, Video.visibility == PUBLIC_VIS))
     rows = {r.id: r for r in s.execute(base.order_by(Video.posted_at.desc()).limit(newest))}
     rows.update((r.id, r) for r in s.execute(base.order_by(Video.like_count.desc()).limit(most_liked)))
-    entries = [PoolEntry(id=r.id, region=region, owner_id=r.owner_id, sound=r.sound_title,
+    entries = [_with_quality(PoolEntry(id=r.id, region=region, owner_id=r.owner_id, sound=r.sound_title,
                          hashtags=tuple(parse_hashtags(r.caption)), posted_at=r.posted_at, duration_s=r.duration_s,
                          likes=r.like_count, comments=r.comment_count, shares=r.share_count, views=r.view_count,
                          impressions=r.impressions or 0, plays=r.plays or 0, completes=r.completes or 0,
-                         skips=r.skips or 0, loops=r.loops or 0, not_interested=r.not_interested or 0)
+                         skips=r.skips or 0, loops=r.loops or 0, not_interested=r.not_interested or 0))
                for r in rows.values()]
     note_subjects({e.owner_id for e in entries})
     return entries
+
+
+def _with_quality(entry: PoolEntry) -> PoolEntry:
+    return dataclasses.replace(entry, quality=quality(entry))
+
+
+def _rate(hits: float, trials: float, prior: float) -> float:
+    return (hits + PRIOR_N * prior) / (trials + PRIOR_N)
+
+
+def predicted(c: PoolEntry) -> dict[str, float]:
+    """Estimated outcomes of one more play of ``c``, each pulled toward the prior by few plays."""
+    plays = max(c.plays, c.completes + c.skips)
+    audience = max(c.views, plays)
+    watched = _rate(c.completes + 0.5 * max(0, plays - c.completes - c.skips), plays, PRIOR["watch"])
+    return {"complete": _rate(c.completes, plays, PRIOR["complete"]), "watch": min(1.0, watched),
+            "like": _rate(c.likes, audience, PRIOR["like"]), "share": _rate(c.shares, audience, PRIOR["share"]),
+            "skip": _rate(c.skips, plays, PRIOR["skip"]),
+            "not_interested": _rate(c.not_interested, max(c.impressions, plays), PRIOR["not_interested"])}
+
+
+def quality(c: PoolEntry) -> float:
+    """The candidate's predicted outcomes, weighted (the module's head says how)."""
+    p = predicted(c)
+    return sum(WEIGHTS[k] * p[k] for k in WEIGHTS)
 
 
 class PoolCache:

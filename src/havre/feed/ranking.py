@@ -1,16 +1,10 @@
 """How For You scores a candidate, and why it is shown: one score from predicted outcomes.
 
-Each candidate's outcomes are estimated from its anonymous aggregates with a prior (a video with
-no plays yet scores as an average one), then combined with these weights (documented in
-docs/recommender.md):
-
-    quality = 1.0 * P(complete) + 0.6 * E(share of the video watched) + 2.0 * P(like)
-              + 3.0 * P(share) - 1.0 * P(skip) - 2.0 * P(not interested)
-
-What the viewer did adds a personal part (see ``Taste``): likeness to what they watched to the
-end, liked or shared (item-to-item weights of the trained model, or shared hashtags and sound
-without one), creators they follow, and a penalty for creators and sounds they said they were not
-interested in. A little freshness breaks ties toward new videos.
+Each candidate's ``quality`` (its predicted outcomes, weighted: feed.pool) is its base. What the
+viewer did adds a personal part (see ``Taste``): likeness to what they watched to the end, liked or
+shared (item-to-item weights of the trained model, or shared hashtags and sound without one),
+creators they follow, and a penalty for creators and sounds they said they were not interested in.
+A little freshness breaks ties toward new videos (weights: docs/recommender.md).
 """
 
 from __future__ import annotations
@@ -23,9 +17,6 @@ from datetime import datetime
 
 from havre.feed.pool import PoolEntry
 
-PRIOR_N = 8.0  # how many plays the prior is worth
-PRIOR = {"complete": 0.35, "watch": 0.5, "like": 0.04, "share": 0.005, "skip": 0.3, "not_interested": 0.01}
-WEIGHTS = {"complete": 1.0, "watch": 0.6, "like": 2.0, "share": 3.0, "skip": -1.0, "not_interested": -2.0}
 FOLLOWED_BONUS = 0.6
 SIMILAR_WEIGHT = 1.2
 TAG_WEIGHT = 0.25
@@ -34,26 +25,6 @@ PENALTY_SOUND = 0.7
 FRESH_HALF_LIFE_H = 48.0
 EXPLORE_IMPRESSIONS = 50  # below this a video is "new, being tried out"
 EXPLORE_EVERY = 5  # one slot in five goes to a video being tried out
-
-
-def _rate(hits: float, trials: float, prior: float) -> float:
-    return (hits + PRIOR_N * prior) / (trials + PRIOR_N)
-
-
-def predicted(c: PoolEntry) -> dict[str, float]:
-    """Estimated outcomes of one more play of ``c``, each pulled toward the prior by few plays."""
-    plays = max(c.plays, c.completes + c.skips)
-    audience = max(c.views, plays)
-    watched = _rate(c.completes + 0.5 * max(0, plays - c.completes - c.skips), plays, PRIOR["watch"])
-    return {"complete": _rate(c.completes, plays, PRIOR["complete"]), "watch": min(1.0, watched),
-            "like": _rate(c.likes, audience, PRIOR["like"]), "share": _rate(c.shares, audience, PRIOR["share"]),
-            "skip": _rate(c.skips, plays, PRIOR["skip"]),
-            "not_interested": _rate(c.not_interested, max(c.impressions, plays), PRIOR["not_interested"])}
-
-
-def quality(c: PoolEntry) -> float:
-    p = predicted(c)
-    return sum(WEIGHTS[k] * p[k] for k in WEIGHTS)
 
 
 def freshness(c: PoolEntry, now: datetime) -> float:
@@ -91,7 +62,7 @@ class Scored:
 
 
 def score(c: PoolEntry, taste: Taste, now: datetime) -> Scored:
-    base = quality(c) + freshness(c, now)
+    base = c.quality + freshness(c, now)
     parts: list[tuple[float, dict[str, str]]] = []
     if c.id in taste.similar:
         weight, anchor, how, creator = taste.similar[c.id]

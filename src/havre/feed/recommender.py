@@ -62,8 +62,9 @@ class PoolRanker:
         member = viewer if self.personal else None
         model = self.models.get(gw.home) if member is not None else None
         with gw.home.session() as s:
-            taste = read_taste(s, member, pool, neighbours=model.neighbours if model else None)
             feed_list = lists.open_list(s, wanted, viewer.id if viewer else None) if wanted else None
+            among = {str(item[0]) for item in feed_list.items} if feed_list is not None else None
+            taste = read_taste(s, member, pool, neighbours=model.neighbours if model else None, among=among)
             if feed_list is None:
                 feed_list = self._new_list(s, pool, taste, viewer)
             picks = self._page(feed_list, pool, taste, limit)

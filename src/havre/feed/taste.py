@@ -42,8 +42,10 @@ def _home_facts(s: Session, viewer_id: str) -> tuple[list[events.Recent], list[s
     return recent, liked, shared, followed
 
 
-def read_taste(s: Session, viewer: User | None, pool: list[PoolEntry], *, neighbours: Neighbours | None) -> Taste:
-    """The viewer's taste against this pool (a visitor has none: the general ranking)."""
+def read_taste(s: Session, viewer: User | None, pool: list[PoolEntry], *, neighbours: Neighbours | None,
+               among: set[str] | None = None) -> Taste:
+    """The viewer's taste against this pool (a visitor has none: the general ranking); likeness is
+    worked out for the videos ``among`` only when given (the rest of a session's list)."""
     taste = Taste()
     if viewer is None:
         return taste
@@ -80,12 +82,12 @@ def read_taste(s: Session, viewer: User | None, pool: list[PoolEntry], *, neighb
         if entry is not None:
             for tag in entry.hashtags:
                 taste.tags[tag] += 1
-    _spread(taste, positive[:30], how, by_id, neighbours)
+    _spread(taste, positive[:30], how, by_id, neighbours, among)
     return taste
 
 
 def _spread(taste: Taste, anchors: list[tuple[str, float]], how: dict[str, str], by_id: dict[str, PoolEntry],
-            neighbours: Neighbours | None) -> None:
+            neighbours: Neighbours | None, among: set[str] | None) -> None:
     """Videos like the anchors get their weight: the model's neighbours, else shared hashtags or sound."""
     top = max((w for _, w in anchors), default=1.0)
 
@@ -99,21 +101,23 @@ def _spread(taste: Taste, anchors: list[tuple[str, float]], how: dict[str, str],
             for video_id, similarity in neighbours(anchor):
                 offer(video_id, similarity * weight / top, anchor)
         return
-    # Without a model: one pass over the pool, matching each video's hashtags and sound.
-    by_feature: dict[str, list[tuple[str, float]]] = {}
+    # Without a model: one pass over the pool. A video is like an anchor as far as it shares its
+    # hashtags or sound; the anchor named is the strongest one among those it shares a feature with.
+    best: dict[str, tuple[float, str]] = {}  # feature -> (anchor weight, anchor)
     for anchor, weight in anchors:
         entry = by_id.get(anchor)
         if entry is not None:
-            for feature in (*(f"#{t}" for t in entry.hashtags), *([f"~{entry.sound}"] if entry.sound else [])):
-                by_feature.setdefault(feature, []).append((anchor, weight / top))
-    if not by_feature:
+            for feature in _features(entry):
+                if weight / top > best.get(feature, (0.0, ""))[0]:
+                    best[feature] = (weight / top, anchor)
+    if not best:
         return
-    for other in by_id.values():
-        shared: Counter[str] = Counter()
-        best: dict[str, float] = {}
-        for feature in (*(f"#{t}" for t in other.hashtags), *([f"~{other.sound}"] if other.sound else [])):
-            for anchor, weight in by_feature.get(feature, ()):
-                shared[anchor] += 1
-                best[anchor] = weight
-        for anchor, n in shared.items():
-            offer(other.id, min(1.0, 0.4 * n) * best[anchor], anchor)
+    for other in by_id.values() if among is None else (by_id[v] for v in among if v in by_id):
+        matched = [best[f] for f in _features(other) if f in best]
+        if matched:
+            weight, anchor = max(matched)
+            offer(other.id, min(1.0, 0.4 * len(matched)) * weight, anchor)
+
+
+def _features(entry: PoolEntry) -> list[str]:
+    return [f"#{t}" for t in entry.hashtags] + ([f"~{entry.sound}"] if entry.sound else [])

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, insert, select
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Table, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, utcnow
@@ -53,6 +54,9 @@ class FeedEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
 
 
+EVENTS_TABLE = cast(Table, FeedEvent.__table__)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Signal:
     video_id: str
@@ -78,7 +82,8 @@ def record(s: Session, user_id: str, signals: list[Signal], *, kinds: frozenset[
     check_batch(signals, kinds=kinds)
     if signals:
         now = utcnow()
-        s.execute(insert(FeedEvent.__table__), [{"user_id": user_id, "video_id": e.video_id, "kind": e.kind,
+        # Core on the table, not the ORM's bulk path: half the cost per event (bench/events.py).
+        s.execute(insert(EVENTS_TABLE), [{"user_id": user_id, "video_id": e.video_id, "kind": e.kind,
                                        "watch_ms": e.watch_ms, "at": now} for e in signals])
     return len(signals)
 

@@ -45,22 +45,21 @@ class Trained:
 
 def positive_pairs(s: Session) -> list[tuple[str, str]]:
     """(member, video) pairs where the member showed they liked the video, newest events first."""
-    pairs = set(s.execute(select(FeedEvent.user_id, FeedEvent.video_id)
-                          .where(FeedEvent.kind.in_((COMPLETE, LOOP)))
-                          .order_by(FeedEvent.id.desc()).limit(MAX_EVENTS)).tuples())
-    pairs |= set(s.execute(select(Like.user_id, Like.video_id)).tuples())
-    pairs |= set(s.execute(select(CountMark.user_id, CountMark.video_id).where(CountMark.kind == SHARE)).tuples())
-    return sorted(pairs)
+    queries = (select(FeedEvent.user_id, FeedEvent.video_id).where(FeedEvent.kind.in_((COMPLETE, LOOP)))
+               .order_by(FeedEvent.id.desc()).limit(MAX_EVENTS),
+               select(Like.user_id, Like.video_id),
+               select(CountMark.user_id, CountMark.video_id).where(CountMark.kind == SHARE))
+    return sorted({(str(user), str(video)) for query in queries for user, video in s.execute(query)})
 
 
 def train_region(region: Region, *, seed: int = 0, progress: Callable[[float], None] | None = None,
-                 embeddings: bool = True) -> Trained:
+                 embeddings: bool = True, min_interactions: int = MIN_INTERACTIONS) -> Trained:
     started = utcnow()
     with region.session() as s:
         pairs = positive_pairs(s)
     users = sorted({u for u, _ in pairs})
     items = sorted({v for _, v in pairs})
-    if len(pairs) < MIN_INTERACTIONS or len(items) < 2:
+    if len(pairs) < min_interactions or len(items) < 2:
         return Trained(version=None, users=len(users), items=len(items), interactions=len(pairs), seconds=0.0)
     user_of = {u: n for n, u in enumerate(users)}
     item_of = {v: n for n, v in enumerate(items)}

@@ -17,6 +17,7 @@ class Video(Base):
     __tablename__ = "videos"
     __table_args__ = (
         Index("ix_videos_feed", "status", "visibility", "posted_at"),
+        Index("ix_videos_like_count", "like_count"),  # For You's most liked candidates (feed.pool)
         {"info": owned("owner_id", note="the original under `originals/<id>`, derived files under `videos/<id>/`")},
     )
 

@@ -11,7 +11,6 @@ from typing import Protocol
 from havre.config import Settings
 from havre.regions.registry import Region, Regions
 from havre.workers.runner import JobRunner
-from havre.workers.schedules import book_schedules
 
 
 class Engine(Protocol):
@@ -35,7 +34,6 @@ def regions_by_broker(settings: Settings, regions: Regions) -> tuple[dict[str, l
 def background_engines(settings: Settings, regions: Regions) -> list[Engine]:
     """What a web process runs in the background: relays for brokered regions, a runner for the rest."""
     brokered, local = regions_by_broker(settings, regions)
-    book_schedules(settings, regions)
     engines: list[Engine] = []
     if brokered:
         # Celery loads only where a region has a broker; the embedded default never needs it.

@@ -76,9 +76,13 @@ def upgrade() -> None:
     with op.batch_alter_table('watch_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_watch_user_video'))
     op.drop_table('watch_events')
+    with op.batch_alter_table('videos', schema=None) as batch_op:
+        batch_op.create_index('ix_videos_like_count', ['like_count'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('videos', schema=None) as batch_op:
+        batch_op.drop_index('ix_videos_like_count')
     op.create_table('watch_events',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('user_id', sa.String(length=16), nullable=False),
