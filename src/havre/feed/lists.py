@@ -1,20 +1,25 @@
 """A For You session: the ranked list made on the first page, paged with a keyset cursor.
 
 The first page ranks every candidate once and keeps the best ``LIST_SIZE`` in the viewer's home
-region (it says what they like: personal). Each later page takes the next videos of that list,
-after dropping what the viewer has since seen or said "not interested" to and re-scoring the rest
-with what they did since, so pages never repeat or skip a video, and still react at once. A
-cursor is ``<list id>.<videos served>``; lists are deleted after ``LIST_TTL``.
+region (it says what they like: personal); visitors share one list per ranking (``shared_list``).
+Each later page takes the next videos of that list, after dropping what the viewer has since seen
+or said "not interested" to and re-scoring the rest with what they did since, so pages never
+repeat or skip a video, and still react at once. A cursor is ``<list id>.<videos served>``; lists
+are deleted after ``LIST_TTL``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import JSON, CursorResult, ForeignKey, Index, String, delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, new_id, utcnow
@@ -72,6 +77,23 @@ def mark_served(feed_list: FeedList, video_ids: list[str]) -> None:
     """Record a page as served (the caller commits); ids served already are not added twice."""
     before = set(feed_list.served)
     feed_list.served = [*feed_list.served, *(v for v in video_ids if v not in before)]
+
+
+def shared_list(s: Session, items: list[Any]) -> FeedList:
+    """The visitors' list of these items: one row for everyone who gets the same ranking, named
+    by a digest of it (two visitors making it at once both end up with the same row)."""
+    list_id = base64.urlsafe_b64encode(hashlib.sha256(json.dumps(items).encode()).digest()[:12]).decode()
+    found = s.get(FeedList, list_id)
+    if found is not None:
+        return found
+    try:
+        with s.begin_nested():
+            s.add(FeedList(id=list_id, user_id=None, items=items, served=[]))
+    except IntegrityError:  # another request made it first: the same items
+        pass
+    found = s.get(FeedList, list_id)
+    assert found is not None
+    return found
 
 
 def sweep(s: Session) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,8 @@ class PoolRanker:
     def for_you(self, gw: Gateway, viewer: User | None, *, cursor: str | None, limit: int) -> Ranked:
         wanted = lists.parse_cursor(cursor) if cursor else None
         pool = self.pools.pools(gw)
+        if viewer is None:
+            return self._visitor_page(gw, pool, wanted, limit)
         member = viewer if self.personal else None
         model = self.models.get(gw.home) if member is not None else None
         with gw.home.session() as s:
@@ -74,18 +76,25 @@ class PoolRanker:
             return Ranked(picks=picks, next_cursor=lists.cursor_of(feed_list) if more and picks else None)
 
     def _new_list(self, s: Session, pool: list[PoolEntry], taste: Taste, viewer: User | None) -> lists.FeedList:
-        now = utcnow()
-        candidates = [c for c in pool if c.id not in taste.seen and c.id not in taste.not_interested]
-        ranked = sorted((score(c, taste, now) for c in candidates), key=lambda x: (-x.score, x.entry.id))
         feed_list = lists.FeedList(user_id=viewer.id if viewer else None, items=[], served=[])
         s.add(feed_list)
         s.flush()  # its id seeds the draws, so one list is one reproducible order
-        rng = random.Random(feed_list.id)
-        fresh = [x for x in ranked if x.entry.impressions < EXPLORE_IMPRESSIONS and x.reason["kind"] == "new"]
-        trying = sorted(fresh, key=lambda x: -sampled_quality(x.entry, rng))[:lists.LIST_SIZE // 5]
-        ordered = diversify(with_exploration(ranked, trying))[:lists.LIST_SIZE]
-        feed_list.items = [[x.entry.id, x.entry.region, x.reason] for x in ordered]
+        feed_list.items = _ranked_items(pool, taste, random.Random(feed_list.id))
         return feed_list
+
+    def _visitor_page(self, gw: Gateway, pool: list[PoolEntry], wanted: lists.Cursor | None, limit: int) -> Ranked:
+        """Visitors share one list per set of candidates (it names nobody), so their requests
+        write a row only when the candidates change; the cursor's count is where each one is."""
+        with gw.home.session() as s:
+            shared = s.get(lists.FeedList, wanted.list_id) if wanted else None
+            if shared is None or shared.user_id is not None:
+                shared, wanted = lists.shared_list(s, _ranked_items(pool, Taste(), random.Random(len(pool)))), None
+                s.commit()
+            start = wanted.served if wanted else 0
+            picks = [Pick(video_id=str(v), region=str(r), reason=dict(why))
+                     for v, r, why in shared.items[start:start + limit]]
+            end = start + len(picks)
+            return Ranked(picks=picks, next_cursor=f"{shared.id}.{end}" if picks and end < len(shared.items) else None)
 
     def _page(self, feed_list: lists.FeedList, pool: list[PoolEntry], taste: Taste, limit: int) -> list[Pick]:
         """The next videos of the list, after what the viewer did since it was made: seen and
@@ -123,3 +132,14 @@ def recommender_for(name: str) -> Recommender:
     if name == "personal":
         return PoolRanker(personal=True)
     raise ValueError(f"unknown recommender {name!r}: use personal or popular")
+
+
+def _ranked_items(pool: list[PoolEntry], taste: Taste, rng: random.Random) -> list[list[Any]]:
+    """Every candidate scored once, the best LIST_SIZE kept, with the exploration places drawn."""
+    now = utcnow()
+    candidates = [c for c in pool if c.id not in taste.seen and c.id not in taste.not_interested]
+    ranked = sorted((score(c, taste, now) for c in candidates), key=lambda x: (-x.score, x.entry.id))
+    fresh = [x for x in ranked if x.entry.impressions < EXPLORE_IMPRESSIONS and x.reason["kind"] == "new"]
+    trying = sorted(fresh, key=lambda x: -sampled_quality(x.entry, rng))[:lists.LIST_SIZE // 5]
+    ordered = diversify(with_exploration(ranked, trying))[:lists.LIST_SIZE]
+    return [[x.entry.id, x.entry.region, x.reason] for x in ordered]

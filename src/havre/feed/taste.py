@@ -54,16 +54,21 @@ def read_taste(s: Session, viewer: User | None, pool: list[PoolEntry], *, neighb
     anchors: dict[str, float] = {}
     how: dict[str, str] = {}
     since = utcnow() - timedelta(days=SEEN_DAYS)
-    plays: Counter[str] = Counter()
+    starts: Counter[str] = Counter()  # plays the player saw start
+    views: Counter[str] = Counter()  # views with their watch time (a client may send only these)
+    again: set[str] = set()  # looped or viewed twice: it may come back
     for event in recent:  # newest first
         weight = ANCHOR_WEIGHTS.get(event.kind, 0.0)
         anchors[event.video_id] = anchors.get(event.video_id, 0.0) + weight
         if weight > 0 and event.kind in HOW:
             how.setdefault(event.video_id, HOW[event.kind])
-        if event.kind in (events.PLAY, events.COMPLETE, events.SKIP, events.WATCH) and event.at >= since:
-            plays[event.video_id] += 1
+        if event.at >= since:
+            if event.kind == events.PLAY:
+                starts[event.video_id] += 1
+            elif event.kind in (events.WATCH, events.COMPLETE, events.SKIP):
+                views[event.video_id] += 1
         if event.kind == events.LOOP:
-            plays[event.video_id] += 2  # a rewatch: it may come back
+            again.add(event.video_id)
         if event.kind == events.NOT_INTERESTED:
             taste.not_interested.add(event.video_id)
             entry = by_id.get(event.video_id)
@@ -75,7 +80,9 @@ def read_taste(s: Session, viewer: User | None, pool: list[PoolEntry], *, neighb
         for video_id in ids:
             anchors[video_id] = anchors.get(video_id, 0.0) + ANCHOR_WEIGHTS[kind]
             how[video_id] = HOW[kind] if kind == "share" or video_id not in how else how[video_id]
-    taste.seen = {v for v, n in plays.items() if n == 1} | {v for v in plays if v in taste.not_interested}
+    viewed = set(starts) | set(views)
+    again |= {v for v in viewed if max(starts[v], views[v]) >= 2}
+    taste.seen = (viewed - again) | taste.not_interested
     positive = sorted(((v, w) for v, w in anchors.items() if w > 0), key=lambda vw: -vw[1])
     for video_id, _ in positive:
         entry = by_id.get(video_id)

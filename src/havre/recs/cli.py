@@ -34,6 +34,7 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a summary.")] = False,
 ) -> None:
     """Train on --train, rank every item for each --test user (training items removed), print Recall@K/NDCG@K."""
+    # Deferred: numpy must not load before the thread limit is set, nor at all for `havre --help`.
     from havre.recs.blas import limit_threads
 
     limit_threads()  # before numpy is first imported, which the next import does

@@ -35,8 +35,11 @@ def push_signals(ctx: JobContext, payload: dict[str, Any]) -> None:
 @handler("recs.train")
 def train_model(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Train this region's model again, then book the next training (a schedule of one job)."""
-    # numpy and scipy load only in the process that trains.
-    from havre.recs.live import train_region
+    # numpy and scipy load only in the process that trains, after the thread limit is set.
+    from havre.recs.blas import limit_threads
+
+    limit_threads()
+    from havre.recs.live import train_region  # (deferred: see above)
 
     train_region(ctx.region, progress=ctx.report_progress)
     with ctx.region.session() as s:
