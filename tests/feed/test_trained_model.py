@@ -18,6 +18,7 @@ from havre.recs.live import train_region
 from havre.regions import Regions
 from tests.conftest import ApiClient
 from tests.feed.rows import add_videos, owner_of
+from tests.operator_config import cli_env
 
 
 @pytest.fixture
@@ -53,7 +54,8 @@ def test_a_trained_model_brings_what_the_same_viewers_watched(
     # In eu, people who watch video 0 also watch video 17, and 1 goes with 23.
     _members_who_watch_pairs(regions, make_client, [(videos[0], videos[17]), (videos[1], videos[23])], region="eu",
                              members=6)
-    result = CliRunner().invoke(cli, ["recs", "train", "--json", "--data-dir", str(settings.data_dir)])
+    result = CliRunner().invoke(cli, ["recs", "train", "--json", "--data-dir", str(settings.data_dir)],
+                                env=cli_env(settings))
     assert result.exit_code == 0, result.output
     trained = json.loads(result.output)
     assert trained["eu"]["version"] and trained["eu"]["interactions"] == 24

@@ -24,6 +24,7 @@ from havre.regions.gateway import Gateway
 from havre.social.models import Like
 from havre.videos.cards import public_profile
 from tests.conftest import ApiClient
+from tests.operator_config import cli_env
 from tests.videos.helpers import upload_ready
 
 
@@ -95,13 +96,8 @@ def _workload(
 
 def _cli_audit(settings: Settings) -> tuple[int, dict[str, Any]]:
     """Run `havre residency audit --json` on this instance, configured as an operator would (TOML)."""
-    lines = [f'directory_url = "{settings.directory_url}"']
-    for r in settings.regions:
-        lines += [f"[regions.{r.name}]", f'database_url = "{r.database_url}"', f'blob_url = "{r.blob_url}"']
-    config = settings.data_dir.parent / "havre.toml"
-    config.write_text("\n".join(lines) + "\n")
     result = CliRunner().invoke(cli, ["residency", "audit", "--json", "--data-dir", str(settings.data_dir)],
-                                env={"HAVRE_CONFIG": str(config), "HAVRE_REGIONS": ""})
+                                env=cli_env(settings))
     return result.exit_code, json.loads(result.output)
 
 
