@@ -13,6 +13,7 @@ when they do, they get their own Alembic history).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Engine, MetaData, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -91,20 +92,19 @@ class Directory:
         with self._sessions() as s:
             return s.scalar(select(UserHome.region).where(UserHome.user_id == user_id))
 
-    def regions_of_users(self, user_ids: Iterable[str]) -> dict[str, str]:
-        ids = list(set(user_ids))
-        if not ids:
+    def _lookup(self, key: Any, value: Any, ids: Iterable[str]) -> dict[str, str]:
+        """{id: value} for the ``ids`` the directory knows, in one query."""
+        wanted = list(set(ids))
+        if not wanted:
             return {}
         with self._sessions() as s:
-            rows = s.execute(select(UserHome.user_id, UserHome.region).where(UserHome.user_id.in_(ids)))
-            return {user_id: region for user_id, region in rows}
+            return {str(k): str(v) for k, v in s.execute(select(key, value).where(key.in_(wanted)))}
+
+    def regions_of_users(self, user_ids: Iterable[str]) -> dict[str, str]:
+        return self._lookup(UserHome.user_id, UserHome.region, user_ids)
 
     def handles_of(self, user_ids: Iterable[str]) -> dict[str, str]:
-        ids = list(set(user_ids))
-        if not ids:
-            return {}
-        with self._sessions() as s:
-            return dict(s.execute(select(UserHome.user_id, UserHome.handle).where(UserHome.user_id.in_(ids))).all())
+        return self._lookup(UserHome.user_id, UserHome.handle, user_ids)
 
     def pending_move(self, user_id: str) -> PendingMove | None:
         with self._sessions() as s:
@@ -148,12 +148,7 @@ class Directory:
             return s.scalar(select(VideoHome.region).where(VideoHome.video_id == video_id))
 
     def regions_of_videos(self, video_ids: Iterable[str]) -> dict[str, str]:
-        ids = list(set(video_ids))
-        if not ids:
-            return {}
-        with self._sessions() as s:
-            rows = s.execute(select(VideoHome.video_id, VideoHome.region).where(VideoHome.video_id.in_(ids)))
-            return {video_id: region for video_id, region in rows}
+        return self._lookup(VideoHome.video_id, VideoHome.region, video_ids)
 
     def all_user_homes(self) -> dict[str, str]:
         """user id -> region, for the residency audit."""
