@@ -8,8 +8,7 @@ from pydantic import BaseModel, Field
 from havre.accounts.models import User
 from havre.feed import reasons, service
 from havre.feed.service import Page
-from havre.recs import events
-from havre.recs import signals as recs_service
+from havre.recs import events, signals
 from havre.videos.access import access_creator, access_video
 from havre.web import i18n
 from havre.web.api.shapes import VideoPage, serialize_cards
@@ -30,10 +29,9 @@ def _page(ctx: RequestContext, page: Page) -> VideoPage:
     items = serialize_cards(ctx.gateway, page.videos, ctx.viewer)
     if page.reasons:  # For You: why each video is there, in the reader's language
         handles = ctx.regions.directory.handles_of(reasons.creators_named(page.reasons.values()))
-        gettext = i18n.translations(ctx.locale).gettext
         for item in items:
             template, params = reasons.explain(page.reasons.get(item.id, {}), handles)
-            item.why = gettext(template) % params if params else gettext(template)
+            item.why = i18n.gettext(ctx.locale, template, **params)
     return VideoPage(items=items, next_cursor=page.next_cursor)
 
 
@@ -94,6 +92,6 @@ def record_events(body: EventsIn, ctx: RequestContext = Depends(get_ctx)) -> Res
     if ctx.viewer is not None:
         with ctx.db() as s:
             events.record(s, ctx.viewer.id, [events.Signal(video_id=e.video_id, kind=e.kind) for e in body.events])
-            recs_service.fold_soon(s)
+            signals.fold_soon(s)
             s.commit()
     return Response(status_code=204)
