@@ -23,6 +23,7 @@ EXAMPLES: dict[str, Callable[[], str]] = {
     "video_file": lambda: keys.video_file(VIDEO, "hls/360p/seg_000.ts"),
     "avatar": lambda: keys.avatar(USER),
     "import_source": lambda: keys.import_source(USER, "run1"),
+    "export": lambda: keys.export_archive(USER, "exp1"),
     "recs_model": lambda: keys.recs_model("v1"),
 }
 

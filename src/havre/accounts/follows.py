@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from havre.accounts.models import Follow, User
 from havre.regions import Region
-from havre.regions.gateway import Gateway
+from havre.regions.gateway import Gateway, note_subjects, public_reader
 
 
 def _followee_ids(s: Session, viewer_id: str) -> list[str]:
@@ -32,3 +32,13 @@ def followed_by_region(gw: Gateway, viewer: User) -> dict[str, tuple[str, ...]]:
 def followed_in(gw: Gateway, viewer: User | None, region: Region) -> tuple[str, ...]:
     """The creators living in ``region`` that the viewer follows."""
     return followed_by_region(gw, viewer).get(region.name, ()) if viewer is not None else ()
+
+
+@public_reader
+def followers_of(s: Session, user_id: str) -> list[dict[str, str]]:
+    """This region's members who follow ``user_id``, by handle and since when: a creator's
+    followers, as a profile shows them, for the creator's export."""
+    rows = s.execute(select(User.id, User.handle, Follow.created_at).join(Follow, Follow.follower_id == User.id)
+                     .where(Follow.followee_id == user_id).order_by(Follow.created_at)).all()
+    note_subjects(follower_id for follower_id, _, _ in rows)
+    return [{"handle": handle, "since": since.isoformat()} for _, handle, since in rows]

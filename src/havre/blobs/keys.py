@@ -6,6 +6,7 @@
 | video file    | ``videos/VIDEO/...``         | the video's owner (renditions, HLS, poster, subtitles) |
 | avatar        | ``avatars/USER.jpg``         | the user                     |
 | import source | ``imports/USER/RUN.zip``     | the user, until the import is done |
+| export        | ``exports/USER/EXPORT.zip``  | the user: a "Download my data" archive, kept 7 days |
 | recs model    | ``recs/model-V.npz``, ``recs/current`` | nobody's: the region's trained recommender |
 
 The region move, the residency audit (and the export and deletion) find a person's files with
@@ -19,8 +20,8 @@ from typing import Literal
 
 from havre.blobs.base import BlobStore
 
-BlobKind = Literal["original", "video_file", "avatar", "import_source", "recs_model"]
-KINDS: tuple[BlobKind, ...] = ("original", "video_file", "avatar", "import_source", "recs_model")
+BlobKind = Literal["original", "video_file", "avatar", "import_source", "export", "recs_model"]
+KINDS: tuple[BlobKind, ...] = ("original", "video_file", "avatar", "import_source", "export", "recs_model")
 Whose = Literal["user", "video", "region"]
 
 
@@ -45,6 +46,10 @@ def import_source(user_id: str, run_id: str) -> str:
     return f"imports/{user_id}/{run_id}.zip"
 
 
+def export_archive(user_id: str, export_id: str) -> str:
+    return f"exports/{user_id}/{export_id}.zip"
+
+
 def recs_model(version: str) -> str:
     return f"recs/model-{version}.npz"
 
@@ -65,6 +70,8 @@ def kind_of(key: str) -> tuple[BlobKind, Whose, str] | None:
         return "avatar", "user", parts[1].removesuffix(".jpg")
     if parts[0] == "imports" and len(parts) == 3:
         return "import_source", "user", parts[1]
+    if parts[0] == "exports" and len(parts) == 3 and parts[2].endswith(".zip"):
+        return "export", "user", parts[1]
     if key == recs_current() or (parts[0] == "recs" and len(parts) == 2 and parts[1].startswith("model-")
                                  and parts[1].endswith(".npz")):
         return "recs_model", "region", ""
@@ -77,9 +84,10 @@ def owner_of(key: str) -> tuple[Whose, str] | None:
 
 
 def keys_of(store: BlobStore, user_id: str, video_ids: Iterable[str]) -> list[str]:
-    """Every file of a person in ``store``: their avatar and import sources, their videos' files."""
+    """Every file of a person in ``store``: their avatar, import sources and exports, their videos' files."""
     keys = [k for k in store.keys("avatars/") if k == avatar(user_id)]
     keys += list(store.keys(f"imports/{user_id}/"))
+    keys += list(store.keys(f"exports/{user_id}/"))
     for video_id in video_ids:
         keys += [k for k in store.keys(original(video_id)) if k == original(video_id)]
         keys += list(store.keys(video_prefix(video_id)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from havre.cli import accounts, recs, regions, server, videos  # noqa: F401  (they register commands)
+from havre.cli import accounts, portability, recs, regions, server, videos  # noqa: F401  (they register commands)
 from havre.cli.apps import app
 
 __all__ = ["app", "main"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from havre.feed import lists
-from havre.jobs import handler
-from havre.recs.tasks import book
+from havre.jobs import book, handler
 from havre.regions.work import JobContext
 
 SWEEP_EVERY_S = 3600.0

@@ -40,6 +40,7 @@ class Plan:
     following: list[str] = field(default_factory=list)
     followers: list[tuple[str, str | None]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    comments: list[dict[str, Any]] = field(default_factory=list)  # a Havre archive's, kept read-only
 
 
 def capped(plan: Plan, max_items: int) -> Plan:

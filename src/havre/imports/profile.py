@@ -12,23 +12,35 @@ from havre.accounts.avatar import normalize_avatar
 from havre.accounts.models import User
 from havre.errors import HavreError
 from havre.imports.fetch import FetchError, FetchPolicy, download
+from havre.imports.havre_archive import Archive
 from havre.imports.models import ImportRun
 from havre.net.guarded import Guard
 from havre.regions import Region
 from havre.regions.directory import Directory
+from havre.regions.gateway import Gateway
+from havre.social.service import set_follow
+from havre.videos.access import access_creator
 
 
-def apply_profile(region: Region, directory: Directory, run: ImportRun, *, guard: Guard) -> None:
+def apply_profile(region: Region, directory: Directory, run: ImportRun, *, guard: Guard,
+                  archive: Archive | None = None) -> None:
     """Once per run: empty profile fields from the export, and which followed handles exist here.
 
-    The profile picture's URL comes from the export like any link: it is fetched through ``guard``."""
+    The profile picture's URL comes from the export like any link: it is fetched through ``guard``;
+    a Havre archive carries the picture itself."""
     extras = dict(run.extras or {})
     if extras.get("profile_applied"):
         return
     profile = extras.get("profile") or {}
     notes: list[str] = []
     jpeg = None
-    if profile.get("avatar_url"):
+    if profile.get("avatar_member") and archive is not None:
+        with tempfile.TemporaryDirectory(prefix="havre-avatar-") as tmp:
+            try:
+                jpeg = normalize_avatar(archive.extract(str(profile["avatar_member"]), Path(tmp) / "avatar"))
+            except HavreError as exc:
+                notes.append(f"profile picture not imported: {exc}")
+    elif profile.get("avatar_url"):
         with tempfile.TemporaryDirectory(prefix="havre-avatar-") as tmp:
             try:
                 path = Path(tmp) / "avatar"
@@ -53,3 +65,27 @@ def apply_profile(region: Region, directory: Directory, run: ImportRun, *, guard
         s.execute(update(ImportRun).where(ImportRun.id == run.id).values(extras=extras))
         s.commit()
     run.extras = extras
+
+
+def follow_found(gw: Gateway, run_id: str) -> list[str]:
+    """A Havre archive's follows, made again for the accounts that exist here (once per run; a
+    follow is idempotent anyway). Returns the handles followed."""
+    with gw.home.session() as s:
+        run = s.get(ImportRun, run_id)
+        assert run is not None
+        extras = dict(run.extras or {})
+        user = s.get(User, run.user_id)
+        if extras.get("follows_made") is not None or user is None:
+            return list(extras.get("follows_made") or [])
+        made = []
+        for handle in extras.get("following_here", []):
+            try:
+                creator_region, creator = access_creator(gw, handle)
+                set_follow(s, gw.home, user, creator_region, creator, following=True)
+                made.append(handle)
+            except HavreError:
+                continue  # gone since, or the person themself
+        extras["follows_made"] = made
+        s.execute(update(ImportRun).where(ImportRun.id == run_id).values(extras=extras))
+        s.commit()
+        return made

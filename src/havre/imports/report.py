@@ -42,6 +42,9 @@ def report(s: Session, run: ImportRun, *, base_url: str = "",
             "skipped": [entry(i) for i in items if i.status == SKIPPED],
             "failed": [entry(i) for i in items if i.status == FAILED] + problems,
             "following_here": (run.extras or {}).get("following_here", []),
+            "follows_made": (run.extras or {}).get("follows_made", []),
+            # A Havre archive's comments by others: shown read-only on the report, never re-posted.
+            "archived_comments": (run.extras or {}).get("archived_comments", []),
             "followers_kept": s.scalar(select(func.count()).select_from(TikTokFollower)
                                        .where(TikTokFollower.user_id == run.user_id)) or 0}
 

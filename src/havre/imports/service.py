@@ -29,6 +29,7 @@ from havre.db.base import new_id, utcnow
 from havre.errors import N_, HavreError, InvalidInput
 from havre.imports import ytdlp
 from havre.imports.fetch import FetchError, FetchPolicy, download
+from havre.imports.havre_archive import HAVRE, Archive, is_havre_archive
 from havre.imports.models import (
     DONE,
     FAILED,
@@ -88,7 +89,8 @@ def start_import(s: Session, user: User, plan: Plan, *, drafts: bool) -> ImportR
 def add_plan(s: Session, run: ImportRun, plan: Plan) -> None:
     """The items of a planned source, and what else the export said, into ``run``."""
     run.source_kind = plan.kind
-    run.extras = {"profile": plan.profile, "following": plan.following, "problems": plan.problems}
+    run.extras = {"profile": plan.profile, "following": plan.following, "problems": plan.problems,
+                  **({"archived_comments": plan.comments} if plan.comments else {})}
     for handle, since in plan.followers:  # kept privately, so the creator can invite them back
         s.merge(TikTokFollower(user_id=run.user_id, handle=handle[:64],
                                since=datetime.fromisoformat(since) if since else None))
@@ -109,18 +111,20 @@ def plan_later(s: Session, user: User, *, kind: str, source: str, drafts: bool, 
 
 
 def start_from_export(region: Region, user: User, export: Path, *, filename: str, drafts: bool) -> ImportRun:
-    """An uploaded TikTok export: kept in the member's home region until its import job has read it.
-    Committed with its job, or nothing stays (not even the file)."""
+    """An uploaded TikTok export or Havre archive: kept in the member's home region until its import
+    job has read it (a Havre archive: until its videos are in). Committed with its job, or nothing
+    stays (not even the file)."""
     with open(export, "rb") as f:
         if f.read(4) != b"PK\x03\x04":
-            raise InvalidInput(N_("%(name)s is not a zip archive. Upload the .zip file TikTok sent you."),
+            raise InvalidInput(N_("%(name)s is not a zip archive. Upload the .zip file TikTok or Havre gave you."),
                                field="file", name=filename or "file")
     run_id = new_id()
     key = keys.import_source(user.id, run_id)
     region.blobs.put_file(key, export)
     try:
         with region.session() as s:
-            run = plan_later(s, user, kind=EXPORT, source=filename or "export.zip", drafts=drafts, source_key=key,
+            kind = HAVRE if is_havre_archive(export) else EXPORT
+            run = plan_later(s, user, kind=kind, source=filename or "export.zip", drafts=drafts, source_key=key,
                              run_id=run_id)
             s.commit()
             return run
@@ -186,10 +190,17 @@ def _claim(region: Region, run_id: str) -> None:
 
 
 def _fetch(spec: dict[str, Any], workdir: Path, policy: FetchPolicy, limits: MediaLimits,
-           cookies_file: Path | None, guard: Guard) -> Outcome:
+           cookies_file: Path | None, guard: Guard, archive: Archive | None) -> Outcome:
     """Get the item's file and inspect it (in a worker thread). Never raises: failures become the outcome."""
     try:
         extra: dict[str, Any] = {}
+        if spec.get("archive_member"):  # a Havre archive's original, verified against its manifest
+            if archive is None:
+                return Outcome(failure=(N_("The archive of this import is no longer here; start it again."), {}))
+            path = archive.extract(spec["archive_member"], workdir / "original")
+            subtitles = {lang: archive.read(member) for lang, member in (spec.get("subtitle_members") or {}).items()
+                         if LANG.fullmatch(lang)}
+            return Outcome(path=path, inspected=videos.inspect_upload(path, limits), subtitles=subtitles)
         if spec.get("local_path"):
             path = Path(spec["local_path"])
         elif spec.get("page_url"):
@@ -231,8 +242,13 @@ def subtitles_beside(media: Path) -> dict[str, bytes]:
     return found
 
 
-def _already(s: Session, owner_id: str, tiktok_id: str | None, sha256: str) -> Video | None:
+def _already(s: Session, owner_id: str, tiktok_id: str | None, sha256: str, *,
+             posted_at: datetime | None = None) -> Video | None:
+    """The video this item already became. A Havre archive may hold one file posted twice: there the
+    same original counts as the same video only with the same posting time."""
     match = Video.original_sha256 == sha256
+    if posted_at is not None:
+        match = match & (Video.posted_at == posted_at)
     if tiktok_id:
         match = or_(match, Video.tiktok_id == tiktok_id)
     return s.scalar(select(Video).where(Video.owner_id == owner_id, match).limit(1))
@@ -266,7 +282,8 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
             s.commit()
             return
         assert outcome.inspected is not None
-        existing = _already(s, owner.id, spec.get("tiktok_id"), outcome.inspected.sha256)
+        existing = _already(s, owner.id, spec.get("tiktok_id"), outcome.inspected.sha256,
+                            posted_at=_posted_at(spec.get("posted_at")) if spec.get("archive_member") else None)
         if existing is not None:
             item.video_id = existing.id
             _settle(item, SKIPPED, N_("already imported"), {})
@@ -298,10 +315,11 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
 def run_import(region: Region, directory: Directory, settings: Settings, run_id: str, *,
                on_progress: Progress = lambda done, total: None, workers: int = 3,
                policy: FetchPolicy = FetchPolicy(), cookies_file: Path | None = None,
-               guard: Guard | None = None) -> ImportRun:
+               guard: Guard | None = None, archive: Archive | None = None) -> ImportRun:
     """Import every pending item of a run; safe to call again after any interruption.
 
-    Downloads go through ``guard``: by default a member's (``member_guard``)."""
+    Downloads go through ``guard``: by default a member's (``member_guard``). A Havre archive's
+    items are read from ``archive``, verified by the caller."""
     guard = guard or member_guard(settings)
     _claim(region, run_id)
     try:
@@ -312,7 +330,7 @@ def run_import(region: Region, directory: Directory, settings: Settings, run_id:
                 ImportItem.run_id == run_id, ImportItem.status == PENDING).order_by(ImportItem.position)).all()
             total = s.scalar(select(func.count()).select_from(ImportItem).where(ImportItem.run_id == run_id)) or 0
             s.expunge(run)
-        apply_profile(region, directory, run, guard=guard)
+        apply_profile(region, directory, run, guard=guard, archive=archive)
         done = total - len(pending)
         on_progress(done, total)
         with tempfile.TemporaryDirectory(prefix="havre-import-") as tmp, \
@@ -325,7 +343,7 @@ def run_import(region: Region, directory: Directory, settings: Settings, run_id:
                     workdir = Path(tmp) / str(item_id)
                     workdir.mkdir()
                     running[pool.submit(_fetch, spec, workdir, policy, settings.media, cookies_file,
-                                        guard)] = (item_id, workdir)
+                                        guard, archive)] = (item_id, workdir)
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     item_id, workdir = running.pop(future)

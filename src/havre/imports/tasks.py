@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,10 @@ from sqlalchemy import func, select
 from havre.errors import N_
 from havre.imports import service
 from havre.imports.fetch import FetchError
+from havre.imports.havre_archive import HAVRE, Archive, ArchiveError, plan_archive, verify
 from havre.imports.models import ImportItem, ImportRun
 from havre.imports.plan import Plan, capped, plan_export, plan_urls
+from havre.imports.profile import follow_found
 from havre.imports.tiktok_export import ExportError
 from havre.jobs import handler
 from havre.regions.work import JobContext
@@ -28,10 +32,14 @@ def _plan_if_needed(ctx: JobContext, run_id: str, source_key: str | None) -> boo
         if run is None:
             return False
         if s.scalar(select(func.count()).select_from(ImportItem).where(ImportItem.run_id == run_id)):
-            _forget_source(ctx, source_key)  # planned by an attempt that stopped before letting it go
+            if run.source_kind != HAVRE:
+                _forget_source(ctx, source_key)  # planned by an attempt that stopped before letting it go
             return True
         try:
-            if source_key:
+            if source_key and run.source_kind == HAVRE:
+                with _archive(ctx, source_key) as archive:
+                    plan = capped(plan_archive(archive, run.source), ctx.settings.import_max_items)
+            elif source_key:
                 with tempfile.TemporaryDirectory(prefix="havre-export-") as tmp:
                     local = Path(tmp) / "export.zip"
                     ctx.region.blobs.download(source_key, local)
@@ -39,15 +47,30 @@ def _plan_if_needed(ctx: JobContext, run_id: str, source_key: str | None) -> boo
             else:
                 plan = plan_urls(run.source, guard=service.member_guard(ctx.settings),
                                  max_items=ctx.settings.import_max_items)
-        except (ExportError, FetchError) as exc:
+        except (ExportError, FetchError, ArchiveError) as exc:
             service.fail_run(ctx.region, run_id, exc.template, exc.params)
             _forget_source(ctx, source_key)
             return False
         plan.source = run.source
         service.add_plan(s, run, plan)
         s.commit()
+        if run.source_kind == HAVRE:
+            return True  # its items are read from the archive: kept until they are in
     _forget_source(ctx, source_key)  # planned: the items hold all that is needed from now on
     return True
+
+
+@contextmanager
+def _archive(ctx: JobContext, source_key: str) -> Iterator[Archive]:
+    """The uploaded Havre archive, downloaded and verified against its manifest."""
+    with tempfile.TemporaryDirectory(prefix="havre-archive-") as tmp:
+        local = Path(tmp) / "archive.zip"
+        ctx.region.blobs.download(source_key, local)
+        archive = verify(local)
+        try:
+            yield archive
+        finally:
+            archive.close()
 
 
 def _read_export(local: Path, name: str) -> Plan:
@@ -72,6 +95,21 @@ def _forget_source(ctx: JobContext, source_key: str | None) -> None:
 
 @handler("imports.run")
 def run(ctx: JobContext, payload: dict[str, Any]) -> None:
-    if _plan_if_needed(ctx, payload["run_id"], payload.get("source_key")):
-        service.run_import(ctx.region, ctx.regions.directory, ctx.settings, payload["run_id"],
-                           on_progress=lambda done, total: ctx.report_progress(done / max(total, 1)))
+    run_id, source_key = payload["run_id"], payload.get("source_key")
+    if not _plan_if_needed(ctx, run_id, source_key):
+        return
+    with ctx.region.session() as s:
+        run = s.get(ImportRun, run_id)
+        kind = run.source_kind if run is not None else None
+
+    def progress(done: int, total: int) -> None:
+        ctx.report_progress(done / max(total, 1))
+
+    if kind == HAVRE and source_key:
+        with _archive(ctx, source_key) as archive:
+            service.run_import(ctx.region, ctx.regions.directory, ctx.settings, run_id, on_progress=progress,
+                               archive=archive)
+        follow_found(ctx.gateway(), run_id)
+        _forget_source(ctx, source_key)
+        return
+    service.run_import(ctx.region, ctx.regions.directory, ctx.settings, run_id, on_progress=progress)

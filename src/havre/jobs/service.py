@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from havre.jobs.models import Job
+from havre.db.base import utcnow
+from havre.jobs.models import QUEUED, Job
 
 _WAKE_KEY = "havre_wake_after_commit"
 
@@ -22,6 +23,14 @@ def enqueue(session: Session, kind: str, payload: dict[str, Any], *,
     session.add(job)
     session.info[_WAKE_KEY] = True
     return job
+
+
+def book(s: Session, kind: str, *, in_s: float) -> None:
+    """Book a job of ``kind`` in ``in_s`` seconds unless one is already waiting: a schedule made
+    of one job that books its successor when it runs."""
+    waiting = s.scalar(select(Job.id).where(Job.kind == kind, Job.status == QUEUED).limit(1))
+    if waiting is None:
+        enqueue(s, kind, {}, run_after=utcnow() + timedelta(seconds=in_s), priority=30)
 
 
 def on_commit_wake(sessionmaker_or_session: Any, wake: Any) -> None:

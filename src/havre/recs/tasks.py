@@ -3,15 +3,9 @@ and training each region's model on a schedule."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from havre.db.base import utcnow
-from havre.jobs import enqueue, handler
-from havre.jobs.models import QUEUED, Job
+from havre.jobs import book, handler
 from havre.recs.signals import add_video_signals, fold
 from havre.regions.work import JobContext
 
@@ -47,9 +41,3 @@ def train_model(ctx: JobContext, payload: dict[str, Any]) -> None:
         s.commit()
 
 
-def book(s: Session, kind: str, *, in_s: float) -> None:
-    """Book a job of ``kind`` in ``in_s`` seconds unless one is already waiting: a schedule made
-    of one job that books its successor when it runs."""
-    waiting = s.scalar(select(Job.id).where(Job.kind == kind, Job.status == QUEUED).limit(1))
-    if waiting is None:
-        enqueue(s, kind, {}, run_after=utcnow() + timedelta(seconds=in_s), priority=30)

@@ -141,6 +141,20 @@ def comments_on(s: Session, video_id: str, *, limit: int = 100) -> list[CommentC
     return cards
 
 
+@public_reader
+def comments_on_videos(s: Session, video_ids: list[str]) -> list[dict[str, Any]]:
+    """Every comment this region's members wrote on these videos, for their creator's export: what
+    is shown under the videos, with the author's handle, oldest first."""
+    if not video_ids:
+        return []
+    rows = s.execute(
+        select(Comment, User.handle).join(User, User.id == Comment.author_id)
+        .where(Comment.video_id.in_(video_ids)).order_by(Comment.created_at, Comment.id)).all()
+    note_subjects(c.author_id for c, _ in rows)
+    return [{"id": c.id, "video_id": c.video_id, "author": handle, "body": c.body,
+             "created_at": c.created_at.isoformat()} for c, handle in rows]
+
+
 def set_follow(s: Session, home: Region, viewer: User, creator_region: Region, creator: OwnerCard, *,
                following: bool) -> int:
     """Follow or unfollow; idempotent. Returns the creator's follower count as the viewer will see it."""
@@ -178,3 +192,13 @@ def forget_video_rows(s: Session, video_id: str) -> None:
     s.execute(delete(Comment).where(Comment.video_id == video_id))
     s.execute(delete(CountMark).where(CountMark.video_id == video_id))
     s.execute(delete(VisitorMark).where(VisitorMark.video_id == video_id))
+
+
+@aggregate_writer
+def forget_followee_rows(s: Session, user_id: str) -> int:
+    """Drop this region's follows of a deleted account, and their followers' following counts (only its public id travels)."""
+    followers = list(s.scalars(delete(Follow).where(Follow.followee_id == user_id).returning(Follow.follower_id)))
+    if followers:  # in the same transaction as the rows: a second run finds none and counts nothing
+        s.execute(update(User).where(User.id.in_(followers)).values(following_count=User.following_count - 1))
+        note_subjects(followers)
+    return len(followers)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from havre.config import Settings
 from havre.feed.tasks import SWEEP_EVERY_S
-from havre.recs.tasks import book
+from havre.jobs import book
+from havre.portability.exports import SWEEP_EVERY_S as EXPORT_SWEEP_EVERY_S
 from havre.regions import Regions
 
 FIRST_TRAINING_S = 60.0  # soon after a start, then every settings.recs_train_interval_s
@@ -16,4 +17,5 @@ def book_schedules(settings: Settings, regions: Regions) -> None:
         with region.session() as s:
             book(s, "recs.train", in_s=min(FIRST_TRAINING_S, settings.recs_train_interval_s))
             book(s, "feed.sweep_lists", in_s=SWEEP_EVERY_S)
+            book(s, "exports.sweep", in_s=EXPORT_SWEEP_EVERY_S)
             s.commit()
