@@ -16,6 +16,7 @@ from havre.errors import N_, HavreError
 from havre.feed.recommender import recommender_for
 from havre.regions import Regions, open_regions
 from havre.web import i18n
+from havre.web.api.account_data import router as account_data_router
 from havre.web.api.accounts import avatar_router
 from havre.web.api.accounts import router as accounts_router
 from havre.web.api.feed import router as feed_router
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     app.middleware("http")(serving_region_middleware)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: every response has them
     for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router,
-                   imports_router):
+                   imports_router, account_data_router):
         app.include_router(router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

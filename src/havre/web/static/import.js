@@ -50,6 +50,17 @@
     return box;
   }
 
+  // A Havre archive's comments by other people: shown here, read-only, never posted again.
+  function archived(comments) {
+    if (!comments.length) return null;
+    const list = el("ul", { class: "import-list" });
+    for (const c of comments) {
+      list.append(el("li", {}, el("strong", { text: "@" + c.author }), document.createTextNode(" " + c.body),
+        el("span", { class: "hint", text: " " + new Date(c.created_at).toLocaleDateString(document.documentElement.lang) })));
+    }
+    return el("details", {}, el("summary", { text: `${S.archived} (${comments.length})` }), list);
+  }
+
   function render(r) {
     if (r.status === "failed") { bar.value = 100; say(`${S.failed} ${r.error || ""}`); return true; }
     if (!r.total && r.status !== "done") { bar.removeAttribute("value"); say(S.planning); return false; }
@@ -58,6 +69,7 @@
     report.replaceChildren(...[section(S.imported, r.imported, true), section(S.skipped, r.skipped, true),
       section(S.notImported, r.failed, false), friends(r.following_here || []),
       r.followers_kept ? el("p", { class: "hint", text: plural(S.followersKept, r.followers_kept) }) : null,
+      archived(r.archived_comments || []),
     ].filter(Boolean));
     return r.status === "done";
   }

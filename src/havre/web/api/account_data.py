@@ -1,0 +1,99 @@
+"""JSON routes of a member's own data: download it, move it to another region, delete the account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
+
+from havre.accounts.models import DataExport, User
+from havre.db.base import utcnow
+from havre.portability import exports, move_requests
+from havre.web import i18n
+from havre.web.blob_response import blob_response
+from havre.web.client_address import client_address
+from havre.web.deps import RequestContext, get_ctx, require_viewer
+from havre.web.openapi import errors
+
+router = APIRouter(prefix="/api", tags=["my data"])
+
+
+class ExportOut(BaseModel):
+    id: str
+    status: str  # queued | running | ready | failed
+    done: int
+    total: int
+    size_bytes: int
+    created_at: datetime
+    expires_at: datetime | None
+    download_url: str | None
+    error: str | None
+
+
+class MoveIn(BaseModel):
+    region: str
+    password: str
+
+
+class MoveStarted(BaseModel):
+    status_url: str
+
+
+class MoveStatusOut(BaseModel):
+    state: str  # waiting | moving | done | failed
+    target: str
+    progress: float
+    error: str | None
+
+
+def _export_out(export: DataExport) -> ExportOut:
+    ready = export.status == exports.READY and export.expires_at is not None and export.expires_at > utcnow()
+    return ExportOut(id=export.id, status=export.status if export.status != exports.READY or ready else "expired",
+                     done=export.done, total=export.total, size_bytes=export.size_bytes, created_at=export.created_at,
+                     expires_at=export.expires_at, error=export.error,
+                     download_url=f"/api/me/exports/{export.id}/archive.zip" if ready else None)
+
+
+@router.post("/me/exports", response_model=ExportOut, status_code=202, responses=errors(429, unsafe=True, member=True))
+def ask_for_export(ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> ExportOut:
+    """Start building an archive of everything you have here (one a day); follow it with GET."""
+    return _export_out(exports.request_export(ctx.region, viewer))
+
+
+@router.get("/me/exports/latest", response_model=ExportOut | None, responses=errors(member=True))
+def latest_export(ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> ExportOut | None:
+    with ctx.db() as s:
+        export = exports.latest(s, viewer.id)
+        return _export_out(export) if export is not None else None
+
+
+@router.get("/me/exports/{export_id}/archive.zip", responses=errors(404, member=True), response_class=Response)
+def download_export(export_id: str, ctx: RequestContext = Depends(get_ctx),
+                    viewer: User = Depends(require_viewer)) -> Response:
+    with ctx.db() as s:
+        key = exports.download_key(exports.access_export(s, viewer, export_id))
+    # Streamed through here (no presigned redirect): the name below must reach the browser.
+    response = blob_response(ctx.region.blobs, key, media_type="application/zip", cache_control="private, no-store",
+                             redirect=False)
+    response.headers["Content-Disposition"] = f'attachment; filename="havre-{viewer.handle}-{export_id}.zip"'
+    return response
+
+
+@router.post("/me/move", response_model=MoveStarted, status_code=202,
+             responses=errors(400, 409, 429, body=True, member=True))
+def move_my_data(body: MoveIn, request: Request, ctx: RequestContext = Depends(get_ctx),
+                 viewer: User = Depends(require_viewer)) -> MoveStarted:
+    """Move your data to another region, confirmed with your password. You are logged out until it is
+    done (minutes); the status URL tells how far it is."""
+    token = move_requests.request_move(ctx.regions, viewer, target=body.region, password=body.password,
+                                       client=client_address(request))
+    return MoveStarted(status_url=f"/api/moves/{token}")
+
+
+@router.get("/moves/{token}", response_model=MoveStatusOut, responses=errors(404))
+def move_status(token: str, ctx: RequestContext = Depends(get_ctx)) -> MoveStatusOut:
+    """A self-service move's progress, by the token its start returned (no login: the move logs out)."""
+    status = move_requests.move_status(ctx.gateway, token)
+    return MoveStatusOut(state=status.state, target=status.target, progress=status.progress,
+                         error=i18n.translations(ctx.locale).gettext(status.error) if status.error else None)

@@ -1,0 +1,113 @@
+// Settings: "Download my data" and "Move my data", each with live progress.
+(() => {
+  "use strict";
+  const S = JSON.parse(document.getElementById("settings-strings").textContent);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? "")).replace("%%", "%");
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  const errorOf = async (res) => {
+    try { return (await res.json()).detail || res.statusText; } catch { return res.statusText; }
+  };
+
+  // -- Download my data --------------------------------------------------------------------
+  const start = $("export-start");
+  const box = $("export-status");
+  const bar = $("export-progress");
+  const message = $("export-message");
+  const link = $("export-link");
+
+  function showExport(e) {
+    box.hidden = false;
+    link.hidden = true;
+    if (e.status === "ready") {
+      bar.value = 100;
+      message.textContent = fill(S.ready, { size: (e.size_bytes / 1e6).toFixed(1),
+        date: new Date(e.expires_at).toLocaleDateString(document.documentElement.lang) });
+      link.href = e.download_url;
+      link.hidden = false;
+      return true;
+    }
+    if (e.status === "failed") { bar.value = 0; message.textContent = `${S.failed} ${e.error || ""}`; return true; }
+    if (e.status === "expired") { box.hidden = true; return true; }
+    if (e.total) bar.value = Math.round((100 * e.done) / e.total); else bar.removeAttribute("value");
+    message.textContent = e.status === "queued" ? S.queued : fill(S.running, e);
+    return false;
+  }
+
+  async function followExport() {
+    for (;;) {
+      const res = await fetch("/api/me/exports/latest", { credentials: "same-origin" });
+      const e = res.ok ? await res.json() : null;
+      if (!e || showExport(e)) return;
+      await wait(1000);
+    }
+  }
+
+  start.addEventListener("click", async () => {
+    start.disabled = true;
+    const res = await fetch("/api/me/exports", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } });
+    if (!res.ok) {
+      box.hidden = false;
+      message.textContent = `${S.error} ${await errorOf(res)}`;
+      start.disabled = false;
+      return;
+    }
+    showExport(await res.json());
+    await followExport();
+    start.disabled = false;
+  });
+  followExport();  // an archive asked for earlier: its state, or its link
+
+  // -- Move my data ------------------------------------------------------------------------
+  const form = $("move-form");
+  if (!form) return;
+  const moveBox = $("move-status");
+  const moveBar = $("move-progress");
+  const moveMessage = $("move-message");
+
+  async function followMove(url) {
+    moveBox.hidden = false;
+    for (;;) {
+      const res = await fetch(url, { credentials: "same-origin" });
+      if (res.ok) {
+        const m = await res.json();
+        const region = S.regions[m.target] || m.target;
+        moveBar.value = Math.round(100 * m.progress);
+        if (m.state === "done") {
+          moveBar.value = 100;
+          moveMessage.textContent = fill(S.moved, { region }) + " ";
+          const login = document.createElement("a");
+          login.href = "/login?next=/settings";
+          login.className = "button";
+          login.textContent = S.login;
+          moveMessage.append(login);
+          return;
+        }
+        if (m.state === "failed") { moveMessage.textContent = m.error; return; }
+        moveMessage.textContent = m.state === "waiting" ? S.moveWaiting :
+          fill(S.moving, { region, percent: moveBar.value });
+      }
+      await wait(1000);
+    }
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    const res = await fetch("/api/me/move", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
+      body: JSON.stringify({ region: form.region.value, password: form.password.value }) });
+    if (!res.ok) {
+      moveBox.hidden = false;
+      moveMessage.textContent = `${S.error} ${await errorOf(res)}`;
+      button.disabled = false;
+      return;
+    }
+    form.hidden = true;
+    await followMove((await res.json()).status_url);
+  });
+})();
