@@ -62,6 +62,8 @@ actions = st.one_of(
     st.tuples(st.just("profile"), st.integers(0, 3), st.just(0)),
     st.tuples(st.just("delete"), st.integers(0, 5), st.just(0)),
     st.tuples(st.just("move"), st.integers(0, 3), st.sampled_from(REGIONS)),
+    st.tuples(st.just("selfmove"), st.integers(0, 3), st.sampled_from(REGIONS)),
+    st.tuples(st.just("export"), st.integers(0, 3), st.just(0)),
 )
 workloads = st.tuples(
     st.lists(st.sampled_from(REGIONS), min_size=2, max_size=4).filter(lambda rs: len(set(rs)) >= 2),
@@ -69,7 +71,8 @@ workloads = st.tuples(
 )
 
 
-def _perform(world: World, action: tuple[str, int, object], clip: Path, regions: Regions | None = None) -> None:
+def _perform(world: World, action: tuple[str, int, object], clip: Path, regions: Regions | None = None,
+             settings: Settings | None = None) -> None:
     kind, who, arg = action
     person = world.people[who % len(world.people)]
     c = person.client
@@ -80,6 +83,21 @@ def _perform(world: World, action: tuple[str, int, object], clip: Path, regions:
             person.region = str(arg)
             login = c.post("/api/auth/login", json={"handle": person.handle, "password": PASSWORD})
             assert login.status_code == 200 and login.json()["home_region"] == arg
+        return
+    if kind == "selfmove":  # from Settings: the move runs as a job, then they log in again
+        assert regions is not None
+        if arg != person.region and arg in regions.names:
+            started = c.post("/api/me/move", json={"region": arg, "password": PASSWORD})
+            assert started.status_code == 202, started.text
+            assert settings is not None
+            JobRunner(regions=regions, settings=settings).drain()
+            assert c.get(started.json()["status_url"]).json()["state"] == "done"
+            person.region = str(arg)
+            login = c.post("/api/auth/login", json={"handle": person.handle, "password": PASSWORD})
+            assert login.status_code == 200 and login.json()["home_region"] == arg
+        return
+    if kind == "export":  # "Download my data": the archive is built and kept in the home region only
+        assert c.post("/api/me/exports").status_code in (202, 429)
         return
     if kind == "upload" and len(world.videos) < 3:  # encoding is the slow part: a few per workload
         with open(clip, "rb") as f:
@@ -169,6 +187,9 @@ def _instance(tmp_path_factory: pytest.TempPathFactory, s3: S3Server | None) -> 
 # And one whose members in two regions watch and like enough for each region to train a model.
 @example(workload=(["us", "eu"], [("upload", 0, "public"), ("upload", 1, "public"), ("view", 0, 0), ("view", 0, 1),
                                   ("like", 1, 0), ("like", 1, 1), ("events", 0, 0)]))
+# And one who downloads their data, then moves it from Settings.
+@example(workload=(["us", "eu"], [("upload", 0, "public"), ("comment", 1, 0), ("export", 0, 0), ("selfmove", 0, "eu"),
+                                  ("export", 1, 0)]))
 def test_no_personal_data_leaves_its_home_region(workload: tuple[list[str], list[tuple[str, int, object]]],
                                                  tmp_path_factory: pytest.TempPathFactory,
                                                  s3_or_none: S3Server | None, h264_clip: Path) -> None:
@@ -192,7 +213,7 @@ def test_no_personal_data_leaves_its_home_region(workload: tuple[list[str], list
                 world.people.append(person)
             runner = JobRunner(regions=regions, settings=settings)
             for step in steps:
-                _perform(world, step, h264_clip, regions)
+                _perform(world, step, h264_clip, regions, settings)
                 runner.drain()
             for person in world.people:  # everyone looks around: feeds read every region
                 assert person.client.get("/api/feed/foryou").status_code == 200

@@ -28,9 +28,11 @@ from havre.regions.work import JobContext
 
 KEEP = timedelta(days=7)
 ONE_PER = timedelta(days=1)
+STALE = timedelta(hours=1)  # an archive takes minutes: one still unbuilt after this will never be
 SWEEP_EVERY_S = 3600.0
 PROGRESS_EVERY_S = 0.5  # the page polls about once a second: no need to commit more often
 QUEUED, RUNNING, READY, FAILED = "queued", "running", "ready", "failed"
+COULD_NOT = N_("Your archive could not be built. Ask again in a few minutes.")
 log = logging.getLogger(__name__)
 
 
@@ -58,7 +60,12 @@ def request_export(region: Region, user: User) -> DataExport:
     with region.session() as s:
         recent = _recent(s, user.id)
         if recent and recent[0].status in (QUEUED, RUNNING):
-            return recent[0]
+            if recent[0].created_at > utcnow() - STALE:
+                return recent[0]
+            # Its job is gone (a move carried the row but not the job, or a crash): a new one may start.
+            recent[0].status, recent[0].error = FAILED, COULD_NOT
+            s.flush()
+            recent = _recent(s, user.id)
         if recent:
             raise ExportTooSoon(N_("You can download your data once a day; the archive you asked for is below, "
                                    "and you can ask again after %(when)s."),
@@ -66,7 +73,7 @@ def request_export(region: Region, user: User) -> DataExport:
         export = DataExport(user_id=user.id, status=QUEUED)
         s.add(export)
         s.flush()
-        enqueue(s, "exports.build", {"export_id": export.id, "user_id": user.id}, priority=20)
+        enqueue(s, "exports.build", {"export_id": export.id}, priority=20)  # the row says whose
         s.commit()
         mine = export.id
     with region.session() as s:
@@ -126,7 +133,7 @@ def build(ctx: JobContext, payload: dict[str, Any]) -> None:
             raise  # the runner retries later; the row still says "running"
         log.exception("export %s failed", export_id)
         _set(ctx.region, export_id, status=FAILED, finished_at=utcnow(),
-             error=N_("Your archive could not be built. Ask again in a few minutes."))
+             error=COULD_NOT)
         return
     now = utcnow()
     _set(ctx.region, export_id, status=READY, size_bytes=size, finished_at=now, expires_at=now + KEEP)

@@ -28,7 +28,7 @@ from havre.web.deps import (
     get_ctx,
     set_session_cookie,
 )
-from havre.web.rendering import render, translate
+from havre.web.rendering import region_label, render, translate
 
 router = APIRouter(include_in_schema=False)
 
@@ -214,8 +214,9 @@ def _residency(ctx: RequestContext) -> dict[str, Any]:
     with ctx.db() as s:
         entries = audit.entries_about(s, ctx.viewer.id)
     crossings = [e for e in entries if e.from_region]
-    return {"region_names": ctx.regions.names, "crossings": len(crossings),
-            "last_crossing": crossings[-1] if crossings else None}
+    return {"region_names": ctx.regions.names, "region_labels": {n: region_label(n) for n in ctx.regions.names},
+            "crossings": len(crossings), "last_crossing": crossings[-1] if crossings else None,
+            "grace_days": round(ctx.settings.deletion_grace_days)}
 
 
 @router.post("/settings")

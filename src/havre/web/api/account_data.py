@@ -47,25 +47,26 @@ class MoveStatusOut(BaseModel):
     error: str | None
 
 
-def _export_out(export: DataExport) -> ExportOut:
+def _export_out(export: DataExport, ctx: RequestContext) -> ExportOut:
     ready = export.status == exports.READY and export.expires_at is not None and export.expires_at > utcnow()
     return ExportOut(id=export.id, status=export.status if export.status != exports.READY or ready else "expired",
                      done=export.done, total=export.total, size_bytes=export.size_bytes, created_at=export.created_at,
-                     expires_at=export.expires_at, error=export.error,
+                     expires_at=export.expires_at,
+                     error=i18n.translations(ctx.locale).gettext(export.error) if export.error else None,
                      download_url=f"/api/me/exports/{export.id}/archive.zip" if ready else None)
 
 
 @router.post("/me/exports", response_model=ExportOut, status_code=202, responses=errors(429, unsafe=True, member=True))
 def ask_for_export(ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> ExportOut:
     """Start building an archive of everything you have here (one a day); follow it with GET."""
-    return _export_out(exports.request_export(ctx.region, viewer))
+    return _export_out(exports.request_export(ctx.region, viewer), ctx)
 
 
 @router.get("/me/exports/latest", response_model=ExportOut | None, responses=errors(member=True))
 def latest_export(ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> ExportOut | None:
     with ctx.db() as s:
         export = exports.latest(s, viewer.id)
-        return _export_out(export) if export is not None else None
+        return _export_out(export, ctx) if export is not None else None
 
 
 @router.get("/me/exports/{export_id}/archive.zip", responses=errors(404, member=True), response_class=Response)

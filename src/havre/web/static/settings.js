@@ -5,6 +5,12 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? "")).replace("%%", "%");
+  // A size in the reader's language and its unit: "840 kB", "1.2 GB".
+  const bytes = (n) => {
+    const [value, unit] = n >= 1e9 ? [n / 1e9, "gigabyte"] : n >= 1e6 ? [n / 1e6, "megabyte"] : [n / 1e3, "kilobyte"];
+    return new Intl.NumberFormat(document.documentElement.lang, { style: "unit", unit, maximumFractionDigits: 1 })
+      .format(value);
+  };
   const wait = (ms) => new Promise((r) => setTimeout(r, ms));
   const errorOf = async (res) => {
     try { return (await res.json()).detail || res.statusText; } catch { return res.statusText; }
@@ -22,7 +28,7 @@
     link.hidden = true;
     if (e.status === "ready") {
       bar.value = 100;
-      message.textContent = fill(S.ready, { size: (e.size_bytes / 1e6).toFixed(1),
+      message.textContent = fill(S.ready, { size: bytes(e.size_bytes),
         date: new Date(e.expires_at).toLocaleDateString(document.documentElement.lang) });
       link.href = e.download_url;
       link.hidden = false;
