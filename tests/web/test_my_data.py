@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from havre.accounts.models import DataExport
+from havre.accounts.models import DataExport, User
 from havre.blobs import keys
 from havre.config import Settings
 from havre.portability import exports
@@ -125,3 +125,26 @@ def test_moving_my_data_from_settings(client: ApiClient, settings: Settings, reg
     residency = audit_residency(settings, regions)
     assert residency.ok, residency.as_dict()
     assert client.get("/api/moves/not-a-token").status_code == 404
+
+
+def test_deleting_my_account_from_settings_then_changing_my_mind(client: ApiClient, regions: Regions) -> None:
+    user_id = _signup(client, "nina", "eu")
+    wrong = client.post("/settings/delete", data={"password": "not it", "csrf_token": client.cookies["havre_csrf"]})
+    assert wrong.status_code == 403 and "not your password" in wrong.text
+    page = client.post("/settings/delete", data={"password": PASSWORD, "csrf_token": client.cookies["havre_csrf"]})
+    assert page.status_code == 200 and "will be deleted on" in page.text
+    assert client.get("/api/me").status_code == 401  # logged out
+    back = client.post("/login", data={"handle": "nina", "password": PASSWORD, "next": "/"}, follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/settings?deletion_cancelled=1"
+    assert "your account will not be deleted" in client.get(back.headers["location"]).text
+    with regions.get("eu").session() as s:
+        user = s.get(User, user_id)
+        assert user is not None and user.delete_after is None
+
+
+def test_the_api_asks_for_a_deletion_with_the_password(client: ApiClient) -> None:
+    _signup(client, "nina", "eu")
+    assert client.post("/api/me/deletion", json={"password": "nope"}).status_code == 403
+    asked = client.post("/api/me/deletion", json={"password": PASSWORD})
+    assert asked.status_code == 202 and asked.json()["delete_after"]
+    assert client.get("/api/me").status_code == 401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -15,6 +16,7 @@ from havre.accounts.models import User
 from havre.errors import N_, HavreError, NotFound
 from havre.feed import service as feed
 from havre.imports import report as import_report
+from havre.portability import deletion
 from havre.regions import audit
 from havre.social.service import following_ids
 from havre.videos.access import access_creator, access_video
@@ -154,7 +156,9 @@ def signup_page(request: Request, next: str = "/", ctx: RequestContext = Depends
 
 
 def _signed_in(ctx: RequestContext, signed: signin.SignedIn, target: str) -> Response:
-    response = RedirectResponse(_safe_next(target), status_code=303)
+    # A login in a deletion's grace period cancelled it: Settings says so.
+    response = RedirectResponse("/settings?deletion_cancelled=1" if signed.deletion_cancelled else _safe_next(target),
+                                status_code=303)
     set_session_cookie(response, signed.region, signed.token, ctx.settings)
     return response
 
@@ -205,7 +209,27 @@ def logout(ctx: RequestContext = Depends(get_ctx)) -> Response:
 def settings_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
     if ctx.viewer is None:
         return _login_redirect("/settings")
-    return render(request, ctx, "settings.html", error=None, saved=False, **_residency(ctx))
+    return render(request, ctx, "settings.html", error=None, saved=False, **_residency(ctx),
+                  deletion_cancelled=request.query_params.get("deletion_cancelled") == "1")
+
+
+@router.post("/settings/delete")
+def delete_account(request: Request, password: str = Form(""), ctx: RequestContext = Depends(get_ctx)) -> Response:
+    """Start the grace period of the viewer's deletion (password confirmed); they are logged out."""
+    if ctx.viewer is None:
+        return _login_redirect("/settings")
+    try:
+        when = deletion.request_deletion(ctx.regions, ctx.viewer.id, password,
+                                         grace=timedelta(days=ctx.settings.deletion_grace_days),
+                                         client=client_address(request))
+    except HavreError as exc:
+        return render(request, ctx, "settings.html", status_code=exc.status_code, error=translate(ctx, exc),
+                      saved=False, **_residency(ctx))
+    handle = ctx.viewer.handle
+    ctx.viewer = None
+    response = render(request, ctx, "goodbye.html", handle=handle, when=when)
+    clear_session_cookie(response, ctx.settings)
+    return response
 
 
 def _residency(ctx: RequestContext) -> dict[str, Any]:

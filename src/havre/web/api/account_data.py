@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from havre.accounts.models import DataExport, User
 from havre.db.base import utcnow
-from havre.portability import exports, move_requests
+from havre.portability import deletion, exports, move_requests
 from havre.web import i18n
 from havre.web.blob_response import blob_response
 from havre.web.client_address import client_address
-from havre.web.deps import RequestContext, get_ctx, require_viewer
+from havre.web.deps import RequestContext, clear_session_cookie, get_ctx, require_viewer
 from havre.web.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["my data"])
@@ -98,3 +98,25 @@ def move_status(token: str, ctx: RequestContext = Depends(get_ctx)) -> MoveStatu
     status = move_requests.move_status(ctx.gateway, token)
     return MoveStatusOut(state=status.state, target=status.target, progress=status.progress,
                          error=i18n.translations(ctx.locale).gettext(status.error) if status.error else None)
+
+
+class DeletionIn(BaseModel):
+    password: str
+
+
+class DeletionOut(BaseModel):
+    delete_after: datetime  # logging in before then cancels it
+
+
+@router.post("/me/deletion", response_model=DeletionOut, status_code=202, responses=errors(409, body=True, member=True))
+def delete_my_account(body: DeletionIn, request: Request, ctx: RequestContext = Depends(get_ctx),
+                      viewer: User = Depends(require_viewer)) -> Response:
+    """Delete your account after the grace period (HAVRE_DELETION_GRACE_DAYS, 14 by default), confirmed
+    with your password. You are logged out; logging in before then cancels it."""
+    when = deletion.request_deletion(ctx.regions, viewer.id, body.password,
+                                     grace=timedelta(days=ctx.settings.deletion_grace_days),
+                                     client=client_address(request))
+    response = Response(DeletionOut(delete_after=when).model_dump_json(), status_code=202,
+                        media_type="application/json")
+    clear_session_cookie(response, ctx.settings)
+    return response
