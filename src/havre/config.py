@@ -92,6 +92,8 @@ class Settings:
     recommender: str = "personal"
     # How often each region's model is trained again in the background (the job runner).
     recs_train_interval_s: float = 3600.0
+    # Days between "Delete my account" and the deletion; logging in meanwhile cancels it.
+    deletion_grace_days: float = 14.0
 
     def region_data_dir(self, region: str) -> Path:
         # A single embedded region keeps the flat layout; several get one folder each,
@@ -248,4 +250,6 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         recommender=_recommender(env.get("HAVRE_RECOMMENDER", file.get("recommender", Settings.recommender))),
         recs_train_interval_s=float(env.get("HAVRE_RECS_TRAIN_INTERVAL_S",
                                             file.get("recs_train_interval_s", Settings.recs_train_interval_s))),
+        deletion_grace_days=float(env.get("HAVRE_DELETION_GRACE_DAYS",
+                                          file.get("deletion_grace_days", Settings.deletion_grace_days))),
     )

@@ -82,3 +82,26 @@ def test_video_owned_tables_name_a_video_column() -> None:
 def test_the_residency_page_shows_the_declared_table() -> None:
     page = RESIDENCY_PAGE.read_text()
     assert with_table(page) == page, "docs/residency.md is stale: run .venv/bin/python scripts/docs_tables.py"
+
+
+def test_deletion_covers_every_owned_table_and_every_kind_of_file(regions: Regions) -> None:
+    # deferred: the deletion pulls in every domain, which the tests above do not need
+    from havre.accounts.signin import sign_up
+    from havre.portability import deletion
+    from havre.videos.models import Video
+
+    assert [t.name for t, _ in deletion.ERASED] == [t.name for t, _ in owned_tables(metadata)]
+    user = sign_up(regions, handle="owner", password="correct horse battery", open_session=False).user
+    with regions.default.session() as s:
+        video = Video(owner_id=user.id, original_key="", original_sha256="0" * 64)
+        s.add(video)
+        s.commit()
+    regions.directory.place_video(video.id, regions.default.name)
+    store = regions.default.blobs
+    examples = {kind: make().replace(USER, user.id).replace(VIDEO, video.id) for kind, make in EXAMPLES.items()}
+    for key in examples.values():
+        store.put_bytes(key, b"x")
+    report = deletion.delete_account(regions, user.id)
+    assert report.files == len(keys.KINDS) - 1  # every kind but the region's model, which is nobody's
+    left = [key for key in store.keys() if (found := keys.kind_of(key)) is not None and found[1] != "region"]
+    assert left == [] and report.rows["users"] == 1 and report.rows["videos"] == 1

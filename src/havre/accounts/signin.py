@@ -8,10 +8,14 @@ claim is released, so nothing half-made stays. A login goes straight to the hand
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
+from sqlalchemy.orm import Session
 
 from havre.accounts import service
 from havre.accounts.models import User
-from havre.db.base import new_id
+from havre.db.base import new_id, utcnow
 from havre.errors import N_
 from havre.regions import Region, Regions, UnknownRegion, serving
 from havre.regions.directory import HandleTaken
@@ -22,6 +26,32 @@ class SignedIn:
     region: Region
     user: User
     token: str  # the session cookie's token; "" when no session was opened (CLI, demo)
+    # The login ended the grace period of a requested deletion (the page says it was cancelled).
+    deletion_cancelled: bool = False
+
+
+class AccountBeingDeleted(service.AccountError):
+    """The grace period of the account's deletion is over: it is being deleted, and nobody may log in."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("This account is being deleted; it can no longer be used."))
+
+
+def cancel_pending_deletion(s: Session, user: User) -> bool:
+    """End the grace period of ``user``'s requested deletion (in the caller's transaction); True if
+    there was one. Raises AccountBeingDeleted once it is over (``portability.deletion``)."""
+    if user.delete_after is None:
+        return False
+    now = utcnow()
+    if user.delete_after <= now:
+        raise AccountBeingDeleted()
+    # Conditional: the deletion may have started since the row was read.
+    result = cast("CursorResult[Any]", s.execute(
+        update(User).where(User.id == user.id, User.delete_after > now).values(delete_after=None)))
+    if result.rowcount != 1:
+        raise AccountBeingDeleted()
+    user.delete_after = None
+    return True
 
 
 def choose_region(regions: Regions, name: str | None) -> Region:
@@ -69,6 +99,8 @@ def log_in(regions: Regions, *, handle: str, password: str, client: str, user_ag
     with serving(home.name), home.session() as s:
         user = service.authenticate(s, handle=handle, password=password, client=client,
                                     max_failures=max_failures, window_s=window_s)
+        # Logging in during a deletion's grace period cancels it; after it, the login is refused.
+        cancelled = cancel_pending_deletion(s, user)
         new = service.start_session(s, user, user_agent=user_agent)
         s.commit()
-    return SignedIn(home, user, new.token)
+    return SignedIn(home, user, new.token, deletion_cancelled=cancelled)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,3 +75,75 @@ def users_move(handle: Annotated[str, typer.Argument(help="The account to move."
           f"@{report.handle} now lives in {report.target} (was {report.source}): "
           f"{sum(report.rows.values())} rows, {report.files} files ({report.bytes_copied // 1024} KiB copied)"
           f"{', resumed' if report.resumed else ''}; nothing left in {report.source}.")
+
+
+def _deletion_summary(report: dict[str, Any]) -> str:
+    rows = ", ".join(f"{name} {n}" for name, n in sorted(report["rows"].items()))
+    elsewhere = "; ".join(f"{region}: " + ", ".join(f"{name} {n}" for name, n in sorted(found.items()))
+                          for region, found in sorted(report["elsewhere"].items()) if found)
+    counts = ", ".join(f"{n} {name}" for name, n in sorted(report["counts"].items()))
+    models = ", ".join(f"{region} ({version or 'none kept: too little data'})"
+                       for region, version in sorted(report["models"].items()))
+    return (f"@{report['handle']} is deleted from {report['region']}{' (resumed)' if report['resumed'] else ''}: "
+            f"{sum(report['rows'].values())} rows ({rows or 'none'}), {report['files']} files "
+            f"({report['bytes_deleted'] // 1024} KiB).\n"
+            f"Other people's rows about them: {elsewhere or 'none'}.\n"
+            f"Counts taken back: {counts or 'none'}. Recommender retrained: {models or 'no region had a model'}.\n"
+            "PostgreSQL keeps deleted rows in its pages until VACUUM, and a versioned S3 bucket keeps old "
+            "versions until its lifecycle rule expires them: see docs/deletion.md.")
+
+
+@users_app.command("delete")
+def users_delete(handle: Annotated[str, typer.Argument(help="The account to delete.")],
+                 now: Annotated[bool, typer.Option(
+                     "--now", help="Delete at once, without the grace period, and print what was removed.")] = False,
+                 as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+                 data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Delete an account and everything personal it left in every region.
+
+    Without --now, starts the grace period (HAVRE_DELETION_GRACE_DAYS, 14 days by default): the
+    person is logged out, logging in before it ends cancels the deletion, and the scheduled job
+    deletes the account after it. With --now, deletes it at once. Safe to interrupt: running it
+    again finishes the deletion.
+    """
+    # deferred, like every command's imports: see the module docstring
+    from datetime import timedelta
+
+    # (deferred, as above)
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    # (deferred, as above)
+    from havre.accounts.service import normalize_handle
+    from havre.portability import deletion
+    from havre.regions import open_regions
+
+    settings = checked_settings(data_dir, regions)
+    if len(settings.regions) < len(settings.declared):
+        raise fail("A deletion reaches every region of the instance; run it without --regions.")
+    handle = normalize_handle(handle)
+    opened = open_regions(settings)
+    try:
+        user_id = opened.directory.user_id_of_handle(handle)
+        if user_id is None:
+            raise fail(f"There is no @{handle} on this instance (or it was deleted already).")
+        if not now:
+            when = deletion.schedule_deletion(opened, user_id, grace=timedelta(days=settings.deletion_grace_days))
+            emit({"handle": handle, "delete_after": when.isoformat()}, as_json,
+                 f"@{handle} is logged out and will be deleted after {when:%Y-%m-%d %H:%M} UTC; logging in "
+                 f"before then cancels it. `havre users delete {handle} --now` deletes it at once.")
+            return
+        with Progress(TextColumn("deleting: {task.fields[step]}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total}"), console=console, transient=True) as bar:
+            task = bar.add_task("delete", total=len(deletion.STEPS), step="")
+            report = deletion.delete_account(
+                opened, user_id, on_step=lambda step: bar.update(task, completed=deletion.STEPS.index(step), step=step))
+    except deletion.BeingDeleted as exc:
+        raise fail(f"{exc} If the process deleting it stopped, run this command again in a minute to finish "
+                   "the deletion.") from None
+    except deletion.DeletionBusy:
+        raise fail(f"Some videos of @{handle} are being processed; run this command again in a minute.") from None
+    except (HavreError, LookupError) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        opened.close()
+    emit(report.as_dict(), as_json, _deletion_summary(report.as_dict()))

@@ -20,8 +20,7 @@ def export(user: Annotated[str, typer.Option(help="Handle of the account to expo
     """Write everything an account has here into one zip: profile, videos (originals), comments, likes,
     follows, history, sessions, imports and the audit of who read their data (docs/export-format.md)."""
     # deferred, like every command's imports: see the module docstring
-    from rich.progress import BarColumn, Progress, TextColumn
-
+    from rich.progress import BarColumn, Progress, TextColumn  # noqa: I001 (one block, under its comment)
     from havre.accounts.access import access_account
     from havre.portability.export import export_to_file
     from havre.regions import open_regions
@@ -58,8 +57,7 @@ def import_archive(archive: Annotated[Path, typer.Argument(help="A Havre archive
     Interrupted? Run the same command again: it resumes, and nothing is imported twice.
     """
     # deferred, like every command's imports: see the module docstring
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: I001 (one block)
     from havre.imports import report as import_report
     from havre.portability.archive_import import import_archive as run
     from havre.regions import open_regions

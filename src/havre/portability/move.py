@@ -29,6 +29,7 @@ from havre.blobs import keys as blob_keys
 from havre.db.ownership import Owned, owned_tables
 from havre.errors import N_, HavreError, InvalidInput, NotFound
 from havre.jobs.models import QUEUED, RUNNING, Job
+from havre.portability.deletion import deletion_started
 from havre.regions import Region, Regions, audit
 from havre.regions.directory import PendingMove
 from havre.schema import metadata
@@ -176,6 +177,8 @@ def move_user(regions: Regions, handle: str, target_name: str, *, on_files: Call
     user_id = regions.directory.user_id_of_handle(handle)
     if home is None or user_id is None:
         raise NotFound(N_("There is no @%(handle)s on this instance."), handle=handle)
+    if deletion_started(regions, user_id):
+        raise MoveError(N_("@%(handle)s is being deleted; it cannot move."), handle=handle)
     move: PendingMove | None = regions.directory.pending_move(user_id)
     if move is not None and move.target != target.name:
         raise MoveError(N_("@%(handle)s is already moving to %(region)s; finish that move first."),

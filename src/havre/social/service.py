@@ -196,9 +196,11 @@ def forget_video_rows(s: Session, video_id: str) -> None:
 
 @aggregate_writer
 def forget_followee_rows(s: Session, user_id: str) -> int:
-    """Drop this region's follows of a deleted account, and their followers' following counts (only its public id travels)."""
+    """Drop this region's follows of a deleted account and lower the followers' following counts.
+
+    Only the account's public id travels; the rows go in the same transaction as the counts."""
     followers = list(s.scalars(delete(Follow).where(Follow.followee_id == user_id).returning(Follow.follower_id)))
-    if followers:  # in the same transaction as the rows: a second run finds none and counts nothing
+    if followers:  # a second run finds no rows and changes no count
         s.execute(update(User).where(User.id.in_(followers)).values(following_count=User.following_count - 1))
         note_subjects(followers)
     return len(followers)

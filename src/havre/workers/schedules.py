@@ -7,6 +7,7 @@ from havre.config import Settings
 from havre.feed.tasks import SWEEP_EVERY_S
 from havre.jobs import book
 from havre.portability.exports import SWEEP_EVERY_S as EXPORT_SWEEP_EVERY_S
+from havre.portability.tasks import DUE_EVERY_S as DELETIONS_DUE_EVERY_S
 from havre.regions import Regions
 
 FIRST_TRAINING_S = 60.0  # soon after a start, then every settings.recs_train_interval_s
@@ -18,4 +19,5 @@ def book_schedules(settings: Settings, regions: Regions) -> None:
             book(s, "recs.train", in_s=min(FIRST_TRAINING_S, settings.recs_train_interval_s))
             book(s, "feed.sweep_lists", in_s=SWEEP_EVERY_S)
             book(s, "exports.sweep", in_s=EXPORT_SWEEP_EVERY_S)
+            book(s, "accounts.delete_due", in_s=DELETIONS_DUE_EVERY_S)
             s.commit()
