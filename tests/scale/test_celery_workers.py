@@ -24,6 +24,7 @@ from havre.regions import open_regions
 from havre.videos import service as videos
 from havre.videos.models import READY, Video
 from havre.workers.celery_backend import CeleryRelay, make_celery
+from havre.workers.schedules import SCHEDULED
 from tests.s3server import S3Server
 from tests.scale_mode import postgres_database, scale_env
 
@@ -96,7 +97,7 @@ def test_two_workers_finish_a_batch_exactly_once_even_when_one_is_killed(
             statuses = s.scalars(select(Video.status)).all()
             # (the schedules a worker books at start, training and clean-ups, wait for later)
             jobs = s.execute(select(Job.kind, Job.status)
-                             .where(Job.kind.not_in(("recs.train", "feed.sweep_lists")))).all()
+                             .where(Job.kind.not_in(SCHEDULED))).all()
             ladders = s.scalar(select(func.count()).select_from(Video).where(Video.hls_key.is_not(None)))
         assert statuses == [READY] * 6 and ladders == 6, (tmp_path / "worker1.log").read_text()[-3000:]
         # One job per step per video, each done once: nothing published twice.

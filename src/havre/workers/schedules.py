@@ -11,6 +11,7 @@ from havre.portability.tasks import DUE_EVERY_S as DELETIONS_DUE_EVERY_S
 from havre.regions import Regions
 
 FIRST_TRAINING_S = 60.0  # soon after a start, then every settings.recs_train_interval_s
+SCHEDULED = ("recs.train", "feed.sweep_lists", "exports.sweep", "accounts.delete_due")
 
 
 def book_schedules(settings: Settings, regions: Regions) -> None:
