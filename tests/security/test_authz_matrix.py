@@ -46,6 +46,12 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/me"): MEMBERS,
     ("PATCH", "/api/me"): MEMBERS,
     ("POST", "/api/me/avatar"): MEMBERS,
+    ("POST", "/api/me/exports"): MEMBERS,
+    ("GET", "/api/me/exports/latest"): MEMBERS,
+    ("GET", "/api/me/exports/{export_id}/archive.zip"): OWNER_ONLY,
+    ("POST", "/api/me/move"): MEMBERS,
+    ("GET", "/api/moves/{token}"): ANYONE,
+    ("POST", "/api/me/deletion"): MEMBERS,
     ("GET", "/api/users/{handle}"): ANYONE,
     ("POST", "/api/videos"): MEMBERS,
     ("GET", "/api/videos/{video_id}"): ANYONE,
@@ -87,6 +93,7 @@ class World:
     videos: dict[str, str]  # kind -> id
     comments: dict[str, str]  # kind -> the owner's comment under that video
     run_id: str
+    export_id: str  # the owner's "Download my data" archive, built
 
 
 @pytest.fixture
@@ -129,7 +136,11 @@ def world(browsers: Callable[[], ApiClient], regions: Regions, h264_clip: Path,
         comments[kind] = posted.json()["id"]
     started = owner.post("/api/imports", data={"links": "https://www.tiktok.com/@olive/video/7100000000000000001"})
     assert started.status_code == 202, started.text
-    return World(people=people, videos=videos, comments=comments, run_id=started.json()["id"])
+    export = owner.post("/api/me/exports")
+    assert export.status_code == 202, export.text
+    run_jobs({"exports.build"})
+    return World(people=people, videos=videos, comments=comments, run_id=started.json()["id"],
+                 export_id=export.json()["id"])
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -188,7 +199,8 @@ class Try:
 
 
 def _tries(document: dict[str, Any], world: World) -> list[Try]:
-    fixed = {"handle": "olive", "run_id": world.run_id, "tag": "matrix", "sound": "matrix"}
+    fixed = {"handle": "olive", "run_id": world.run_id, "tag": "matrix", "sound": "matrix",
+             "export_id": world.export_id, "token": "eu.no-such-move"}
     tries = []
     for template, item in document["paths"].items():
         for method, operation in item.items():

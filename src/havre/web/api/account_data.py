@@ -82,7 +82,7 @@ def download_export(export_id: str, ctx: RequestContext = Depends(get_ctx),
 
 
 @router.post("/me/move", response_model=MoveStarted, status_code=202,
-             responses=errors(400, 409, 429, body=True, member=True))
+             responses=errors(400, 404, 409, 429, body=True, member=True))
 def move_my_data(body: MoveIn, request: Request, ctx: RequestContext = Depends(get_ctx),
                  viewer: User = Depends(require_viewer)) -> MoveStarted:
     """Move your data to another region, confirmed with your password. You are logged out until it is
@@ -108,7 +108,8 @@ class DeletionOut(BaseModel):
     delete_after: datetime  # logging in before then cancels it
 
 
-@router.post("/me/deletion", response_model=DeletionOut, status_code=202, responses=errors(409, body=True, member=True))
+@router.post("/me/deletion", response_model=DeletionOut, status_code=202,
+             responses=errors(404, 409, 429, body=True, member=True))
 def delete_my_account(body: DeletionIn, request: Request, ctx: RequestContext = Depends(get_ctx),
                       viewer: User = Depends(require_viewer)) -> Response:
     """Delete your account after the grace period (HAVRE_DELETION_GRACE_DAYS, 14 by default), confirmed
