@@ -1,17 +1,21 @@
 """What does a For You page cost at scale? Latency at a steady rate, against a trivial endpoint.
 
     .venv/bin/python bench/feed.py [--videos 100000] [--members 10000] [--history 10000] [--seconds 20]
+    .venv/bin/python bench/feed.py --sweep        # 1k/10k/100k videos x history 0/10k, as a table
+    .venv/bin/python bench/feed.py --profile      # also: where a For You request spends its time
 
 Builds, by inserting rows (no transcoding), the embedded default with ``--videos`` public videos by
-200 creators, ``--members`` members, synthetic events (the measured viewer has ``--history`` of
-them) and player sums for every video, then serves it with uvicorn and, on one keep-alive
-connection each, asks at a steady 50 requests/s for:
-  1. For You pages of 10 (a new session every 5th request, the next page of it otherwise), as the
-     viewer with the history;
-  2. a trivial endpoint of the same server (``/static/vendor/README.md``), in the same run,
-     interleaved one by one.
+200 creators, ``--members`` members who each watched a few videos to the end (in 50 clusters of
+taste), player sums for every video, and the measured viewer's ``--history`` events; then trains
+the region's model from those members (``recs.live.train_region``, neighbours only: the part the
+feed serves from), so the learned model is in the loop. It serves the app with uvicorn and, on
+one keep-alive connection, asks at a steady ``--rate`` (50/s) for:
+  1. For You pages of 10 as the viewer with the history (a new session every 5th request, the
+     next page of it otherwise);
+  2. right after each, a trivial endpoint of the same server (``/static/vendor/README.md``).
 Prints p50 and p99 of each and For You's requests/s (from its mean latency) as a share of the
-trivial endpoint's.
+trivial endpoint's. ``--profile`` samples the server's threads every millisecond while they serve
+For You and prints the functions they were in (inclusive share of samples).
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import tempfile
+import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,10 +41,13 @@ from havre.accounts.models import User
 from havre.app import create_app
 from havre.db.base import new_id, utcnow
 from havre.recs.events import EVENTS_TABLE
+from havre.recs.live import train_region
 from havre.recs.signals import VideoSignals
 from havre.videos.models import READY, Video
 
 TAGS = ["cuisine", "skate", "danse", "chat", "voyage", "musique", "drole", "sport", "mode", "jeux"]
+CLUSTERS = 50
+WATCHED_PER_MEMBER = 5
 
 
 def build(instance_dir: Path, *, videos: int, members: int, history: int) -> str:
@@ -46,29 +57,156 @@ def build(instance_dir: Path, *, videos: int, members: int, history: int) -> str
     viewer = instance.creator("viewer")
     rng = random.Random(1)
     now = utcnow()
-    video_ids = []
+    video_ids = [new_id() for _ in range(videos)]
+    # What members watch: the newest videos, in clusters (member m likes cluster m % CLUSTERS).
+    head = video_ids[:min(videos, 5000)]
     with region.session() as s:
-        rows = []
-        for n in range(videos):
-            video_id = new_id()
-            video_ids.append(video_id)
-            rows.append({"id": video_id, "owner_id": creators[n % 200].id, "status": READY, "visibility": "public",
-                         "caption": f"video {n} #{TAGS[n % 10]} #{TAGS[(n * 7) % 10]}", "original_key": f"o/{n}",
-                         "original_sha256": "0" * 64, "mp4_key": f"videos/{video_id}/play.mp4",
-                         "like_count": rng.randint(0, 500), "posted_at": now - timedelta(minutes=n)})
-        s.execute(insert(Video), rows)
+        s.execute(insert(Video), [
+            {"id": video_id, "owner_id": creators[n % 200].id, "status": READY, "visibility": "public",
+             "caption": f"video {n} #{TAGS[n % 10]} #{TAGS[(n * 7) % 10]}", "original_key": f"o/{n}",
+             "original_sha256": "0" * 64, "mp4_key": f"videos/{video_id}/play.mp4", "sound_title": f"sound {n % 300}",
+             "like_count": rng.randint(0, 500), "posted_at": now - timedelta(minutes=n)}
+            for n, video_id in enumerate(video_ids)])
         s.execute(insert(VideoSignals), [{"video_id": v, "impressions": (p := rng.randint(0, 2000)), "plays": p,
                                           "completes": p // 3, "skips": p // 4, "loops": 0, "not_interested": 0,
                                           "watch_ms": 0} for v in video_ids])
-        s.execute(insert(User), [{"id": new_id(), "handle": f"member{n}", "display_name": f"member{n}", "bio": "",
-                                  "password_hash": "x", "home_region": region.name} for n in range(members)])
-        kinds = ["play", "complete", "skip", "loop", "impression"]
+        member_ids = [new_id() for _ in range(members)]
+        s.execute(insert(User), [{"id": m, "handle": f"member{n}", "display_name": f"member{n}", "bio": "",
+                                  "password_hash": "x", "home_region": region.name}
+                                 for n, m in enumerate(member_ids)])
         s.execute(insert(EVENTS_TABLE), [
-            {"user_id": viewer.id, "video_id": rng.choice(video_ids), "kind": kinds[n % 5], "watch_ms": 0,
-             "at": now - timedelta(seconds=history - n)} for n in range(history)])
+            {"user_id": m, "video_id": head[(n % CLUSTERS + CLUSTERS * rng.randrange(len(head) // CLUSTERS or 1))
+                                            % len(head)],
+             "kind": "complete", "watch_ms": 9000, "at": now - timedelta(hours=1)}
+            for n, m in enumerate(member_ids) for _ in range(WATCHED_PER_MEMBER)])
+        kinds = ["play", "complete", "skip", "loop", "impression"]
+        if history:
+            s.execute(insert(EVENTS_TABLE), [
+                {"user_id": viewer.id, "video_id": rng.choice(head), "kind": kinds[n % 5], "watch_ms": 0,
+                 "at": now - timedelta(seconds=history - n)} for n in range(history)])
         s.commit()
+    trained = train_region(region, embeddings=False)  # neighbours only: seconds, and all the feed reads
+    assert trained.version is not None, trained
     instance.close()
     return viewer.handle
+
+
+class Sampler:
+    """A poor man's py-spy: every ``interval_s``, the stacks of the threads serving For You."""
+
+    def __init__(self, *, interval_s: float = 0.001) -> None:
+        self.interval_s = interval_s
+        self.samples = 0
+        self.inclusive: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = threading.get_ident()
+        while not self._stop.wait(self.interval_s):
+            for ident, frame in sys._current_frames().items():
+                if ident == me:
+                    continue
+                names: list[str] = []
+                walk = frame
+                while walk is not None:
+                    code = walk.f_code
+                    names.append(f"{_short(code.co_filename)}:{code.co_name}")
+                    walk = walk.f_back
+                if "web/api/feed.py:for_you" not in names:
+                    continue
+                self.samples += 1
+                self.inclusive.update(set(names))
+
+    def report(self, top: int = 40) -> None:
+        print(f"  where For You's time goes ({self.samples} samples, inclusive):")
+        for name, count in self.inclusive.most_common(top):
+            print(f"    {count / max(1, self.samples):6.1%}  {name}")
+
+
+def _short(filename: str) -> str:
+    for marker in ("/havre/", "/site-packages/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Result:
+    videos: int
+    history: int
+    p50: dict[str, float]
+    p99: dict[str, float]
+    mean: dict[str, float]
+    requests: dict[str, int]
+
+    @property
+    def share(self) -> float:
+        """For You's requests/s over the trivial endpoint's, each from its mean latency."""
+        return self.mean["trivial"] / self.mean["foryou"]
+
+
+def measure(data: Path, handle: str, *, videos: int, history: int, seconds: float, rate: float,
+            profile: bool) -> Result:
+    instance = open_instance(data)
+    app = create_app(instance.settings, regions=instance.regions)
+    times: dict[str, list[float]] = {"foryou": [], "trivial": []}
+    sampler = Sampler() if profile else None
+    with served(app) as url, httpx.Client(base_url=url) as client:
+        client.get("/api/feed/foryou")
+        client.headers["X-CSRF-Token"] = client.cookies["havre_csrf"]
+        login = client.post("/api/auth/login", json={"handle": handle, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        client.headers["X-CSRF-Token"] = login.headers["x-csrf-token"]
+        for _ in range(10):  # warm up: the pool and the model are read once, then kept
+            client.get("/api/feed/foryou")
+        if sampler is not None:
+            sampler.__enter__()
+        cursor = None
+        interval = 1.0 / rate
+        deadline = time.perf_counter() + seconds
+        n = 0
+        while time.perf_counter() < deadline:
+            tick = time.perf_counter()
+            query = f"&cursor={cursor}" if cursor and n % 5 else ""
+            start = time.perf_counter()
+            response = client.get(f"/api/feed/foryou?limit=10{query}")
+            times["foryou"].append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
+            cursor = response.json()["next_cursor"]
+            start = time.perf_counter()
+            assert client.get("/static/vendor/README.md").status_code == 200
+            times["trivial"].append(time.perf_counter() - start)
+            n += 1
+            time.sleep(max(0.0, interval - (time.perf_counter() - tick)))
+        if sampler is not None:
+            sampler.__exit__()
+    instance.close()
+    if sampler is not None:
+        sampler.report()
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return Result(videos=videos, history=history, p50={k: pct(v, 0.5) for k, v in times.items()},
+                  p99={k: pct(v, 0.99) for k, v in times.items()}, requests={k: len(v) for k, v in times.items()},
+                  mean={k: statistics.mean(v) * 1000 for k, v in times.items()})
+
+
+def run(*, videos: int, members: int, history: int, seconds: float, rate: float, profile: bool) -> Result:
+    with tempfile.TemporaryDirectory(prefix="havre-bench-") as name:
+        data = Path(name) / "data"
+        handle = build(data, videos=videos, members=members, history=history)
+        return measure(data, handle, videos=videos, history=history, seconds=seconds, rate=rate, profile=profile)
 
 
 def main() -> None:
@@ -78,53 +216,27 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--sweep", action="store_true", help="1k/10k/100k videos x history 0/10k")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="havre-bench-") as name:
-        data = Path(name) / "data"
-        handle = build(data, videos=args.videos, members=args.members, history=args.history)
-        instance = open_instance(data)
-        app = create_app(instance.settings, regions=instance.regions)
-        with served(app) as url, httpx.Client(base_url=url) as client:
-            client.get("/api/feed/foryou")
-            client.headers["X-CSRF-Token"] = client.cookies["havre_csrf"]
-            login = client.post("/api/auth/login", json={"handle": handle, "password": PASSWORD})
-            assert login.status_code == 200, login.text
-            client.headers["X-CSRF-Token"] = login.headers["x-csrf-token"]
-            times: dict[str, list[float]] = {"foryou": [], "trivial": []}
-            cursor = None
-            interval = 1.0 / args.rate
-            deadline = time.perf_counter() + args.seconds
-            n = 0
-            for _ in range(10):  # warm up: the pool is read once, then kept
-                client.get("/api/feed/foryou")
-            while time.perf_counter() < deadline:
-                tick = time.perf_counter()
-                if n % 2 == 0:
-                    query = f"&cursor={cursor}" if cursor and n % 10 else ""
-                    start = time.perf_counter()
-                    response = client.get(f"/api/feed/foryou?limit=10{query}")
-                    times["foryou"].append(time.perf_counter() - start)
-                    assert response.status_code == 200, response.text
-                    cursor = response.json()["next_cursor"]
-                else:
-                    start = time.perf_counter()
-                    assert client.get("/static/vendor/README.md").status_code == 200
-                    times["trivial"].append(time.perf_counter() - start)
-                n += 1
-                time.sleep(max(0.0, interval - (time.perf_counter() - tick)))
-        instance.close()
-
-    def pct(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-    print(f"For You at {args.rate:.0f} req/s for {args.seconds:.0f} s: {args.videos} videos, {args.members} members, "
-          f"viewer history {args.history} events")
-    for label, values in times.items():
-        print(f"  {label:8} p50 {pct(values, 0.5):7.1f} ms   p99 {pct(values, 0.99):7.1f} ms"
-              f"   ({len(values)} requests)")
-    share = statistics.mean(times["trivial"]) / statistics.mean(times["foryou"])
-    print(f"  For You req/s as a share of the trivial endpoint's: {share:.1%}")
+    configs = ([(v, h) for v in (1_000, 10_000, 100_000) for h in (0, 10_000)] if args.sweep
+               else [(args.videos, args.history)])
+    results = []
+    for videos, history in configs:
+        result = run(videos=videos, members=args.members, history=history, seconds=args.seconds, rate=args.rate,
+                     profile=args.profile)
+        results.append(result)
+        print(f"For You at {args.rate:.0f} req/s for {args.seconds:.0f} s: {videos} videos, {args.members} members, "
+              f"viewer history {history} events")
+        for label in ("foryou", "trivial"):
+            print(f"  {label:8} p50 {result.p50[label]:7.1f} ms   p99 {result.p99[label]:7.1f} ms"
+                  f"   ({result.requests[label]} requests)")
+        print(f"  For You req/s as a share of the trivial endpoint's: {result.share:.1%}", flush=True)
+    print("\n| videos | viewer history | p50 | p99 | trivial p50 | For You req/s (1/mean) | share of trivial |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r.videos:,} | {r.history:,} | {r.p50['foryou']:.1f} ms | {r.p99['foryou']:.1f} ms "
+              f"| {r.p50['trivial']:.1f} ms | {1000 / r.mean['foryou']:.0f} | {r.share:.1%} |")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from havre.regions import Regions
 from tests.conftest import ApiClient
 from tests.feed.rows import add_videos
@@ -148,3 +150,39 @@ def test_the_players_events_are_checked_and_kept_only_for_members(
     assert stored() == 0  # nothing of a refused batch is kept
     ok = client.post("/api/events", json={"events": [{"video_id": "abc", "kind": "impression"}] * 200})
     assert ok.status_code == 204 and stored() == 200
+
+
+def test_a_session_goes_on_past_its_stored_list_without_repeats_until_its_end(
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from havre.feed import lists
+
+    monkeypatch.setattr(lists, "LIST_SIZE", 8)  # a list starts with 8, is extended near its end,
+    monkeypatch.setattr(lists, "MAX_ITEMS", 30)  # and a session ends after 30 (of the 40 videos)
+    _two_tastes(regions, client, make_client)
+    client.signup("viewer")
+    seen: list[str] = []
+    cursors: set[str] = set()
+    cursor = None
+    for _ in range(10):
+        page = _page(client, cursor, limit=7)
+        seen += [v["id"] for v in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        cursors.add(cursor.split(".")[0])
+    assert cursor is None and len(seen) == len(set(seen)) == 30
+    assert len(cursors) == 1  # one list all along
+
+
+def test_a_video_seen_once_is_left_out_but_one_watched_again_may_come_back(
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions) -> None:
+    make_client().signup("maker")
+    once, twice, other = add_videos(regions, "maker", ["Once", "Twice", "Other"], plays=50, completes=20)
+    client.signup("viewer")
+    for video_id, views in ((once, 1), (twice, 2)):
+        for _ in range(views):
+            response = client.post(f"/api/videos/{video_id}/views", json={"watch_ms": 4000, "completed": False})
+            assert response.status_code == 204
+    ids = {v["id"] for v in _page(client)["items"]}
+    assert ids == {twice, other}

@@ -1,11 +1,13 @@
 """A For You session: the ranked list made on the first page, paged with a keyset cursor.
 
 The first page ranks every candidate once and keeps the best ``LIST_SIZE`` in the viewer's home
-region (it says what they like: personal); visitors share one list per ranking (``shared_list``).
-Each later page takes the next videos of that list, after dropping what the viewer has since seen
-or said "not interested" to and re-scoring the rest with what they did since, so pages never
-repeat or skip a video, and still react at once. A cursor is ``<list id>.<videos served>``; lists
-are deleted after ``LIST_TTL``.
+region (it says what they like: personal); when the list gets near its end, the next best are
+added (``extend``), up to ``MAX_ITEMS`` in all, so a page reads and writes a short list.
+Visitors share one list per ranking (``shared_list``, ``VISITOR_LIST_SIZE`` long: it is written
+once per set of candidates, not per visitor). Each later page takes the next videos
+of that list, after dropping what the viewer has since seen or said "not interested" to and
+re-scoring the rest with what they did since, so pages never repeat or skip a video, and still
+react at once. A cursor is ``<list id>.<videos served>``; lists are deleted after ``LIST_TTL``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, new_id, utcn
 from havre.db.ownership import owned
 from havre.errors import N_, InvalidInput
 
-LIST_SIZE = 300
+LIST_SIZE = 100
+MAX_ITEMS = 300  # a session's videos at most, then it ends (the player starts a new one)
+VISITOR_LIST_SIZE = 300
 LIST_TTL = timedelta(hours=6)
 CURSOR = re.compile(r"([A-Za-z0-9_-]{1,16})\.(\d{1,4})")
 
@@ -71,6 +75,18 @@ def open_list(s: Session, cursor: Cursor, viewer_id: str | None) -> FeedList | N
     if found is None or found.user_id != viewer_id or utcnow() - found.created_at > LIST_TTL:
         return None
     return found
+
+
+def new_list(s: Session, viewer_id: str | None, items: list[Any], *, list_id: str) -> FeedList:
+    """A member's new list, written in one statement (the caller commits)."""
+    feed_list = FeedList(id=list_id, user_id=viewer_id, items=items, served=[])
+    s.add(feed_list)
+    return feed_list
+
+
+def extend(feed_list: FeedList, items: list[Any]) -> None:
+    """Add the next best videos at the end of a list (the caller commits)."""
+    feed_list.items = [*feed_list.items, *items]
 
 
 def mark_served(feed_list: FeedList, video_ids: list[str]) -> None:

@@ -11,6 +11,7 @@ crossing.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 import weakref
@@ -21,11 +22,14 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from havre.feed.candidates import Candidates
 from havre.recs.signals import VideoSignals
+from havre.regions import serving
 from havre.regions.gateway import Gateway, note_subjects, public_reader
 from havre.videos.hashtags import parse_hashtags
 from havre.videos.models import PUBLIC_VIS, READY, Video
 
+log = logging.getLogger(__name__)
 _CACHES: weakref.WeakSet[PoolCache] = weakref.WeakSet()
 # Each candidate's outcomes are estimated from its anonymous aggregates with a prior (a video with
 # no plays yet scores as an average one), then combined into one number (docs/recommender.md):
@@ -72,10 +76,17 @@ _COLUMNS = (Video.id, Video.owner_id, Video.sound_title, Video.caption, Video.po
 @public_reader
 def candidate_pool(s: Session, region: str, *, newest: int = NEWEST, most_liked: int = MOST_LIKED) -> list[PoolEntry]:
     """For You candidates: public videos with anonymous counts."""
-    base = (select(*_COLUMNS).outerjoin(VideoSignals, VideoSignals.video_id == Video.id)
-            .where(Video.status == READY, Video.visibility == PUBLIC_VIS))
-    rows = {r.id: r for r in s.execute(base.order_by(Video.posted_at.desc()).limit(newest))}
-    rows.update((r.id, r) for r in s.execute(base.order_by(Video.like_count.desc()).limit(most_liked)))
+    joined = select(*_COLUMNS).outerjoin(VideoSignals, VideoSignals.video_id == Video.id)
+    newest_first = (joined.where(Video.status == READY, Video.visibility == PUBLIC_VIS)
+                    .order_by(Video.posted_at.desc()).limit(newest))  # ix_videos_feed, in its order
+    # The most liked are read down ix_videos_like_count, stopping at the limit. Written plainly, a
+    # planner without statistics (SQLite before ANALYZE) serves the test on status and visibility
+    # from ix_videos_feed and sorts every ready public video (100 ms at 100k, growing with them);
+    # as expressions, those tests can only filter the rows the like-count index brings.
+    most_liked_first = (joined.where(Video.status.concat("") == READY, Video.visibility.concat("") == PUBLIC_VIS)
+                        .order_by(Video.like_count.desc()).limit(most_liked))
+    rows = {r.id: r for r in s.execute(newest_first)}
+    rows.update((r.id, r) for r in s.execute(most_liked_first))
     entries = [_with_quality(PoolEntry(id=r.id, region=region, owner_id=r.owner_id, sound=r.sound_title,
                          hashtags=tuple(parse_hashtags(r.caption)), posted_at=r.posted_at, duration_s=r.duration_s,
                          likes=r.like_count, comments=r.comment_count, shares=r.share_count, views=r.view_count,
@@ -112,41 +123,96 @@ def quality(c: PoolEntry) -> float:
 
 
 class PoolCache:
-    """Each region's pool, read at most once per ``ttl_s`` per process (one reader at a time), and
-    again at once after this process commits a change to a video of that region (a new upload
-    is ready, a video turned private): other processes see such a change within ``ttl_s``."""
+    """Each region's pool, read at most once per ``ttl_s`` per process, and every region's together
+    as ``Candidates`` (feed.candidates), built once per refresh.
+
+    A pool past its time is still served while one background thread reads it again, so no
+    request waits for a read and no two threads read the same region at once (a thread started
+    while another refreshes does nothing). Only a pool this process has none of (the first
+    request, or after this process committed a change to a video of that region: a new upload is
+    ready, a video turned private) is read on the request path, by one request while the others
+    wait for it. Other processes see such a change within ``ttl_s``.
+    """
 
     def __init__(self, *, ttl_s: float = POOL_TTL_S) -> None:
         self.ttl_s = ttl_s
         self._pools: dict[str, tuple[float, list[PoolEntry]]] = {}
         self._locks: dict[str, threading.Lock] = {}
+        self._refreshing: set[str] = set()
+        self._combined: tuple[tuple[list[PoolEntry], ...], Candidates] | None = None
         self._guard = threading.Lock()
         _CACHES.add(self)
 
     def stale(self, region: str) -> None:
         self._pools.pop(region, None)
 
-    def pools(self, gw: Gateway) -> list[PoolEntry]:
-        """Every region's candidates, home first."""
-        ordered = [gw.home] + [r for r in gw.regions if r.name != gw.home.name]
-        return [entry for region in ordered for entry in self._pool(gw, region.name)]
+    def candidates(self, gw: Gateway) -> Candidates:
+        """Every region's candidates; the same object until a region's pool is read again."""
+        pools = tuple(self._pool(gw, name) for name in sorted(r.name for r in gw.regions))
+        return self._combine(pools)
+
+    def _combine(self, pools: tuple[list[PoolEntry], ...]) -> Candidates:
+        combined = self._combined
+        if not _same(combined, pools):
+            with self._guard:  # one thread lays out the arrays; the others use them
+                combined = self._combined
+                if not _same(combined, pools):
+                    combined = (pools, Candidates([e for pool in pools for e in pool]))
+                    self._combined = combined
+        assert combined is not None
+        return combined[1]
 
     def _pool(self, gw: Gateway, name: str) -> list[PoolEntry]:
         cached = self._pools.get(name)
-        if cached is not None and time.monotonic() - cached[0] < self.ttl_s:
-            return cached[1]
+        if cached is None:
+            return self._read_now(gw, name)
+        if time.monotonic() - cached[0] >= self.ttl_s:
+            self._refresh_later(gw, name)
+        return cached[1]
+
+    def _read_now(self, gw: Gateway, name: str) -> list[PoolEntry]:
         with self._guard:
             lock = self._locks.setdefault(name, threading.Lock())
         with lock:  # one request reads it; the others wait for that read rather than repeat it
             cached = self._pools.get(name)
-            if cached is None or time.monotonic() - cached[0] >= self.ttl_s:
+            if cached is None:
                 cached = (time.monotonic(), gw.read(gw.regions.get(name), candidate_pool, name))
                 self._pools[name] = cached
             return cached[1]
 
+    def _refresh_later(self, gw: Gateway, name: str) -> None:
+        with self._guard:
+            if name in self._refreshing:
+                return
+            self._refreshing.add(name)
+        # Outside the request: its crossing is audited on its own (no ledger), served for the
+        # same home region as the request that noticed the pool was old.
+        background = dataclasses.replace(gw, ledger=None)
+        threading.Thread(target=self._refresh, args=(background, name), name=f"havre-pool-{name}",
+                         daemon=True).start()
+
+    def _refresh(self, gw: Gateway, name: str) -> None:
+        try:
+            with serving(gw.home.name):
+                entries = gw.read(gw.regions.get(name), candidate_pool, name)
+            self._pools[name] = (time.monotonic(), entries)
+            self.candidates(gw)  # lay out the arrays here too, not on the next request
+        except Exception:  # the old pool stays served; the next request past its time tries again
+            log.exception("refreshing the candidate pool of region %s failed", name)
+        finally:
+            with self._guard:
+                self._refreshing.discard(name)
+
     def forget(self) -> None:
         """Drop every pool (a test, or a change that must show at once)."""
         self._pools.clear()
+        self._combined = None
+
+
+def _same(combined: tuple[tuple[list[PoolEntry], ...], Candidates] | None, pools: tuple[list[PoolEntry], ...]) -> bool:
+    """Whether ``combined`` was laid out from these very pools (the same list objects)."""
+    return combined is not None and len(combined[0]) == len(pools) and all(
+        a is b for a, b in zip(combined[0], pools, strict=True))
 
 
 @event.listens_for(Session, "before_flush")

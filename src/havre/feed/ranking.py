@@ -1,21 +1,25 @@
-"""How For You scores a candidate, and why it is shown: one score from predicted outcomes.
+"""How For You scores its candidates, and why each is shown: one score from predicted outcomes.
 
 Each candidate's ``quality`` (its predicted outcomes, weighted: feed.pool) is its base. What the
 viewer did adds a personal part (see ``Taste``): likeness to what they watched to the end, liked or
 shared (item-to-item weights of the trained model, or shared hashtags and sound without one),
 creators they follow, and a penalty for creators and sounds they said they were not interested in.
 A little freshness breaks ties toward new videos (weights: docs/recommender.md).
+
+Every candidate is scored at once, over the arrays of ``feed.candidates``; only the videos that
+make a list get a reason, and only the head of the order is diversified (Python, a few hundred).
 """
 
 from __future__ import annotations
 
 import math
-import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from havre.feed.pool import PoolEntry
+import numpy as np
+import numpy.typing as npt
+
+from havre.feed.candidates import Candidates, Floats, Ints
 
 FOLLOWED_BONUS = 0.6
 SIMILAR_WEIGHT = 1.2
@@ -25,28 +29,19 @@ PENALTY_SOUND = 0.7
 FRESH_HALF_LIFE_H = 48.0
 EXPLORE_IMPRESSIONS = 50  # below this a video is "new, being tried out"
 EXPLORE_EVERY = 5  # one slot in five goes to a video being tried out
-
-
-def freshness(c: PoolEntry, now: datetime) -> float:
-    age_h = max(0.0, (now - c.posted_at).total_seconds() / 3600)
-    return 0.3 * math.exp(-age_h * math.log(2) / FRESH_HALF_LIFE_H)
-
-
-def sampled_quality(c: PoolEntry, rng: random.Random) -> float:
-    """Thompson sampling: a draw of the video's appeal (completes and likes over its plays), so
-    new videos with little evidence get tried, and the ones that do well get tried more."""
-    wins = c.completes + c.likes + 1
-    losses = max(0, c.plays - c.completes) + c.skips + c.not_interested + 1
-    return rng.betavariate(wins, losses)
+LOOK_AHEAD = 20  # diversity: how far down the order the next video may come from
+Mask = npt.NDArray[np.bool_]
 
 
 @dataclass
 class Taste:
-    """What the ranker knows of one viewer, from their latest events and follows."""
+    """What the ranker knows of one viewer, from their latest events and follows; ``similar`` and
+    ``similar_anchor`` are aligned with the candidates it was read against (None: no likeness)."""
 
     followed: set[str] = field(default_factory=set)
-    # video -> (weight, the video it is like, how the viewer showed they liked that one, its creator)
-    similar: dict[str, tuple[float, str, str, str]] = field(default_factory=dict)
+    similar: Floats | None = None  # likeness (0..1] to what they liked, per candidate; 0: none
+    similar_anchor: Ints | None = None  # which of ``anchors`` it is like, per candidate
+    anchors: list[tuple[str, str, str]] = field(default_factory=list)  # (video, how liked, its creator)
     tags: Counter[str] = field(default_factory=Counter)
     muted_creators: Counter[str] = field(default_factory=Counter)
     muted_sounds: Counter[str] = field(default_factory=Counter)
@@ -55,66 +50,106 @@ class Taste:
 
 
 @dataclass(frozen=True)
-class Scored:
-    entry: PoolEntry
-    score: float
-    reason: dict[str, str]
+class Scores:
+    """Every candidate's score, and the personal parts it is made of (to name the reason)."""
+
+    candidates: Candidates
+    taste: Taste
+    total: Floats
+    similar: Floats
+    followed: Floats
+    tag: Floats
+
+    def personal(self) -> Mask:
+        return (self.similar > 0) | (self.followed > 0) | (self.tag > 0)
+
+    def reason(self, i: int) -> dict[str, str]:
+        """The strongest personal part of candidate ``i`` (the first of equals), else a general one."""
+        c = self.candidates.entries[i]
+        parts: list[tuple[float, dict[str, str]]] = []
+        if self.similar[i] > 0 and self.taste.similar_anchor is not None:
+            anchor, how, creator = self.taste.anchors[int(self.taste.similar_anchor[i])]
+            parts.append((float(self.similar[i]), {"kind": "similar", "anchor": anchor, "how": how,
+                                                   "creator": creator}))
+        if self.followed[i] > 0:
+            parts.append((float(self.followed[i]), {"kind": "followed", "creator": c.owner_id}))
+        if self.tag[i] > 0:
+            _, tag = max((self.taste.tags[t], t) for t in c.hashtags if self.taste.tags[t] > 0)
+            parts.append((float(self.tag[i]), {"kind": "tag", "tag": tag}))
+        if parts:
+            return max(parts, key=lambda p: p[0])[1]
+        if c.impressions < EXPLORE_IMPRESSIONS:
+            return {"kind": "new"}
+        return {"kind": "trending", "tag": c.hashtags[0]} if c.hashtags else {"kind": "popular"}
 
 
-def score(c: PoolEntry, taste: Taste, now: datetime) -> Scored:
-    base = c.quality + freshness(c, now)
-    parts: list[tuple[float, dict[str, str]]] = []
-    if c.id in taste.similar:
-        weight, anchor, how, creator = taste.similar[c.id]
-        parts.append((SIMILAR_WEIGHT * weight, {"kind": "similar", "anchor": anchor, "how": how,
-                                                "creator": creator}))
-    if c.owner_id in taste.followed:
-        age_days = (now - c.posted_at).total_seconds() / 86400
-        parts.append((FOLLOWED_BONUS * (1.5 if age_days < 7 else 1.0), {"kind": "followed", "creator": c.owner_id}))
-    tag_hits = [(taste.tags[t], t) for t in c.hashtags if taste.tags[t] > 0]
-    if tag_hits:
-        hits, tag = max(tag_hits)
-        parts.append((TAG_WEIGHT * math.log1p(hits), {"kind": "tag", "tag": tag}))
-    penalty = PENALTY_CREATOR * taste.muted_creators[c.owner_id]
-    penalty += PENALTY_SOUND * taste.muted_sounds[c.sound] if c.sound else 0.0
-    personal = sum(p for p, _ in parts)
-    reason = max(parts, key=lambda p: p[0])[1] if parts else _general_reason(c)
-    return Scored(entry=c, score=base + personal - penalty, reason=reason)
+def _per_name(names: dict[str, int], counts: Counter[str], size: int) -> Floats:
+    """Counts by name as an array over the names' positions, with one 0 more at the end (for -1)."""
+    out = np.zeros(size + 1, dtype=np.float64)
+    for name, count in counts.items():
+        if name in names:
+            out[names[name]] = count
+    return out
 
 
-def _general_reason(c: PoolEntry) -> dict[str, str]:
-    if c.impressions < EXPLORE_IMPRESSIONS:
-        return {"kind": "new"}
-    return {"kind": "trending", "tag": c.hashtags[0]} if c.hashtags else {"kind": "popular"}
+def score_all(cands: Candidates, taste: Taste, now: float) -> Scores:
+    """Every candidate scored for this viewer at ``now`` (a POSIX time)."""
+    age_h = np.maximum(0.0, now - cands.posted) / 3600
+    base = cands.quality + 0.3 * np.exp(-age_h * math.log(2) / FRESH_HALF_LIFE_H)
+    n = len(cands)
+    similar = SIMILAR_WEIGHT * taste.similar if taste.similar is not None else np.zeros(n)
+    followed_owner = _per_name(cands.owner_of, Counter(dict.fromkeys(taste.followed, 1)), len(cands.owners))
+    followed = followed_owner[cands.owner] * FOLLOWED_BONUS * np.where(age_h < 7 * 24, 1.5, 1.0)
+    hits = cands.row_max(_per_name(cands.tag_of, taste.tags, len(cands.tags))[cands.tag_codes])
+    tag = np.where(hits > 0, TAG_WEIGHT * np.log1p(hits), 0.0)
+    penalty = (PENALTY_CREATOR * _per_name(cands.owner_of, taste.muted_creators, len(cands.owners))[cands.owner]
+               + PENALTY_SOUND * _per_name(cands.sound_of, taste.muted_sounds, len(cands.sounds))[cands.sound])
+    return Scores(candidates=cands, taste=taste, total=base + similar + followed + tag - penalty, similar=similar,
+                  followed=followed, tag=tag)
 
 
-def diversify(ranked: list[Scored], *, look_ahead: int = 20) -> list[Scored]:
-    """The same order, except that no two videos in a row share a creator or a sound when one of
-    the next ``look_ahead`` can come between them."""
-    pending = list(ranked)
-    out: list[Scored] = []
+def ranked(scores: Scores, *, leave_out: Mask, size: int, rng: np.random.Generator) -> list[int]:
+    """The best ``size`` candidates not left out, best first (ties: the smaller id), with every
+    ``EXPLORE_EVERY``-th place given to a new video drawn by Thompson sampling, diversified."""
+    cands = scores.candidates
+    kept = np.flatnonzero(~leave_out)
+    order = kept[np.lexsort((cands.id_rank[kept], -scores.total[kept]))]
+    fresh = order[(cands.impressions[order] < EXPLORE_IMPRESSIONS) & ~scores.personal()[order]]
+    draws = rng.beta(cands.wins[fresh], cands.losses[fresh])  # one draw of each one's appeal
+    trying = fresh[np.argsort(-draws, kind="stable")][:size // EXPLORE_EVERY]
+    main = order[~np.isin(order, trying)][:size + LOOK_AHEAD]  # diversity looks no further down
+    owner, sound = cands.owner.tolist(), cands.sound.tolist()
+    return diversify(with_exploration(main.tolist(), trying.tolist()), owner, sound)[:size]
+
+
+def diversify(order: list[int], owner: list[int], sound: list[int], *, look_ahead: int = LOOK_AHEAD) -> list[int]:
+    """The same order, except that no two videos in a row share a creator or a sound (``sound``
+    -1: none) when one of the next ``look_ahead`` can come between them."""
+    pending = list(order)
+    out: list[int] = []
     while pending:
-        previous = out[-1].entry if out else None
         pick = 0
-        if previous is not None:
-            for i, candidate in enumerate(pending[:look_ahead]):
-                c = candidate.entry
-                if c.owner_id != previous.owner_id and not (c.sound and c.sound == previous.sound):
-                    pick = i
+        if out:
+            before = out[-1]
+            for n, i in enumerate(pending[:look_ahead]):
+                if owner[i] != owner[before] and not (sound[i] >= 0 and sound[i] == sound[before]):
+                    pick = n
                     break
         out.append(pending.pop(pick))
     return out
 
 
-def with_exploration(ranked: list[Scored], trying: list[Scored], *, every: int = EXPLORE_EVERY) -> list[Scored]:
+def with_exploration(main: list[int], trying: list[int], *, every: int = EXPLORE_EVERY) -> list[int]:
     """Give every ``every``-th place to a video being tried out (already in Thompson order)."""
-    chosen = {s.entry.id for s in trying}
-    main = [s for s in ranked if s.entry.id not in chosen]
-    out: list[Scored] = []
-    trying = list(trying)
-    while main or trying:
-        if trying and (len(out) % every == every - 1 or not main):
-            out.append(trying.pop(0))
-        elif main:
-            out.append(main.pop(0))
+    chosen = set(trying)
+    rest = [i for i in main if i not in chosen]
+    out: list[int] = []
+    t = r = 0
+    while r < len(rest) or t < len(trying):
+        if t < len(trying) and (len(out) % every == every - 1 or r == len(rest)):
+            out.append(trying[t])
+            t += 1
+        else:
+            out.append(rest[r])
+            r += 1
     return out

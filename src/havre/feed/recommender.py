@@ -8,25 +8,19 @@ home on each page, and the trained item-to-item model of the home region when th
 
 from __future__ import annotations
 
-import random
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
+import numpy as np
 
 from havre.accounts.models import User
-from havre.db.base import utcnow
+from havre.db.base import new_id, utcnow
 from havre.feed import lists
+from havre.feed.candidates import Candidates
 from havre.feed.models_store import ModelStore
-from havre.feed.pool import PoolCache, PoolEntry
-from havre.feed.ranking import (
-    EXPLORE_IMPRESSIONS,
-    Taste,
-    diversify,
-    sampled_quality,
-    score,
-    with_exploration,
-)
+from havre.feed.pool import PoolCache
+from havre.feed.ranking import Mask, Scores, Taste, ranked, score_all
 from havre.feed.taste import read_taste
 from havre.regions.gateway import Gateway
 
@@ -55,75 +49,56 @@ class PoolRanker:
         self.personal = personal
         self.pools = pools or PoolCache()
         self.models = models or ModelStore()
+        # Per home region: the visitors' list of the current candidates (their version, the list).
+        self._visitors: dict[str, tuple[int, str, list[Any]]] = {}
 
     def for_you(self, gw: Gateway, viewer: User | None, *, cursor: str | None, limit: int) -> Ranked:
         wanted = lists.parse_cursor(cursor) if cursor else None
-        pool = self.pools.pools(gw)
+        cands = self.pools.candidates(gw)
         if viewer is None:
-            return self._visitor_page(gw, pool, wanted, limit)
+            return self._visitor_page(gw, cands, wanted, limit)
         member = viewer if self.personal else None
         model = self.models.get(gw.home) if member is not None else None
         with gw.home.session() as s:
-            feed_list = lists.open_list(s, wanted, viewer.id if viewer else None) if wanted else None
-            among = {str(item[0]) for item in feed_list.items} if feed_list is not None else None
-            taste = read_taste(s, member, pool, neighbours=model.neighbours if model else None, among=among)
+            feed_list = lists.open_list(s, wanted, viewer.id) if wanted else None
+            scores = score_all(cands, read_taste(s, member, cands, model=model), utcnow().timestamp())
             if feed_list is None:
-                feed_list = self._new_list(s, pool, taste, viewer)
-            picks = self._page(feed_list, pool, taste, limit)
+                list_id = new_id()
+                feed_list = lists.new_list(s, viewer.id, _items(scores, _left_out(scores), lists.LIST_SIZE, list_id),
+                                           list_id=list_id)
+            remaining = _remaining(feed_list.items, set(feed_list.served), scores)
+            if len(remaining) <= limit:  # near its end: the next best come after
+                remaining = _go_on(feed_list, remaining, scores)
+            picks, more = _page(remaining, scores, limit)
             lists.mark_served(feed_list, [p.video_id for p in picks])
             s.commit()
-            more = len(feed_list.served) < len(feed_list.items)
             return Ranked(picks=picks, next_cursor=lists.cursor_of(feed_list) if more and picks else None)
 
-    def _new_list(self, s: Session, pool: list[PoolEntry], taste: Taste, viewer: User | None) -> lists.FeedList:
-        feed_list = lists.FeedList(user_id=viewer.id if viewer else None, items=[], served=[])
-        s.add(feed_list)
-        s.flush()  # its id seeds the draws, so one list is one reproducible order
-        feed_list.items = _ranked_items(pool, taste, random.Random(feed_list.id))
-        return feed_list
-
-    def _visitor_page(self, gw: Gateway, pool: list[PoolEntry], wanted: lists.Cursor | None, limit: int) -> Ranked:
+    def _visitor_page(self, gw: Gateway, cands: Candidates, wanted: lists.Cursor | None, limit: int) -> Ranked:
         """Visitors share one list per set of candidates (it names nobody), so their requests
-        write a row only when the candidates change; the cursor's count is where each one is."""
-        with gw.home.session() as s:
-            shared = s.get(lists.FeedList, wanted.list_id) if wanted else None
-            if shared is None or shared.user_id is not None:
-                shared, wanted = lists.shared_list(s, _ranked_items(pool, Taste(), random.Random(len(pool)))), None
-                s.commit()
-            start = wanted.served if wanted else 0
-            picks = [Pick(video_id=str(v), region=str(r), reason=dict(why))
-                     for v, r, why in shared.items[start:start + limit]]
-            end = start + len(picks)
-            return Ranked(picks=picks, next_cursor=f"{shared.id}.{end}" if picks and end < len(shared.items) else None)
-
-    def _page(self, feed_list: lists.FeedList, pool: list[PoolEntry], taste: Taste, limit: int) -> list[Pick]:
-        """The next videos of the list, after what the viewer did since it was made: seen and
-        "not interested" videos and muted creators drop out, and videos like what they just
-        watched to the end, liked or shared come first (at most half a page)."""
-        served = set(feed_list.served)
-        by_id = {c.id: c for c in pool}
-        now = utcnow()
-        remaining: list[Pick] = []
-        for video_id, region, reason in feed_list.items:
-            entry = by_id.get(video_id)
-            if video_id in served or video_id in taste.not_interested or video_id in taste.seen:
-                continue
-            if entry is not None and (taste.muted_creators[entry.owner_id] or
-                                      (entry.sound and taste.muted_sounds[entry.sound])):
-                continue
-            remaining.append(Pick(video_id=video_id, region=region, reason=dict(reason)))
-        fresh_taste = []
-        for pick in remaining:
-            entry = by_id.get(pick.video_id)
-            if entry is None:
-                continue
-            now_scored = score(entry, taste, now)
-            if now_scored.reason["kind"] == "similar" and pick.reason.get("anchor") != now_scored.reason["anchor"]:
-                fresh_taste.append((now_scored.score, Pick(video_id=pick.video_id, region=pick.region,
-                                                           reason=now_scored.reason)))
-        promoted = [p for _, p in sorted(fresh_taste, key=lambda x: -x[0])[: limit // 2]]
-        chosen = {p.video_id for p in promoted}
-        return (promoted + [p for p in remaining if p.video_id not in chosen])[:limit]
+        write a row only when the candidates change, and this process ranks it once; the
+        cursor's count is where each one is."""
+        known = self._visitors.get(gw.home.name)
+        if wanted is not None and known is not None and known[1] == wanted.list_id:
+            list_id, items = known[1], known[2]
+        else:
+            with gw.home.session() as s:
+                shared = s.get(lists.FeedList, wanted.list_id) if wanted else None
+                if shared is None or shared.user_id is not None:
+                    wanted = None
+                    if known is None or known[0] != cands.version:
+                        scores = score_all(cands, Taste(), utcnow().timestamp())
+                        made = lists.shared_list(s, _items(scores, _left_out(scores), lists.VISITOR_LIST_SIZE,
+                                                           str(len(cands))))
+                        s.commit()
+                        known = self._visitors[gw.home.name] = (cands.version, made.id, list(made.items))
+                    list_id, items = known[1], known[2]
+                else:
+                    list_id, items = shared.id, list(shared.items)
+        start = wanted.served if wanted else 0
+        picks = [Pick(video_id=str(v), region=str(r), reason=dict(why)) for v, r, why in items[start:start + limit]]
+        end = start + len(picks)
+        return Ranked(picks=picks, next_cursor=f"{list_id}.{end}" if picks and end < len(items) else None)
 
 
 def recommender_for(name: str) -> Recommender:
@@ -134,12 +109,63 @@ def recommender_for(name: str) -> Recommender:
     raise ValueError(f"unknown recommender {name!r}: use personal or popular")
 
 
-def _ranked_items(pool: list[PoolEntry], taste: Taste, rng: random.Random) -> list[list[Any]]:
-    """Every candidate scored once, the best LIST_SIZE kept, with the exploration places drawn."""
-    now = utcnow()
-    candidates = [c for c in pool if c.id not in taste.seen and c.id not in taste.not_interested]
-    ranked = sorted((score(c, taste, now) for c in candidates), key=lambda x: (-x.score, x.entry.id))
-    fresh = [x for x in ranked if x.entry.impressions < EXPLORE_IMPRESSIONS and x.reason["kind"] == "new"]
-    trying = sorted(fresh, key=lambda x: -sampled_quality(x.entry, rng))[:lists.LIST_SIZE // 5]
-    ordered = diversify(with_exploration(ranked, trying))[:lists.LIST_SIZE]
-    return [[x.entry.id, x.entry.region, x.reason] for x in ordered]
+def _left_out(scores: Scores) -> Mask:
+    """Never ranked: what the viewer saw lately (unless rewatched) or said "not interested" to."""
+    return scores.candidates.mask(scores.taste.seen | scores.taste.not_interested)
+
+
+def _items(scores: Scores, leave_out: Mask, size: int, seed: str) -> list[list[Any]]:
+    """The best ``size`` candidates not left out, as a list's items; ``seed`` makes the draws of
+    the exploration places, so one list is one reproducible order."""
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
+    entries = scores.candidates.entries
+    return [[entries[i].id, entries[i].region, scores.reason(i)]
+            for i in ranked(scores, leave_out=leave_out, size=size, rng=rng)]
+
+
+def _go_on(feed_list: lists.FeedList, remaining: list[Pick], scores: Scores) -> list[Pick]:
+    """Add to the list the next best candidates it does not hold yet, up to ``MAX_ITEMS`` in all
+    (so what a page reads and writes stays small); returns what remains of it now."""
+    room = min(lists.LIST_SIZE, lists.MAX_ITEMS - len(feed_list.items))
+    if room <= 0:
+        return remaining
+    listed = scores.candidates.mask([str(item[0]) for item in feed_list.items])
+    more = _items(scores, _left_out(scores) | listed, room, f"{feed_list.id}.{len(feed_list.items)}")
+    lists.extend(feed_list, more)
+    return remaining + _remaining(more, set(), scores)
+
+
+def _page(remaining: list[Pick], scores: Scores, limit: int) -> tuple[list[Pick], bool]:
+    """The next videos of the list, after what the viewer did since it was made (``remaining``):
+    videos like what they just watched to the end, liked or shared come first (at most half a
+    page). Also says whether more come after."""
+    cands = scores.candidates
+    fresh_taste: list[tuple[float, Pick]] = []
+    for pick in remaining:
+        i = cands.index.get(pick.video_id)
+        if i is None or scores.similar[i] <= 0:
+            continue
+        now = scores.reason(i)
+        if now["kind"] == "similar" and pick.reason.get("anchor") != now["anchor"]:
+            fresh_taste.append((float(scores.total[i]), Pick(video_id=pick.video_id, region=pick.region, reason=now)))
+    promoted = [p for _, p in sorted(fresh_taste, key=lambda x: -x[0])[: limit // 2]]
+    chosen = {p.video_id for p in promoted}
+    page = (promoted + [p for p in remaining if p.video_id not in chosen])[:limit]
+    return page, len(remaining) > len(page)
+
+
+def _remaining(items: list[Any], served: set[str], scores: Scores) -> list[Pick]:
+    """The items not served yet that the viewer may still get, in the list's order: seen and
+    "not interested" videos and muted creators drop out."""
+    cands, taste = scores.candidates, scores.taste
+    out: list[Pick] = []
+    for video_id, region, reason in items:
+        if video_id in served or video_id in taste.not_interested or video_id in taste.seen:
+            continue
+        i = cands.index.get(video_id)
+        if i is not None:
+            entry = cands.entries[i]
+            if taste.muted_creators[entry.owner_id] or (entry.sound and taste.muted_sounds[entry.sound]):
+                continue
+        out.append(Pick(video_id=video_id, region=region, reason=dict(reason)))
+    return out

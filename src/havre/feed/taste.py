@@ -6,17 +6,20 @@ counts on the very next page, and nothing reads a whole history.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
+from typing import NamedTuple
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import Follow, User
 from havre.db.base import utcnow
-from havre.feed.pool import PoolEntry
+from havre.feed.candidates import Candidates, Floats, Ints
+from havre.feed.models_store import ServingModel
 from havre.feed.ranking import Taste
 from havre.recs import events
+from havre.recs.events import FeedEvent
 from havre.social.marks import SHARE
 from havre.social.models import CountMark, Like
 
@@ -28,12 +31,26 @@ ANCHOR_WEIGHTS = {events.COMPLETE: 2.0, events.LOOP: 2.0, "like": 3.0, "share": 
                   events.SKIP: -0.5, events.NOT_INTERESTED: -3.0}
 HOW = {events.COMPLETE: "completed", events.LOOP: "completed", "like": "liked", "share": "shared",
        events.WATCH: "watched"}
-# neighbours(video id) -> [(video id, weight 0..1)]: the trained model's, when there is one.
-Neighbours = Callable[[str], list[tuple[str, float]]]
+ANCHORS = 30  # the viewer's strongest likes whose neighbours are spread
 
 
-def _home_facts(s: Session, viewer_id: str) -> tuple[list[events.Recent], list[str], list[str], set[str]]:
-    recent = events.recent(s, viewer_id, limit=RECENT_EVENTS)
+class Recent(NamedTuple):
+    video_id: str
+    kind: str
+    lately: bool  # within SEEN_DAYS
+
+
+def _recent(s: Session, viewer_id: str) -> list[Recent]:
+    """The viewer's latest events, newest first, through ``ix_feed_events_user`` (bounded). The
+    age test is done by the database: rows without a datetime to parse cost half as much."""
+    since = utcnow() - timedelta(days=SEEN_DAYS)
+    rows = s.execute(select(FeedEvent.video_id, FeedEvent.kind, FeedEvent.at >= since)
+                     .where(FeedEvent.user_id == viewer_id).order_by(FeedEvent.id.desc()).limit(RECENT_EVENTS))
+    return [Recent(str(v), str(k), bool(lately)) for v, k, lately in rows]
+
+
+def _home_facts(s: Session, viewer_id: str) -> tuple[list[Recent], list[str], list[str], set[str]]:
+    recent = _recent(s, viewer_id)
     liked = list(s.scalars(select(Like.video_id).where(Like.user_id == viewer_id)
                            .order_by(Like.created_at.desc()).limit(RECENT_LIKES)))
     shared = list(s.scalars(select(CountMark.video_id).where(CountMark.user_id == viewer_id, CountMark.kind == SHARE)
@@ -42,18 +59,15 @@ def _home_facts(s: Session, viewer_id: str) -> tuple[list[events.Recent], list[s
     return recent, liked, shared, followed
 
 
-def read_taste(s: Session, viewer: User | None, pool: list[PoolEntry], *, neighbours: Neighbours | None,
-               among: set[str] | None = None) -> Taste:
-    """The viewer's taste against this pool (a visitor has none: the general ranking); likeness is
-    worked out for the videos ``among`` only when given (the rest of a session's list)."""
+def read_taste(s: Session, viewer: User | None, cands: Candidates, *, model: ServingModel | None) -> Taste:
+    """The viewer's taste against these candidates (a visitor has none: the general ranking)."""
     taste = Taste()
     if viewer is None:
         return taste
     recent, liked, shared, taste.followed = _home_facts(s, viewer.id)
-    by_id = {e.id: e for e in pool}
+    entries, index = cands.entries, cands.index
     anchors: dict[str, float] = {}
     how: dict[str, str] = {}
-    since = utcnow() - timedelta(days=SEEN_DAYS)
     starts: Counter[str] = Counter()  # plays the player saw start
     views: Counter[str] = Counter()  # views with their watch time (a client may send only these)
     again: set[str] = set()  # looped or viewed twice: it may come back
@@ -62,7 +76,7 @@ def read_taste(s: Session, viewer: User | None, pool: list[PoolEntry], *, neighb
         anchors[event.video_id] = anchors.get(event.video_id, 0.0) + weight
         if weight > 0 and event.kind in HOW:
             how.setdefault(event.video_id, HOW[event.kind])
-        if event.at >= since:
+        if event.lately:
             if event.kind == events.PLAY:
                 starts[event.video_id] += 1
             elif event.kind in (events.WATCH, events.COMPLETE, events.SKIP):
@@ -71,8 +85,8 @@ def read_taste(s: Session, viewer: User | None, pool: list[PoolEntry], *, neighb
             again.add(event.video_id)
         if event.kind == events.NOT_INTERESTED:
             taste.not_interested.add(event.video_id)
-            entry = by_id.get(event.video_id)
-            if entry is not None:
+            if event.video_id in index:
+                entry = entries[index[event.video_id]]
                 taste.muted_creators[entry.owner_id] += 1
                 if entry.sound:
                     taste.muted_sounds[entry.sound] += 1
@@ -85,46 +99,69 @@ def read_taste(s: Session, viewer: User | None, pool: list[PoolEntry], *, neighb
     taste.seen = (viewed - again) | taste.not_interested
     positive = sorted(((v, w) for v, w in anchors.items() if w > 0), key=lambda vw: -vw[1])
     for video_id, _ in positive:
-        entry = by_id.get(video_id)
-        if entry is not None:
-            for tag in entry.hashtags:
-                taste.tags[tag] += 1
-    _spread(taste, positive[:30], how, by_id, neighbours, among)
+        if video_id in index:
+            taste.tags.update(entries[index[video_id]].hashtags)
+    strongest = positive[:ANCHORS]
+    taste.anchors = [(v, how.get(v, "watched"), entries[index[v]].owner_id if v in index else "")
+                     for v, _ in strongest]
+    top = max((w for _, w in strongest), default=1.0)
+    if strongest:
+        spread = _by_model if model is not None else _by_features
+        rows, gains, which = spread(cands, [(v, w / top) for v, w in strongest], model)
+        taste.similar, taste.similar_anchor = _best_per_candidate(cands, rows, gains, which, strongest)
     return taste
 
 
-def _spread(taste: Taste, anchors: list[tuple[str, float]], how: dict[str, str], by_id: dict[str, PoolEntry],
-            neighbours: Neighbours | None, among: set[str] | None) -> None:
-    """Videos like the anchors get their weight: the model's neighbours, else shared hashtags or sound."""
-    top = max((w for _, w in anchors), default=1.0)
-
-    def offer(video_id: str, gain: float, anchor: str) -> None:
-        if video_id != anchor and gain > taste.similar.get(video_id, (0.0, "", "", ""))[0]:
-            entry = by_id.get(anchor)
-            taste.similar[video_id] = (gain, anchor, how.get(anchor, "watched"), entry.owner_id if entry else "")
-
-    if neighbours is not None:
-        for anchor, weight in anchors:
-            for video_id, similarity in neighbours(anchor):
-                offer(video_id, similarity * weight / top, anchor)
-        return
-    # Without a model: one pass over the pool. A video is like an anchor as far as it shares its
-    # hashtags or sound; the anchor named is the strongest one among those it shares a feature with.
-    best: dict[str, tuple[float, str]] = {}  # feature -> (anchor weight, anchor)
-    for anchor, weight in anchors:
-        entry = by_id.get(anchor)
-        if entry is not None:
-            for feature in _features(entry):
-                if weight / top > best.get(feature, (0.0, ""))[0]:
-                    best[feature] = (weight / top, anchor)
-    if not best:
-        return
-    for other in by_id.values() if among is None else (by_id[v] for v in among if v in by_id):
-        matched = [best[f] for f in _features(other) if f in best]
-        if matched:
-            weight, anchor = max(matched)
-            offer(other.id, min(1.0, 0.4 * len(matched)) * weight, anchor)
+Spread = tuple[Ints, Floats, Ints]  # candidate, gain, which anchor: one row per offer
 
 
-def _features(entry: PoolEntry) -> list[str]:
-    return [f"#{t}" for t in entry.hashtags] + ([f"~{entry.sound}"] if entry.sound else [])
+def _by_model(cands: Candidates, anchors: list[tuple[str, float]], model: ServingModel | None) -> Spread:
+    """The trained model's neighbours of each anchor, weighted by how much the anchor counts."""
+    assert model is not None
+    parts = [(cands.neighbour_rows(model.version, a, model.neighbours), w) for a, w in anchors]
+    rows = np.concatenate([p for (p, _), _ in parts])
+    gains = np.concatenate([s * w for (_, s), w in parts])
+    which = np.repeat(np.arange(len(parts)), [len(p) for (p, _), _ in parts])
+    return rows, gains, which
+
+
+def _by_features(cands: Candidates, anchors: list[tuple[str, float]], _model: ServingModel | None) -> Spread:
+    """Without a model: a video is like an anchor as far as it shares its hashtags or sound; the
+    anchor named is the strongest one among those it shares a feature with."""
+    tag_best = np.zeros(len(cands.tags) + 1)  # feature -> the strongest anchor's weight (and which)
+    tag_which = np.full(len(cands.tags) + 1, -1)
+    sound_best = np.zeros(len(cands.sounds) + 1)
+    sound_which = np.full(len(cands.sounds) + 1, -1)
+    for n, (anchor, weight) in enumerate(anchors):
+        if anchor not in cands.index:
+            continue
+        entry = cands.entries[cands.index[anchor]]
+        for t in (cands.tag_of[t] for t in entry.hashtags):
+            if weight > tag_best[t]:
+                tag_best[t], tag_which[t] = weight, n
+        if entry.sound and weight > sound_best[s := cands.sound_of[entry.sound]]:
+            sound_best[s], sound_which[s] = weight, n
+    # One row per (candidate, feature it shares): its weight and anchor.
+    rows = np.concatenate([cands.tag_row, np.arange(len(cands))])
+    weights = np.concatenate([tag_best[cands.tag_codes], sound_best[cands.sound]])
+    which = np.concatenate([tag_which[cands.tag_codes], sound_which[cands.sound]])
+    hit = weights > 0
+    rows, weights, which = rows[hit], weights[hit], which[hit]
+    matched = np.bincount(rows, minlength=len(cands))
+    return rows, np.minimum(1.0, 0.4 * matched[rows]) * weights, which
+
+
+def _best_per_candidate(cands: Candidates, rows: Ints, gains: Floats, which: Ints,
+                        anchors: list[tuple[str, float]]) -> tuple[Floats, Ints]:
+    """Each candidate's largest gain and its anchor (of equals, the strongest anchor); an anchor
+    is not like itself."""
+    anchor_at = np.array([cands.index.get(a, -1) for a, _ in anchors], dtype=np.int64)
+    keep = (rows != anchor_at[which]) & (gains > 0)
+    rows, gains, which = rows[keep], gains[keep], which[keep]
+    order = np.lexsort((which, -gains, rows))
+    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if order.size else order
+    similar = np.zeros(len(cands), dtype=np.float64)
+    anchor = np.full(len(cands), -1, dtype=np.int64)
+    similar[rows[first]] = gains[first]
+    anchor[rows[first]] = which[first]
+    return similar, anchor
