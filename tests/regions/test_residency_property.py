@@ -26,6 +26,7 @@ from havre.app import create_app
 from havre.blobs import keys
 from havre.config import Settings
 from havre.db.migrate import upgrade
+from havre.portability.deletion import delete_account
 from havre.portability.move import move_user
 from havre.portability.residency import audit_residency
 from havre.regions import Region, Regions, open_regions
@@ -50,6 +51,7 @@ class Person:
 class World:
     people: list[Person] = field(default_factory=list)
     videos: list[tuple[str, Person]] = field(default_factory=list)
+    gone: list[Person] = field(default_factory=list)  # deleted accounts: nothing of theirs may remain
 
 
 actions = st.one_of(
@@ -64,6 +66,7 @@ actions = st.one_of(
     st.tuples(st.just("move"), st.integers(0, 3), st.sampled_from(REGIONS)),
     st.tuples(st.just("selfmove"), st.integers(0, 3), st.sampled_from(REGIONS)),
     st.tuples(st.just("export"), st.integers(0, 3), st.just(0)),
+    st.tuples(st.just("deleteaccount"), st.integers(0, 3), st.just(0)),
 )
 workloads = st.tuples(
     st.lists(st.sampled_from(REGIONS), min_size=2, max_size=4).filter(lambda rs: len(set(rs)) >= 2),
@@ -95,6 +98,16 @@ def _perform(world: World, action: tuple[str, int, object], clip: Path, regions:
             person.region = str(arg)
             login = c.post("/api/auth/login", json={"handle": person.handle, "password": PASSWORD})
             assert login.status_code == 200 and login.json()["home_region"] == arg
+        return
+    if kind == "deleteaccount":  # the grace period over: everything of theirs goes, in every region
+        assert regions is not None
+        if len(world.people) > 1:
+            user_id = regions.directory.user_id_of_handle(person.handle)
+            assert user_id is not None
+            delete_account(regions, user_id)
+            world.people.remove(person)
+            world.gone.append(person)
+            world.videos = [v for v in world.videos if v[1] is not person]
         return
     if kind == "export":  # "Download my data": the archive is built and kept in the home region only
         assert c.post("/api/me/exports").status_code in (202, 429)
@@ -187,9 +200,11 @@ def _instance(tmp_path_factory: pytest.TempPathFactory, s3: S3Server | None) -> 
 # And one whose members in two regions watch and like enough for each region to train a model.
 @example(workload=(["us", "eu"], [("upload", 0, "public"), ("upload", 1, "public"), ("view", 0, 0), ("view", 0, 1),
                                   ("like", 1, 0), ("like", 1, 1), ("events", 0, 0)]))
-# And one who downloads their data, then moves it from Settings.
+# And one who downloads their data, then moves it from Settings; and one who leaves for good.
 @example(workload=(["us", "eu"], [("upload", 0, "public"), ("comment", 1, 0), ("export", 0, 0), ("selfmove", 0, "eu"),
                                   ("export", 1, 0)]))
+@example(workload=(["us", "eu"], [("upload", 0, "public"), ("upload", 1, "public"), ("comment", 1, 0),
+                                  ("like", 0, 1), ("follow", 0, 1), ("events", 1, 0), ("deleteaccount", 1, 0)]))
 def test_no_personal_data_leaves_its_home_region(workload: tuple[list[str], list[tuple[str, int, object]]],
                                                  tmp_path_factory: pytest.TempPathFactory,
                                                  s3_or_none: S3Server | None, h264_clip: Path) -> None:
@@ -227,6 +242,9 @@ def test_no_personal_data_leaves_its_home_region(workload: tuple[list[str], list
 
         stores = {region.name: _store_bytes(settings, region) for region in regions}
         directory = _directory_bytes(settings, regions)
+        for person in world.gone:
+            found = [name for name, data in stores.items() if person.canary.encode() in data]
+            assert found == [] and person.canary.encode() not in directory, f"deleted {person.handle} in {found}"
         for person in world.people:
             canary = person.canary.encode()
             assert canary in stores[person.region], "the scan does not see the home region's data"
