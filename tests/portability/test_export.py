@@ -268,3 +268,26 @@ def test_every_table_a_person_owns_is_exported() -> None:
     exported = {table.name for table, _ in export.EXPORTED}
     audit_only = {table.name for table, owner in owned_tables(metadata) if owner.on_move == "audit"}
     assert exported | audit_only == {table.name for table, _ in owned_tables(metadata)}
+
+
+def test_the_import_page_takes_a_havre_archive(sam: tuple[str, list[str]], regions: Regions, tmp_path: Path,
+                                               make_client: Callable[[], ApiClient],
+                                               run_jobs: Callable[..., int]) -> None:
+    """Another member brings an archive in through /import (the same job as a TikTok export)."""
+    out = tmp_path / "sam.zip"
+    export_to_file(regions, sam[0], out, instance="https://a.example")
+    newcomer = make_client()
+    _signup(newcomer, "sam2", "eu")
+    with open(out, "rb") as f:
+        started = newcomer.post("/api/imports", files={"file": ("havre-sam.zip", f, "application/zip")})
+    assert started.status_code == 202, started.text
+    run_jobs()
+    report = newcomer.get(f"/api/imports/{started.json()['id']}").json()
+    assert report["status"] == "done" and report["source"] == "havre" and len(report["imported"]) == 2
+    assert {c["body"] for c in report["archived_comments"]} == {"Bravo sam", "merci"}
+    assert report["follows_made"] == ["lou"]
+    eu = regions.get("eu")
+    assert not [k for k in eu.blobs.keys("imports/")]  # the uploaded archive is gone once its videos are in
+    with eu.session() as s:
+        owner = regions.directory.user_id_of_handle("sam2")
+        assert s.scalar(select(func.count()).select_from(Video).where(Video.owner_id == owner)) == 2
