@@ -111,6 +111,9 @@ def run_seaweedfs(tmp_dir: Path, *, bucket: str = "havre-test",
         f"-admin.port={admin}", f"-admin.port.grpc={admin + 10000}", "-admin.ui=false",
         "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
         "-volume.preStopSeconds=0",  # stop in ~1 s instead of ~2 s
+        # Every test makes buckets, each a collection with volumes of its own: small volumes and
+        # a high count, or a whole run's hundreds of buckets use up the auto-sized limit.
+        "-master.volumeSizeLimitMB=64", "-volume.max=4000",
         # Unix sockets default to /tmp/seaweedfs-*.sock and the S3 one is left behind.
         f"-filer.localSocket={tmp_dir / 'filer.sock'}", f"-s3.localSocket={tmp_dir / 's3.sock'}",
     ]
