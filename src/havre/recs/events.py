@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Table, insert, select
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Table, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, utcnow
@@ -86,28 +86,3 @@ def record(s: Session, user_id: str, signals: list[Signal], *, kinds: frozenset[
         s.execute(insert(EVENTS_TABLE), [{"user_id": user_id, "video_id": e.video_id, "kind": e.kind,
                                        "watch_ms": e.watch_ms, "at": now} for e in signals])
     return len(signals)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Recent:
-    id: int
-    video_id: str
-    kind: str
-    watch_ms: int
-    at: datetime
-
-
-def recent(s: Session, user_id: str, *, limit: int = 200) -> list[Recent]:
-    """A viewer's latest events, newest first: the whole of what the ranker reads of their history."""
-    rows = s.execute(select(FeedEvent.id, FeedEvent.video_id, FeedEvent.kind, FeedEvent.watch_ms, FeedEvent.at)
-                     .where(FeedEvent.user_id == user_id).order_by(FeedEvent.id.desc()).limit(limit))
-    return [Recent(id=r.id, video_id=r.video_id, kind=r.kind, watch_ms=r.watch_ms, at=r.at) for r in rows]
-
-
-def seen_among(s: Session, user_id: str, video_ids: list[str], *, since: datetime) -> set[str]:
-    """Which of ``video_ids`` the viewer played since ``since`` (checked against these only)."""
-    if not video_ids:
-        return set()
-    return set(s.scalars(select(FeedEvent.video_id).where(
-        FeedEvent.user_id == user_id, FeedEvent.video_id.in_(video_ids), FeedEvent.at >= since,
-        FeedEvent.kind.in_((PLAY, WATCH, COMPLETE, SKIP)))))
