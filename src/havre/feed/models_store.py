@@ -52,7 +52,7 @@ class ModelStore:
             return
         loaded = self._models.get(region.name)
         if loaded is None or loaded.version != version:
-            # numpy and the model code load only in a process that serves a trained model.
+            # The model code (and scipy, which it reads models with) loads only in a process that serves one.
             from havre.recs.serving import load_serving_model
 
             with tempfile.TemporaryDirectory(prefix="havre-model-") as tmp:
