@@ -136,8 +136,8 @@ class ApiClient(TestClient):
             return httpx.get(response.headers["location"], **kwargs)
         return response
 
-    def signup(self, handle: str, password: str = PASSWORD) -> dict[str, Any]:
-        response = self.post("/api/auth/signup", json={"handle": handle, "password": password})
+    def signup(self, handle: str, password: str = PASSWORD, *, region: str | None = None) -> dict[str, Any]:
+        response = self.post("/api/auth/signup", json={"handle": handle, "password": password, "region": region})
         assert response.status_code == 201, response.text
         user: dict[str, Any] = response.json()
         return user

@@ -5,29 +5,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from havre.accounts.models import Follow
 from havre.app import create_app
-from havre.cli import app
 from havre.config import Settings, load_settings
 from havre.db.migrate import head_revision
 from havre.regions import open_regions
+from tests.cli_runner import havre, plain_environment  # noqa: F401  (plain_environment: autouse)
 from tests.conftest import ApiClient
-
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HAVRE_REGIONS", "HAVRE_CONFIG", "HAVRE_BASE_URL", "HAVRE_DATABASE_URL", "HAVRE_BLOB_URL",
-                "HAVRE_DIRECTORY_URL", "HAVRE_DATA_DIR"):
-        monkeypatch.delenv(var, raising=False)
-
-
-def havre(data: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, [*args, "--data-dir", str(data)])
-    return result.exit_code, result.output
 
 
 def test_db_users_and_videos_commands(tmp_path: Path, h264_clip: Path) -> None:

@@ -31,10 +31,9 @@ from havre.schema import metadata
 from havre.videos import service as videos
 from havre.videos.models import Video
 from havre.workers.runner import JobRunner
-from tests.conftest import ApiClient, instance_settings
+from tests.conftest import PASSWORD, ApiClient, instance_settings
 from tests.videos.helpers import upload_ready
 
-PASSWORD = "correct horse battery"
 VTT = b"WEBVTT\n\n00:00.000 --> 00:01.000\nBonjour\n"
 
 
@@ -43,19 +42,12 @@ def region_names() -> tuple[str, ...]:
     return ("us", "eu")
 
 
-def _signup(client: ApiClient, handle: str, region: str) -> str:
-    response = client.post("/api/auth/signup", json={"handle": handle, "password": PASSWORD, "region": region})
-    assert response.status_code == 201, response.text
-    user_id: str = response.json()["id"]
-    return user_id
-
-
 @pytest.fixture
 def sam(client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path,
         run_jobs: Callable[..., int]) -> tuple[str, list[str]]:
     """@sam (us): two videos (one imported from TikTok with subtitles), comments both ways across
     regions, likes, follows both ways."""
-    sam_id = _signup(client, "sam", "us")
+    sam_id = client.signup("sam", region="us")["id"]
     first = upload_ready(client, h264_clip, run_jobs, caption="Premier #un")
     second = upload_ready(client, h264_clip, run_jobs, caption="Second", visibility="followers")
     us = regions.get("us")
@@ -67,7 +59,7 @@ def sam(client: ApiClient, make_client: Callable[[], ApiClient], regions: Region
             sound_title="original sound - sam", legacy_counts={"likes": 1200, "views": 50000}, subtitles={"fr": VTT}))
         s.commit()
     lou = make_client()
-    _signup(lou, "lou", "eu")
+    lou.signup("lou", region="eu")
     lou_video = upload_ready(lou, h264_clip, run_jobs, caption="chez lou")
     client.post(f"/api/videos/{lou_video}/like")
     client.post(f"/api/videos/{lou_video}/comments", json={"body": "sam was here"})
@@ -277,7 +269,7 @@ def test_the_import_page_takes_a_havre_archive(sam: tuple[str, list[str]], regio
     out = tmp_path / "sam.zip"
     export_to_file(regions, sam[0], out, instance="https://a.example")
     newcomer = make_client()
-    _signup(newcomer, "sam2", "eu")
+    newcomer.signup("sam2", region="eu")
     with open(out, "rb") as f:
         started = newcomer.post("/api/imports", files={"file": ("havre-sam.zip", f, "application/zip")})
     assert started.status_code == 202, started.text

@@ -6,24 +6,7 @@ import json
 import zipfile
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from havre.cli import app
-
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HAVRE_REGIONS", "HAVRE_CONFIG", "HAVRE_BASE_URL", "HAVRE_DATABASE_URL", "HAVRE_BLOB_URL",
-                "HAVRE_DIRECTORY_URL", "HAVRE_DATA_DIR"):
-        monkeypatch.delenv(var, raising=False)
-
-
-def havre(data: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, [*args, "--data-dir", str(data)])
-    return result.exit_code, result.output
+from tests.cli_runner import havre, plain_environment  # noqa: F401  (plain_environment: autouse)
 
 
 def test_export_from_one_instance_and_import_into_another(tmp_path: Path, h264_clip: Path) -> None:

@@ -15,13 +15,12 @@ from sqlalchemy import func, select
 from havre.accounts.models import DataExport, User
 from havre.blobs import keys
 from havre.config import Settings
+from havre.jobs.models import Job
 from havre.portability import exports
 from havre.portability.residency import audit_residency
 from havre.regions import Regions
-from tests.conftest import ApiClient
+from tests.conftest import PASSWORD, ApiClient
 from tests.videos.helpers import upload_ready
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -29,16 +28,9 @@ def region_names() -> tuple[str, ...]:
     return ("us", "eu")
 
 
-def _signup(client: ApiClient, handle: str, region: str) -> str:
-    response = client.post("/api/auth/signup", json={"handle": handle, "password": PASSWORD, "region": region})
-    assert response.status_code == 201, response.text
-    user_id: str = response.json()["id"]
-    return user_id
-
-
 def test_download_my_data_builds_in_the_background_then_offers_the_archive(
         client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int]) -> None:
-    user_id = _signup(client, "nina", "eu")
+    user_id = client.signup("nina", region="eu")["id"]
     video = upload_ready(client, h264_clip, run_jobs, caption="à moi")
     assert client.get("/api/me/exports/latest").json() is None
     started = client.post("/api/me/exports")
@@ -63,18 +55,18 @@ def test_download_my_data_builds_in_the_background_then_offers_the_archive(
 
 def test_someone_elses_archive_is_not_found(client: ApiClient, make_client: Callable[[], ApiClient],
                                              run_jobs: Callable[..., int]) -> None:
-    _signup(client, "nina", "eu")
+    client.signup("nina", region="eu")
     url = client.post("/api/me/exports").json()["id"]
     run_jobs({"exports.build"})
     other = make_client()
-    _signup(other, "omar", "eu")
+    other.signup("omar", region="eu")
     assert other.get(f"/api/me/exports/{url}/archive.zip").status_code == 404
     assert client.get(f"/api/me/exports/{url}/archive.zip").status_code == 200
 
 
 def test_many_requests_at_once_build_one_archive(client: ApiClient, regions: Regions,
                                                  run_jobs: Callable[..., int]) -> None:
-    user_id = _signup(client, "nina", "eu")
+    user_id = client.signup("nina", region="eu")["id"]
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: client.post("/api/me/exports"), range(8)))
     assert {a.status_code for a in answers} <= {202, 429}
@@ -86,7 +78,7 @@ def test_many_requests_at_once_build_one_archive(client: ApiClient, regions: Reg
 
 
 def test_expired_archives_are_deleted(client: ApiClient, regions: Regions, run_jobs: Callable[..., int]) -> None:
-    user_id = _signup(client, "nina", "eu")
+    user_id = client.signup("nina", region="eu")["id"]
     export_id = client.post("/api/me/exports").json()["id"]
     run_jobs({"exports.build"})
     eu = regions.get("eu")
@@ -103,7 +95,7 @@ def test_expired_archives_are_deleted(client: ApiClient, regions: Regions, run_j
 
 def test_moving_my_data_from_settings(client: ApiClient, settings: Settings, regions: Regions, h264_clip: Path,
                                       run_jobs: Callable[..., int]) -> None:
-    user_id = _signup(client, "nina", "us")
+    user_id = client.signup("nina", region="us")["id"]
     upload_ready(client, h264_clip, run_jobs, caption="déménagement")
     wrong = client.post("/api/me/move", json={"region": "eu", "password": "not my password"})
     assert wrong.status_code == 400 and wrong.json()["field"] == "password"
@@ -128,7 +120,7 @@ def test_moving_my_data_from_settings(client: ApiClient, settings: Settings, reg
 
 
 def test_deleting_my_account_from_settings_then_changing_my_mind(client: ApiClient, regions: Regions) -> None:
-    user_id = _signup(client, "nina", "eu")
+    user_id = client.signup("nina", region="eu")["id"]
     wrong = client.post("/settings/delete", data={"password": "not it", "csrf_token": client.cookies["havre_csrf"]})
     assert wrong.status_code == 403 and "not your password" in wrong.text
     page = client.post("/settings/delete", data={"password": PASSWORD, "csrf_token": client.cookies["havre_csrf"]})
@@ -143,8 +135,32 @@ def test_deleting_my_account_from_settings_then_changing_my_mind(client: ApiClie
 
 
 def test_the_api_asks_for_a_deletion_with_the_password(client: ApiClient) -> None:
-    _signup(client, "nina", "eu")
+    client.signup("nina", region="eu")
     assert client.post("/api/me/deletion", json={"password": "nope"}).status_code == 403
     asked = client.post("/api/me/deletion", json={"password": PASSWORD})
     assert asked.status_code == 202 and asked.json()["delete_after"]
     assert client.get("/api/me").status_code == 401
+
+
+def test_many_move_requests_at_once_start_one_move(client: ApiClient, regions: Regions) -> None:
+    user_id = client.signup("nina", region="us")["id"]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: client.post("/api/me/move", json={"region": "eu", "password": PASSWORD}),
+                                range(6)))
+    assert sorted(a.status_code for a in answers).count(202) == 1, [a.text for a in answers]
+    assert {a.status_code for a in answers} <= {202, 409}
+    with regions.get("us").session() as s:
+        moves = [j for j in s.scalars(select(Job).where(Job.kind == "moves.run")) if j.payload["user_id"] == user_id]
+        assert len(moves) == 1
+
+
+def test_a_password_body_over_the_limit_is_refused_before_it_is_read(client: ApiClient, regions: Regions) -> None:
+    user_id = client.signup("nina", region="us")["id"]
+    huge = "x" * (64 * 1024)
+    for url in ("/api/me/move", "/api/me/deletion"):
+        response = client.post(url, json={"region": "eu", "password": huge})
+        assert response.status_code == 413, (url, response.text)
+    with regions.get("us").session() as s:
+        assert s.scalar(select(func.count()).select_from(Job).where(Job.kind == "moves.run")) == 0
+        user = s.get(User, user_id)
+        assert user is not None and user.delete_after is None

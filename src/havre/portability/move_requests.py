@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
@@ -56,18 +56,25 @@ def request_move(regions: Regions, user: User, *, target: str, password: str, cl
         raise InvalidInput(N_("Your data already lives in %(region)s."), field="region", region=target)
     secret = secrets.token_urlsafe(24)
     with home.session() as s:
-        if regions.directory.pending_move(user.id) is not None or _pending(s, user.id):
+        if regions.directory.pending_move(user.id) is not None or _pending_jobs(s, user.id):
             raise MoveError(N_("Your data is already moving; wait for that move to finish."))
         authenticate(s, handle=user.handle, password=password, client=client)
-        enqueue(s, KIND, {"user_id": user.id, "target": target, "status": _token_hash(secret)}, priority=10,
-                max_attempts=10)
+        mine = enqueue(s, KIND, {"user_id": user.id, "target": target, "status": _token_hash(secret)}, priority=10,
+                       max_attempts=10)
         s.commit()
+    # Two requests at once both pass the check above; each then sees both jobs, and the newer withdraws.
+    with home.session() as s:
+        first = min(_pending_jobs(s, user.id), key=lambda job: (job.created_at, job.id))
+        if first.id != mine.id:
+            s.execute(delete(Job).where(Job.id == mine.id, Job.status == QUEUED))
+            s.commit()
+            raise MoveError(N_("Your data is already moving; wait for that move to finish."))
     return f"{home.name}.{secret}"
 
 
-def _pending(s: Session, user_id: str) -> bool:
-    return any(job.payload.get("user_id") == user_id for job in s.scalars(
-        select(Job).where(Job.kind == KIND, Job.status.in_((QUEUED, RUNNING)))))
+def _pending_jobs(s: Session, user_id: str) -> list[Job]:
+    return [job for job in s.scalars(select(Job).where(Job.kind == KIND, Job.status.in_((QUEUED, RUNNING))))
+            if job.payload.get("user_id") == user_id]
 
 
 @public_reader

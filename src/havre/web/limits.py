@@ -68,6 +68,10 @@ def body_rules(settings: Settings) -> dict[tuple[str, str], BodyRule]:
         ("POST", "/signup"): BodyRule(limit=SIGN_IN_LIMIT),
         ("POST", "/api/auth/login"): BodyRule(limit=SIGN_IN_LIMIT),
         ("POST", "/api/auth/signup"): BodyRule(limit=SIGN_IN_LIMIT),
+        # A password to confirm (moving or deleting one's data): as small as a login.
+        ("POST", "/api/me/move"): BodyRule(limit=SIGN_IN_LIMIT, members_only=True, csrf_header=True),
+        ("POST", "/api/me/deletion"): BodyRule(limit=SIGN_IN_LIMIT, members_only=True, csrf_header=True),
+        ("POST", "/settings/delete"): BodyRule(limit=SIGN_IN_LIMIT, members_only=True),
     }
 
 

@@ -110,14 +110,12 @@ class DeletionOut(BaseModel):
 
 @router.post("/me/deletion", response_model=DeletionOut, status_code=202,
              responses=errors(404, 409, 429, body=True, member=True))
-def delete_my_account(body: DeletionIn, request: Request, ctx: RequestContext = Depends(get_ctx),
-                      viewer: User = Depends(require_viewer)) -> Response:
+def delete_my_account(body: DeletionIn, request: Request, response: Response, ctx: RequestContext = Depends(get_ctx),
+                      viewer: User = Depends(require_viewer)) -> DeletionOut:
     """Delete your account after the grace period (HAVRE_DELETION_GRACE_DAYS, 14 by default), confirmed
     with your password. You are logged out; logging in before then cancels it."""
     when = deletion.request_deletion(ctx.regions, viewer.id, body.password,
                                      grace=timedelta(days=ctx.settings.deletion_grace_days),
                                      client=client_address(request))
-    response = Response(DeletionOut(delete_after=when).model_dump_json(), status_code=202,
-                        media_type="application/json")
     clear_session_cookie(response, ctx.settings)
-    return response
+    return DeletionOut(delete_after=when)
