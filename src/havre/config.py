@@ -92,6 +92,9 @@ class Settings:
     recommender: str = "personal"
     # How often each region's model is trained again in the background (the job runner).
     recs_train_interval_s: float = 3600.0
+    # k of the item pairs a region's model shares with the others (recs.sharing): a pair leaves
+    # only once at least k distinct viewers produced it. 20 at least.
+    recs_k_anonymity: int = 20
     # Days between "Delete my account" and the deletion; logging in meanwhile cancels it.
     deletion_grace_days: float = 14.0
 
@@ -187,6 +190,21 @@ def _recommender(name: str) -> str:
     return name
 
 
+K_FLOOR = 20
+"""The smallest k of shared item pairs (``recs_k_anonymity``, ``recs.sharing``)."""
+
+
+def _k_anonymity(value: object) -> int:
+    try:
+        k = int(str(value))
+    except ValueError:
+        raise ValueError(f"HAVRE_RECS_K_ANONYMITY / recs_k_anonymity: {value!r} is not a whole number") from None
+    if k < K_FLOOR:
+        raise ValueError(f"HAVRE_RECS_K_ANONYMITY / recs_k_anonymity: {k} is below {K_FLOOR}; a shared item "
+                         f"pair must be supported by at least {K_FLOOR} viewers")
+    return k
+
+
 def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path | None = None,
                   regions: str | None = None, new_regions: str = "local", served_url: str | None = None,
                   ) -> Settings:
@@ -250,6 +268,8 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         recommender=_recommender(env.get("HAVRE_RECOMMENDER", file.get("recommender", Settings.recommender))),
         recs_train_interval_s=float(env.get("HAVRE_RECS_TRAIN_INTERVAL_S",
                                             file.get("recs_train_interval_s", Settings.recs_train_interval_s))),
+        recs_k_anonymity=_k_anonymity(env.get("HAVRE_RECS_K_ANONYMITY",
+                                              file.get("recs_k_anonymity", Settings.recs_k_anonymity))),
         deletion_grace_days=float(env.get("HAVRE_DELETION_GRACE_DAYS",
                                           file.get("deletion_grace_days", Settings.deletion_grace_days))),
     )

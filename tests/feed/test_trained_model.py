@@ -63,7 +63,10 @@ def test_a_trained_model_brings_what_the_same_viewers_watched(
     eu = regions.get("eu")
     version = eu.blobs.get_bytes(keys.recs_current()).decode()
     assert version == trained["eu"]["version"] and eu.blobs.exists(keys.recs_model(version))
-    assert not any(k.startswith("recs/") for k in regions.get("us").blobs.keys())  # eu's stays in eu
+    # eu's model stays in eu; us gets only the pairs at least k=20 viewers produced: none of these (6 each).
+    shared = [k for k in regions.get("us").blobs.keys() if k.startswith("recs/")]
+    assert shared and all(k.startswith(keys.recs_shared_prefix("eu")) for k in shared), shared
+    assert trained["eu"]["shared"] == {"us": 0}
 
     _signup(client, "newviewer", "eu")
     assert client.post(f"/api/videos/{videos[0]}/views", json={"watch_ms": 9000, "completed": True}).status_code == 204

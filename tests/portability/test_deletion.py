@@ -141,7 +141,8 @@ def test_a_due_deletion_is_done_by_the_scheduled_job_and_a_later_one_waits(
     assert after["eu.like_count"] == before["eu.like_count"] - 1 and after["us.follower_count"] == 0
     # Run for us, the job retrained us; eu retrained itself (its own job), keeping no model of sam's videos.
     assert scan(regions, life.needles) == []
-    assert not any(regions.get("eu").blobs.keys("recs/"))
+    eu_recs = list(regions.get("eu").blobs.keys("recs/"))  # no model of its own; at most us's copy of pairs
+    assert all(k.startswith(keys.recs_shared_prefix("us")) for k in eu_recs), eu_recs
 
 
 @pytest.mark.parametrize(("step", "when"), [("files", "before"), ("rows", "inside"), ("rows", "after"),
@@ -251,6 +252,11 @@ def test_the_retrained_model_is_the_only_one_kept(
     report = deletion.delete_account(regions, life.sam)
     version = report.models["us"]
     assert version is not None and report.models["eu"] is None  # eu: nothing left to train on
-    assert sorted(us.blobs.keys("recs/")) == sorted([keys.recs_current(), keys.recs_model(version)])
+    own = [k for k in us.blobs.keys("recs/") if not k.startswith("recs/shared/")]
+    assert sorted(own) == sorted([keys.recs_current(), keys.recs_model(version)])
+    # eu had a model, has nothing to learn from now, and withdrew the pairs it had shared with us.
+    withdrawn = us.blobs.get_bytes(keys.recs_shared_current("eu")).decode()
+    assert withdrawn.endswith("-none") and list(us.blobs.keys(keys.recs_shared_prefix("eu"))) == sorted(
+        [keys.recs_shared("eu", withdrawn), keys.recs_shared_current("eu")])
     assert us.blobs.get_bytes(keys.recs_current()).decode() == version
     assert scan(regions, life.needles) == []

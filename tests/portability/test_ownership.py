@@ -25,7 +25,9 @@ EXAMPLES: dict[str, Callable[[], str]] = {
     "import_source": lambda: keys.import_source(USER, "run1"),
     "export": lambda: keys.export_archive(USER, "exp1"),
     "recs_model": lambda: keys.recs_model("v1"),
+    "recs_shared": lambda: keys.recs_shared("us", "v1"),
 }
+REGIONS_OWN = ("recs_model", "recs_shared")  # learned from many people: nobody's
 
 
 def test_every_blob_kind_has_an_example() -> None:
@@ -42,7 +44,7 @@ def test_every_kind_of_file_is_found_as_the_persons_and_read_back_as_its_kind(re
     store.put_bytes(keys.avatar("someone-else"), b"x")
     store.put_bytes(keys.video_file("another-video", "poster.jpg"), b"x")
     # What move, audit, export and delete take as "this person's files": exactly theirs.
-    theirs = [make() for kind, make in EXAMPLES.items() if kind != "recs_model"]  # the model is nobody's
+    theirs = [make() for kind, make in EXAMPLES.items() if kind not in REGIONS_OWN]
     assert sorted(keys.keys_of(store, USER, [VIDEO])) == sorted(theirs)
 
 
@@ -102,6 +104,6 @@ def test_deletion_covers_every_owned_table_and_every_kind_of_file(regions: Regio
     for key in examples.values():
         store.put_bytes(key, b"x")
     report = deletion.delete_account(regions, user.id)
-    assert report.files == len(keys.KINDS) - 1  # every kind but the region's model, which is nobody's
+    assert report.files == len(keys.KINDS) - len(REGIONS_OWN)  # every kind but the models, which are nobody's
     left = [key for key in store.keys() if (found := keys.kind_of(key)) is not None and found[1] != "region"]
     assert left == [] and report.rows["users"] == 1 and report.rows["videos"] == 1

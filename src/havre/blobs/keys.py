@@ -8,6 +8,7 @@
 | import source | ``imports/USER/RUN.zip``     | the user, until the import is done |
 | export        | ``exports/USER/EXPORT.zip``  | the user: a "Download my data" archive, kept 7 days |
 | recs model    | ``recs/model-V.npz``, ``recs/current`` | nobody's: the region's trained recommender |
+| recs shared   | ``recs/shared/SRC/V.npz``, ``.../current`` | nobody's: region SRC's k-anonymous item pairs |
 
 The region move, the residency audit (and the export and deletion) find a person's files with
 ``keys_of`` and recognise keys with ``owner_of``; a test fails on a kind one of them misses.
@@ -20,8 +21,9 @@ from typing import Literal
 
 from havre.blobs.base import BlobStore
 
-BlobKind = Literal["original", "video_file", "avatar", "import_source", "export", "recs_model"]
-KINDS: tuple[BlobKind, ...] = ("original", "video_file", "avatar", "import_source", "export", "recs_model")
+BlobKind = Literal["original", "video_file", "avatar", "import_source", "export", "recs_model", "recs_shared"]
+KINDS: tuple[BlobKind, ...] = ("original", "video_file", "avatar", "import_source", "export", "recs_model",
+                               "recs_shared")
 Whose = Literal["user", "video", "region"]
 
 
@@ -59,6 +61,20 @@ def recs_current() -> str:
     return "recs/current"
 
 
+def recs_shared_prefix(source: str) -> str:
+    """The folder of the item pairs another region (``source``) shared with this one."""
+    return f"recs/shared/{source}/"
+
+
+def recs_shared(source: str, version: str) -> str:
+    return f"{recs_shared_prefix(source)}{version}.npz"
+
+
+def recs_shared_current(source: str) -> str:
+    """Names the version of ``source``'s shared pairs in use, written after it (as ``recs_current``)."""
+    return f"{recs_shared_prefix(source)}current"
+
+
 def kind_of(key: str) -> tuple[BlobKind, Whose, str] | None:
     """(kind, "user"|"video"|"region", id) for a key of ours, None for one Havre never writes."""
     parts = key.split("/")
@@ -75,6 +91,8 @@ def kind_of(key: str) -> tuple[BlobKind, Whose, str] | None:
     if key == recs_current() or (parts[0] == "recs" and len(parts) == 2 and parts[1].startswith("model-")
                                  and parts[1].endswith(".npz")):
         return "recs_model", "region", ""
+    if parts[:2] == ["recs", "shared"] and len(parts) == 4 and (parts[3] == "current" or parts[3].endswith(".npz")):
+        return "recs_shared", "region", ""
     return None
 
 

@@ -25,8 +25,10 @@ def recs_train(as_json: Annotated[bool, typer.Option("--json", help="Print what 
     limit_threads()  # before numpy is first imported, which the next import does
     from havre.recs.live import train_region
     from havre.regions import open_regions
+    from havre.regions.gateway import Gateway
 
-    opened = open_regions(checked_settings(data_dir, regions))
+    settings = checked_settings(data_dir, regions)
+    opened = open_regions(settings)
     results = {}
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
@@ -37,7 +39,8 @@ def recs_train(as_json: Annotated[bool, typer.Option("--json", help="Print what 
                 def show(fraction: float, task: TaskID = task) -> None:
                     bar.update(task, completed=fraction)
 
-                trained = train_region(region, progress=show)
+                share = Gateway(opened, home=region, actor=f"{region.name}:operator")
+                trained = train_region(region, progress=show, share=share, k=settings.recs_k_anonymity)
                 bar.update(task, completed=1.0)
                 results[region.name] = trained
     finally:
@@ -52,3 +55,6 @@ def recs_train(as_json: Annotated[bool, typer.Option("--json", help="Print what 
         else:
             typer.echo(f"{name}: model {t.version} from {t.interactions} interactions of {t.users} members "
                        f"over {t.items} videos, {t.seconds:.1f} s")
+            for other, pairs in sorted(t.shared.items()):
+                typer.echo(f"  shared with {other}: {pairs} item pairs, each watched by at least "
+                           f"{settings.recs_k_anonymity} viewers")

@@ -308,25 +308,36 @@ def forget_deleted_account(s: Session, user_id: str, video_ids: list[str], *, ke
 
 
 def has_model(region: Region) -> bool:
-    return any(True for _ in region.blobs.keys("recs/"))
+    return any(_own_model_key(key) for key in region.blobs.keys("recs/"))
 
 
-def clean_models(region: Region) -> str | None:
+def _own_model_key(key: str) -> bool:
+    """The region's own model and its name; not the pairs other regions shared (their sources
+    replace those when they train again, after a deletion too)."""
+    found = blob_keys.kind_of(key)
+    return found is not None and found[0] == "recs_model"
+
+
+def clean_models(region: Region, *, share: Gateway | None = None) -> str | None:
     """Train ``region``'s model again from what it holds now, and delete every other version (none is
-    kept when there is too little to train on). Returns the version now in use."""
+    kept when there is too little to train on). With ``share``, the pairs it shared with other
+    regions are replaced too (withdrawn when nothing is trained). Returns the version now in use."""
     # numpy and the trainer load only where a model is trained (as in recs.tasks), after the thread limit.
     from havre.recs.blas import limit_threads
 
     limit_threads()
     from havre.recs.live import train_region  # (deferred: see above)
+    from havre.recs.sharing import withdraw
 
-    version = train_region(region).version
+    version = train_region(region, share=share).version
     keep = {blob_keys.recs_current(), blob_keys.recs_model(version)} if version else set()
     store = region.blobs
     if version is None:
         store.delete(blob_keys.recs_current())  # first, so that no server looks for a version about to go
+        if share is not None:
+            withdraw(share)
     for key in list(store.keys("recs/")):
-        if key not in keep:
+        if _own_model_key(key) and key not in keep:
             store.delete(key)
     return version
 
@@ -495,7 +506,8 @@ class _Deletion:
     def models(self) -> None:
         for region in self.regions:
             if _may_open(region) and has_model(region):
-                self.report.models[region.name] = clean_models(region)
+                share = Gateway(self.regions, home=region, actor=f"{region.name}:deletion")
+                self.report.models[region.name] = clean_models(region, share=share)
 
     def forget(self) -> None:
         for video_id in self.video_ids:

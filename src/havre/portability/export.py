@@ -53,6 +53,7 @@ FILES_LEFT_OUT = {
     "import_source": "an uploaded TikTok export, kept only until its import has read it: the person has it",
     "export": "earlier archives of this same data",
     "recs_model": "the region's recommender, learned from many people: nobody's to take",
+    "recs_shared": "item pairs another region's viewers (at least k of them each) watched together: nobody's",
 }
 Progress = Callable[[int, int], None]
 

@@ -46,5 +46,5 @@ def delete_one(ctx: JobContext, payload: dict[str, Any]) -> None:
 def retrain_after_deletion(ctx: JobContext, payload: dict[str, Any]) -> None:
     """A deleted account's videos may be items of this region's model: train it again, keep no older version."""
     if deletion.has_model(ctx.region):
-        deletion.clean_models(ctx.region)
+        deletion.clean_models(ctx.region, share=ctx.gateway())
     ctx.region.scrub()

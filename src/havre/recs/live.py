@@ -2,7 +2,8 @@
 
 Only the region's own personal data is read (its members' completed and looped views, likes and
 shares: ``recs.events`` and the social tables); the model is written to the same region's blob
-store and never leaves it (docs/residency.md). A new model is written under its own version,
+store and never leaves it (docs/residency.md). Given a gateway, the training also shares what may
+leave: the item pairs at least k viewers produced (``recs.sharing``). A new model is written under its own version,
 then named in ``recs/current``: servers load it beside the old one and swap
 (``feed.models_store``). The last ``KEEP`` versions are kept, older ones deleted.
 """
@@ -21,11 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from havre.blobs import keys
+from havre.config import K_FLOOR
 from havre.db.base import utcnow
 from havre.recs.events import COMPLETE, LOOP, FeedEvent
 from havre.recs.interactions import matrix_from_ids
+from havre.recs.privacy import shareable
+from havre.recs.sharing import publish
 from havre.recs.train import train
 from havre.regions import Region
+from havre.regions.gateway import Gateway
 from havre.social.marks import SHARE
 from havre.social.models import CountMark, Like
 
@@ -41,6 +46,7 @@ class Trained:
     items: int
     interactions: int
     seconds: float
+    shared: dict[str, int] = dataclasses.field(default_factory=dict)  # region -> k-anonymous pairs written there
 
 
 def positive_pairs(s: Session) -> list[tuple[str, str]]:
@@ -53,7 +59,10 @@ def positive_pairs(s: Session) -> list[tuple[str, str]]:
 
 
 def train_region(region: Region, *, seed: int = 0, progress: Callable[[float], None] | None = None,
-                 embeddings: bool = True, min_interactions: int = MIN_INTERACTIONS) -> Trained:
+                 embeddings: bool = True, min_interactions: int = MIN_INTERACTIONS,
+                 share: Gateway | None = None, k: int = K_FLOOR) -> Trained:
+    """Train ``region``'s model; with ``share`` (a gateway served for ``region``), also write its
+    ``k``-anonymous pairs into every other region."""
     started = utcnow()
     with region.session() as s:
         pairs = positive_pairs(s)
@@ -74,8 +83,9 @@ def train_region(region: Region, *, seed: int = 0, progress: Callable[[float], N
         region.blobs.put_file(keys.recs_model(version), local)
     region.blobs.put_bytes(keys.recs_current(), version.encode(), content_type="text/plain")
     _forget_old_versions(region, keep=version)
+    shared = publish(share, shareable(model, interactions=matrix, k=k), version=version) if share else {}
     return Trained(version=version, users=len(users), items=len(items), interactions=len(pairs),
-                   seconds=(utcnow() - started).total_seconds())
+                   seconds=(utcnow() - started).total_seconds(), shared=shared)
 
 
 def _forget_old_versions(region: Region, *, keep: str) -> None:

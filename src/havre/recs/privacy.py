@@ -43,3 +43,19 @@ def k_anonymous(model: ItemModel, *, interactions: sp.csr_matrix, k: int) -> Ite
     The embeddings are left as they are: they are aggregates over every user, not pair counts."""
     weights = prune_rare_pairs(model.neighbours, support=cooccurrence_support(interactions), k=k)
     return dataclasses.replace(model, neighbours=weights, info={**model.info, "k_anonymity": k})
+
+
+def shareable(model: ItemModel, *, interactions: sp.csr_matrix, k: int) -> ItemModel:
+    """What of ``model`` may leave its region: the k-anonymous neighbour pairs only, over the items
+    that keep at least one pair (an item no pair names is not listed), with no embeddings and a
+    flat prior (each viewer's vector and the region's popularity stay home)."""
+    pruned = k_anonymous(model, interactions=interactions, k=k).neighbours
+    kept = np.union1d(np.flatnonzero(np.diff(pruned.indptr) > 0), pruned.indices)
+    neighbours = sp.csr_matrix(pruned[kept][:, kept], dtype=np.float32)
+    n = kept.size
+    ids = tuple(model.item_ids[i] for i in kept) if model.item_ids else tuple(str(i) for i in kept)
+    return ItemModel(neighbours=neighbours, prior_share=np.zeros(n, dtype=np.float32),
+                     prior=np.full(n, 1.0 / max(n, 1), dtype=np.float32),
+                     query=np.zeros((n, 0), dtype=np.float32), target=np.zeros((n, 0), dtype=np.float32),
+                     bias=np.zeros(n, dtype=np.float32), embedding_weight=0.0, item_ids=ids,
+                     info={"variant": "shared neighbours", "k_anonymity": k, "items": n, "pairs": int(neighbours.nnz)})

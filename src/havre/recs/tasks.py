@@ -35,7 +35,7 @@ def train_model(ctx: JobContext, payload: dict[str, Any]) -> None:
     limit_threads()
     from havre.recs.live import train_region  # (deferred: see above)
 
-    train_region(ctx.region, progress=ctx.report_progress)
+    train_region(ctx.region, progress=ctx.report_progress, share=ctx.gateway(), k=ctx.settings.recs_k_anonymity)
     with ctx.region.session() as s:
         book(s, "recs.train", in_s=ctx.settings.recs_train_interval_s)
         s.commit()

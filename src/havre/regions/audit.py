@@ -117,9 +117,17 @@ def record(s: Session, *, actor: str, action: str, purpose: str, subject_user_id
     return seq
 
 
+def hold_chain(s: Session) -> None:
+    """Lock the chain's head until ``s`` ends, as an append does: writers that must not interleave
+    (two copies of one file arriving at once) take it first, and the crossing's entry, appended in
+    the same transaction, follows."""
+    s.execute(_HOLD_HEAD)
+
+
 _HEAD = cast(Table, AuditHead.__table__)
 _BUMP_HEAD = (update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq + 1)
               .returning(_HEAD.c.seq, _HEAD.c.hash))
+_HOLD_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq)
 _SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(hash=bindparam("new_hash"))
 _INSERT_ENTRY = insert(cast(Table, AuditEntry.__table__))
 _INSERT_SUBJECT = insert(cast(Table, AuditSubject.__table__))

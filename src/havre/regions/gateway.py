@@ -6,7 +6,8 @@ Policy, enforced here:
   followers-only videos for a viewer whose follow the home region has checked). Anything else
   raises ``ResidencyViolation``.
 - Writes into another region are only *aggregate writers* (``@aggregate_writer``): anonymous
-  counter changes (likes, views, followers) and notices carrying public ids. Nothing that names
+  counter changes (likes, views, followers), notices carrying public ids, and item pairs that at
+  least k viewers produced (``recs.sharing``). Nothing that names
   a person of region A is ever written in region B.
 - Every crossing is on region B's audit chain before anything it carried is served, naming the
   requesting region, the function, its purpose, how many items crossed and whose data they were
@@ -201,6 +202,15 @@ class Gateway:
                 return result
         self._allowed(writer, _AGGREGATE_WRITERS, "aggregate writer")
         return self._crossing(target, writer, "write", lambda s: writer(s, *args, **kwargs))
+
+    def write_aggregate_file(self, target: Region, writer: Callable[Concatenate[Session, BlobStore, P], T],
+                             *args: P.args, **kwargs: P.kwargs) -> T:
+        """Write an anonymous aggregate file into ``target``'s blob store (k-anonymous item pairs)."""
+        if target.name == self.home.name:
+            with target.session() as s:
+                return writer(s, target.blobs, *args, **kwargs)
+        self._allowed(writer, _AGGREGATE_WRITERS, "aggregate writer")
+        return self._crossing(target, writer, "write", lambda s: writer(s, target.blobs, *args, **kwargs))
 
     def serve_file(self, target: Region, fn: Callable[Concatenate[Session, BlobStore, P], T],
                    *args: P.args, **kwargs: P.kwargs) -> T:
