@@ -21,6 +21,7 @@ from havre.web.api.accounts import avatar_router
 from havre.web.api.accounts import router as accounts_router
 from havre.web.api.feed import router as feed_router
 from havre.web.api.imports import router as imports_router
+from havre.web.api.interests import router as interests_router
 from havre.web.api.social import router as social_router
 from havre.web.api.videos import media_router
 from havre.web.api.videos import router as videos_router
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     app.middleware("http")(serving_region_middleware)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: every response has them
     for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router,
-                   imports_router, account_data_router):
+                   imports_router, account_data_router, interests_router):
         app.include_router(router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

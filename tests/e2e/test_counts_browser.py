@@ -18,7 +18,7 @@ def _member(browser: Browser, live_server: str, handle: str, locale: str) -> Bro
     page.fill("#handle", handle)
     page.fill("#password", PASSWORD)
     page.click("form.form button[type=submit]")
-    page.wait_for_url(live_server + "/")
+    page.wait_for_url(live_server + "/welcome")  # "Choose your interests" comes first after signing up
     page.close()
     return context
 

@@ -74,6 +74,9 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", "/api/events"): ANYONE,  # a visitor's are accepted and dropped: kept for members only
     ("POST", "/api/imports"): MEMBERS,
     ("GET", "/api/imports/{run_id}"): OWNER_ONLY,
+    ("GET", "/api/interests/suggested"): ANYONE,
+    ("GET", "/api/me/interests"): MEMBERS,
+    ("PUT", "/api/me/interests"): MEMBERS,
 }
 # Operations that change what the others may see or remove what they name run after the rest,
 # in this order (following the owner shows their followers-only video; logging out ends a session).

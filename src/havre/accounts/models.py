@@ -90,6 +90,20 @@ class Follow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
 
 
+class Interest(Base):
+    """A hashtag the member chose for For You ("Choose your interests", feed.interests): what
+    their first pages follow before they have watched anything."""
+
+    __tablename__ = "interests"
+    __table_args__ = {"info": owned("user_id", note="hashtags the member chose for For You")}
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         info=PERSONAL)
+    # Lower case, without "#"; as long as a hashtag may be (videos.hashtags, video_hashtags.tag).
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True, info=PERSONAL)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
+
+
 class DataExport(Base):
     """A "Download my data" archive being built or ready (``portability.export``): the zip itself is a
     blob at ``exports/USER/ID.zip`` in the person's home region, deleted when ``expires_at`` passes."""

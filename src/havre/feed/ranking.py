@@ -4,7 +4,8 @@ Each candidate's ``quality`` (its predicted outcomes, weighted: feed.pool) is it
 viewer did adds a personal part (see ``Taste``): likeness to what they watched to the end, liked or
 shared (item-to-item weights of the trained model, or shared hashtags and sound without one),
 creators they follow, and a penalty for creators and sounds they said they were not interested in.
-A little freshness breaks ties toward new videos (weights: docs/recommender.md).
+The hashtags a member chose count as those of videos they liked (feed.taste says how much). A
+little freshness breaks ties toward new videos (weights: docs/recommender.md).
 
 Every candidate is scored at once, over the arrays of ``feed.candidates``; only the videos that
 make a list get a reason, and only the head of the order is diversified (Python, a few hundred).
@@ -43,6 +44,7 @@ class Taste:
     similar_anchor: Ints | None = None  # which of ``anchors`` it is like, per candidate
     anchors: list[tuple[str, str, str]] = field(default_factory=list)  # (video, how liked, its creator)
     tags: Counter[str] = field(default_factory=Counter)
+    interests: dict[str, int] = field(default_factory=dict)  # chosen hashtags, and what each adds to ``tags``
     muted_creators: Counter[str] = field(default_factory=Counter)
     muted_sounds: Counter[str] = field(default_factory=Counter)
     not_interested: set[str] = field(default_factory=set)
@@ -75,7 +77,8 @@ class Scores:
             parts.append((float(self.followed[i]), {"kind": "followed", "creator": c.owner_id}))
         if self.tag[i] > 0:
             _, tag = max((self.taste.tags[t], t) for t in c.hashtags if self.taste.tags[t] > 0)
-            parts.append((float(self.tag[i]), {"kind": "tag", "tag": tag}))
+            chosen = self.taste.tags[tag] <= self.taste.interests.get(tag, 0)  # not from what they watched
+            parts.append((float(self.tag[i]), {"kind": "interest" if chosen else "tag", "tag": tag}))
         if parts:
             return max(parts, key=lambda p: p[0])[1]
         if c.impressions < EXPLORE_IMPRESSIONS:

@@ -17,6 +17,7 @@ SIMILAR_NO_HANDLE = N_("Because of a video you watched")
 FOLLOWED = N_("New from @%(handle)s, whom you follow")
 FOLLOWED_NO_HANDLE = N_("New from a creator you follow")
 TAG = N_("Because you like #%(tag)s")
+INTEREST = N_("Because you chose #%(tag)s")
 TRENDING = N_("Trending in #%(tag)s")
 POPULAR = N_("Popular on Havre")
 NEW = N_("New, being tried out")
@@ -37,6 +38,8 @@ def explain(reason: dict[str, str], handles: dict[str, str]) -> tuple[str, dict[
         return (FOLLOWED, {"handle": handle}) if handle else (FOLLOWED_NO_HANDLE, {})
     if kind == "tag" and reason.get("tag"):
         return TAG, {"tag": reason["tag"]}
+    if kind == "interest" and reason.get("tag"):
+        return INTEREST, {"tag": reason["tag"]}
     if kind == "trending" and reason.get("tag"):
         return TRENDING, {"tag": reason["tag"]}
     if kind == "new":

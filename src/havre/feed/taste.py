@@ -1,6 +1,6 @@
 """A viewer's taste, read fresh on every page from their home region: the newest events (bounded),
-likes and shares, and follows; nothing is precomputed, so a watch, a like or "not interested"
-counts on the very next page, and nothing reads a whole history.
+likes and shares, follows and the interests they chose; nothing is precomputed, so a watch, a like
+or "not interested" counts on the very next page, and nothing reads a whole history.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from havre.accounts.models import Follow, User
 from havre.db.base import utcnow
 from havre.feed.candidates import Candidates, Floats, Ints
+from havre.feed.interests import interests_of
 from havre.feed.models_store import ServingModel
 from havre.feed.ranking import Taste
 from havre.recs import events
@@ -32,6 +33,10 @@ ANCHOR_WEIGHTS = {events.COMPLETE: 2.0, events.LOOP: 2.0, "like": 3.0, "share": 
 HOW = {events.COMPLETE: "completed", events.LOOP: "completed", "like": "liked", "share": "shared",
        events.WATCH: "watched"}
 ANCHORS = 30  # the viewer's strongest likes whose neighbours are spread
+# A chosen interest counts as the hashtags of this many liked videos for a member with no history
+# (their first page leads with it), one fewer per video they have liked or watched since, and never
+# less than one video's: as history grows, what they watched decides.
+COLD_INTEREST = 5
 
 
 class Recent(NamedTuple):
@@ -101,6 +106,9 @@ def read_taste(s: Session, viewer: User | None, cands: Candidates, *, model: Ser
     for video_id, _ in positive:
         if video_id in index:
             taste.tags.update(entries[index[video_id]].hashtags)
+    weight = max(1, COLD_INTEREST - len(positive))
+    taste.interests = dict.fromkeys(interests_of(s, viewer.id), weight)
+    taste.tags.update(taste.interests)
     strongest = positive[:ANCHORS]
     taste.anchors = [(v, how.get(v, "watched"), entries[index[v]].owner_id if v in index else "")
                      for v, _ in strongest]

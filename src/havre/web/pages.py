@@ -14,6 +14,7 @@ from havre.accounts import signin
 from havre.accounts.avatar import read_avatar
 from havre.accounts.models import User
 from havre.errors import N_, HavreError, NotFound
+from havre.feed import interests
 from havre.feed import service as feed
 from havre.imports import report as import_report
 from havre.portability import deletion
@@ -22,6 +23,7 @@ from havre.social.service import following_ids
 from havre.videos.access import access_creator, access_video
 from havre.videos.cards import video_of_tiktok_id
 from havre.web import i18n
+from havre.web.api.interests import suggested
 from havre.web.api.shapes import VideoOut, mp4_size, profile_out, serialize_cards
 from havre.web.client_address import client_address
 from havre.web.deps import (
@@ -189,7 +191,18 @@ def signup(request: Request, handle: str = Form(""), password: str = Form(""), r
     except HavreError as exc:
         return render(request, ctx, "auth.html", status_code=400, mode="signup", next=_safe_next(next),
                       error=translate(ctx, exc), handle=handle, region=region or ctx.regions.default.name)
-    return _signed_in(ctx, signed, next)
+    # Signed up from the feed: "Choose your interests" first, so their first For You is theirs.
+    return _signed_in(ctx, signed, "/welcome" if _safe_next(next) == "/" else next)
+
+
+@router.get("/welcome")
+def welcome_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    """The "Choose your interests" page: chips of this instance's hashtags, saved through the API."""
+    if ctx.viewer is None:
+        return _login_redirect("/welcome")
+    offer = suggested(ctx)
+    return render(request, ctx, "welcome.html", tags=offer.tags, chosen=set(offer.chosen),
+                  max_interests=interests.MAX_INTERESTS)
 
 
 @router.post("/logout")

@@ -1,0 +1,75 @@
+"""A member's interests: the hashtags they chose after signing up ("Choose your interests"), which
+For You follows before they have watched anything (feed.taste). The choices offered are the
+hashtags of For You's own candidates, so every one leads to videos on this instance.
+
+In the feed package rather than accounts: the hashtag rule (videos.hashtags) and the candidates
+are above accounts in the package graph, and accounts imports no other domain.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from havre.accounts.models import Interest, User
+from havre.errors import N_, InvalidInput
+from havre.feed.candidates import Candidates
+from havre.videos.hashtags import parse_hashtags
+
+MAX_INTERESTS = 10
+SUGGESTED = 12
+SHOWN_CHARS = 40  # of a refused tag, in its error message
+
+
+def normalised(tag: str) -> str:
+    """``tag`` as the caption parser writes hashtags ("#Skate" and "skate" are "skate"), or a
+    clear error naming it when it is not one hashtag."""
+    body = tag.strip().removeprefix("#")
+    if parse_hashtags(f"#{body}") != [body.lower()]:
+        shown = body if len(body) <= SHOWN_CHARS else body[:SHOWN_CHARS] + "…"
+        raise InvalidInput(N_("“%(tag)s” is not a hashtag: use letters, digits and _ only, without spaces "
+                              "(at most 100)."), field="tags", tag=shown)
+    return body.lower()
+
+
+def set_interests(s: Session, user_id: str, tags: Sequence[str]) -> list[str]:
+    """Replace the member's interests with ``tags`` (checked whole first: nothing is written when
+    one is refused); a tag kept from before keeps the date it was first chosen. The caller commits."""
+    wanted = list(dict.fromkeys(normalised(t) for t in tags))
+    if len(wanted) > MAX_INTERESTS:
+        raise InvalidInput(N_("Choose at most %(max)s interests."), field="tags", max=MAX_INTERESTS)
+    # Two requests of the same member at once: the row lock makes the second wait for the first
+    # (PostgreSQL), so the set is one request's whole. SQLite has no row locks, but its first write
+    # below waits for the other writer's commit, which serialises them the same way.
+    s.execute(select(User.id).where(User.id == user_id).with_for_update())
+    s.execute(delete(Interest).where(Interest.user_id == user_id, Interest.tag.not_in(wanted)))
+    kept = set(s.scalars(select(Interest.tag).where(Interest.user_id == user_id)))
+    s.add_all(Interest(user_id=user_id, tag=t) for t in wanted if t not in kept)
+    s.flush()
+    return sorted(wanted)
+
+
+def interests_of(s: Session, user_id: str) -> list[str]:
+    return list(s.scalars(select(Interest.tag).where(Interest.user_id == user_id).order_by(Interest.tag)))
+
+
+def suggested_interests(cands: Candidates, n: int = SUGGESTED) -> list[str]:
+    """The ``n`` hashtags most common among the candidates, each video counting more the more it
+    was engaged with (likes, comments, shares, plays watched to the end; damped, so that one viral
+    video does not make all the choices); ties in name order."""
+    weights: dict[str, float] = {}
+    for entry in cands.entries:
+        engagement = entry.likes + entry.comments + entry.shares + entry.completes
+        for tag in entry.hashtags:
+            weights[tag] = weights.get(tag, 0.0) + 1.0 + math.log1p(engagement)
+    return [tag for tag, _ in sorted(weights.items(), key=lambda tw: (-tw[1], tw[0]))[:n]]
+
+
+def choices(cands: Candidates, chosen: Sequence[str], n: int = SUGGESTED) -> list[str]:
+    """What the page offers: the member's current interests first (even one no video has any
+    more), then the suggestions, ``n`` in all (more if they chose more)."""
+    others = [t for t in suggested_interests(cands, n + len(chosen)) if t not in chosen]
+    return [*chosen, *others][:max(n, len(chosen))]
