@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, ForeignKey, Index, String, delete
+from sqlalchemy import JSON, CursorResult, ForeignKey, Index, String, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -65,34 +65,72 @@ def parse_cursor(cursor: str) -> Cursor:
     return Cursor(list_id=match.group(1), served=int(match.group(2)))
 
 
-def cursor_of(feed_list: FeedList) -> str:
+@dataclass
+class MemberList:
+    """A member's list as a page uses it: read and written with plain statements (every page
+    reads one and writes one; the ORM's unit of work cost more than the page's own work)."""
+
+    id: str
+    items: list[Any]
+    served: list[str]
+    is_new: bool = False
+    items_changed: bool = False
+    user_id: str | None = None
+
+
+def cursor_of(feed_list: MemberList) -> str:
     return f"{feed_list.id}.{len(feed_list.served)}"
 
 
-def open_list(s: Session, cursor: Cursor, viewer_id: str | None) -> FeedList | None:
+_LISTS = cast(Table, FeedList.__table__)
+_OPEN = select(_LISTS.c.user_id, _LISTS.c.created_at, _LISTS.c["items"], _LISTS.c.served).where(
+    _LISTS.c.id == bindparam("list_id"))
+_SET_SERVED = update(_LISTS).where(_LISTS.c.id == bindparam("list_id")).values(served=bindparam("new_served"))
+_SET_BOTH = update(_LISTS).where(_LISTS.c.id == bindparam("list_id")).values(
+    served=bindparam("new_served"), items=bindparam("new_items"))
+
+
+def open_list(s: Session, cursor: Cursor, viewer_id: str | None) -> MemberList | None:
     """The list a cursor continues, if it is this viewer's and still kept; None: start again."""
-    found = s.get(FeedList, cursor.list_id)
-    if found is None or found.user_id != viewer_id or utcnow() - found.created_at > LIST_TTL:
+    found = s.connection().execute(_OPEN, {"list_id": cursor.list_id}).first()
+    if found is None:
         return None
-    return found
+    user_id, created_at, items, served = found
+    if user_id != viewer_id or utcnow() - created_at > LIST_TTL:
+        return None
+    return MemberList(id=cursor.list_id, items=list(items), served=list(served or []), user_id=viewer_id)
 
 
-def new_list(s: Session, viewer_id: str | None, items: list[Any], *, list_id: str) -> FeedList:
-    """A member's new list, written in one statement (the caller commits)."""
-    feed_list = FeedList(id=list_id, user_id=viewer_id, items=items, served=[])
-    s.add(feed_list)
-    return feed_list
+def new_list(viewer_id: str | None, items: list[Any], *, list_id: str) -> MemberList:
+    """A member's new list, written by ``save``."""
+    return MemberList(id=list_id, items=items, served=[], is_new=True, user_id=viewer_id)
 
 
-def extend(feed_list: FeedList, items: list[Any]) -> None:
-    """Add the next best videos at the end of a list (the caller commits)."""
+def extend(feed_list: MemberList, items: list[Any]) -> None:
+    """Add the next best videos at the end of a list (written by ``save``)."""
     feed_list.items = [*feed_list.items, *items]
+    feed_list.items_changed = True
 
 
-def mark_served(feed_list: FeedList, video_ids: list[str]) -> None:
-    """Record a page as served (the caller commits); ids served already are not added twice."""
+def mark_served(feed_list: MemberList, video_ids: list[str]) -> None:
+    """Record a page as served (written by ``save``); ids served already are not added twice."""
     before = set(feed_list.served)
     feed_list.served = [*feed_list.served, *(v for v in video_ids if v not in before)]
+
+
+def save(s: Session, feed_list: MemberList) -> None:
+    """Write the list in one statement (the caller commits)."""
+    connection = s.connection()
+    if feed_list.is_new:
+        connection.execute(insert(_LISTS), {"id": feed_list.id, "user_id": feed_list.user_id, "created_at": utcnow(),
+                                            "items": feed_list.items, "served": feed_list.served})
+        feed_list.is_new = False
+    elif feed_list.items_changed:
+        connection.execute(_SET_BOTH, {"list_id": feed_list.id, "new_served": feed_list.served,
+                                       "new_items": feed_list.items})
+    else:
+        connection.execute(_SET_SERVED, {"list_id": feed_list.id, "new_served": feed_list.served})
+    feed_list.items_changed = False
 
 
 def shared_list(s: Session, items: list[Any]) -> FeedList:

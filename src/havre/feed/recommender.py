@@ -64,13 +64,14 @@ class PoolRanker:
             scores = score_all(cands, read_taste(s, member, cands, model=model), utcnow().timestamp())
             if feed_list is None:
                 list_id = new_id()
-                feed_list = lists.new_list(s, viewer.id, _items(scores, _left_out(scores), lists.LIST_SIZE, list_id),
+                feed_list = lists.new_list(viewer.id, _items(scores, _left_out(scores), lists.LIST_SIZE, list_id),
                                            list_id=list_id)
             remaining = _remaining(feed_list.items, set(feed_list.served), scores)
             if len(remaining) <= limit:  # near its end: the next best come after
                 remaining = _go_on(feed_list, remaining, scores)
             picks, more = _page(remaining, scores, limit)
             lists.mark_served(feed_list, [p.video_id for p in picks])
+            lists.save(s, feed_list)
             s.commit()
             return Ranked(picks=picks, next_cursor=lists.cursor_of(feed_list) if more and picks else None)
 
@@ -123,7 +124,7 @@ def _items(scores: Scores, leave_out: Mask, size: int, seed: str) -> list[list[A
             for i in ranked(scores, leave_out=leave_out, size=size, rng=rng)]
 
 
-def _go_on(feed_list: lists.FeedList, remaining: list[Pick], scores: Scores) -> list[Pick]:
+def _go_on(feed_list: lists.MemberList, remaining: list[Pick], scores: Scores) -> list[Pick]:
     """Add to the list the next best candidates it does not hold yet, up to ``MAX_ITEMS`` in all
     (so what a page reads and writes stays small); returns what remains of it now."""
     room = min(lists.LIST_SIZE, lists.MAX_ITEMS - len(feed_list.items))

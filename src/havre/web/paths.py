@@ -17,6 +17,7 @@ from havre.errors import N_, NotFound
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def plain_path(request: Request) -> None:
+async def plain_path(request: Request) -> None:
+    # async: a regex over a few short strings; a sync dependency would cost every request a thread hop.
     if any(isinstance(value, str) and _CONTROL.search(value) for value in request.path_params.values()):
         raise NotFound(N_("There is nothing at this address. The link may be mistyped, or the page was removed."))

@@ -25,43 +25,46 @@ class ViewIn(BaseModel):
     completed: bool = False
 
 
-def _page(ctx: RequestContext, page: Page) -> VideoPage:
+def _page(ctx: RequestContext, page: Page) -> Response:
+    """The page as JSON, serialised here, in the route's thread: returned as a model, it would be
+    validated once more and in another thread hop (``response_model`` still documents it)."""
     items = serialize_cards(ctx.gateway, page.videos, ctx.viewer)
     if page.reasons:  # For You: why each video is there, in the reader's language
         handles = ctx.regions.directory.handles_of(reasons.creators_named(page.reasons.values()))
         for item in items:
             template, params = reasons.explain(page.reasons.get(item.id, {}), handles)
             item.why = i18n.gettext(ctx.locale, template, **params)
-    return VideoPage(items=items, next_cursor=page.next_cursor)
+    return Response(VideoPage(items=items, next_cursor=page.next_cursor).model_dump_json(),
+                    media_type="application/json")
 
 
 @router.get("/feed/foryou", response_model=VideoPage, responses=errors(400, crosses=True))
-def for_you(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
+def for_you(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx)) -> Response:
     assert ctx.recommender is not None
     return _page(ctx, service.for_you(ctx.gateway, ctx.viewer, ctx.recommender, cursor=cursor, limit=limit))
 
 
 @router.get("/feed/following", response_model=VideoPage, responses=errors(400, member=True, crosses=True))
 def following(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx),
-              viewer: User = Depends(require_viewer)) -> VideoPage:
+              viewer: User = Depends(require_viewer)) -> Response:
     return _page(ctx, service.following(ctx.gateway, viewer, cursor=cursor, limit=limit))
 
 
 @router.get("/feed/tag/{tag}", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_tag(tag: str, cursor: str | None = Cursor, limit: int = Limit,
-           ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
+           ctx: RequestContext = Depends(get_ctx)) -> Response:
     return _page(ctx, service.by_tag(ctx.gateway, tag, cursor=cursor, limit=limit))
 
 
 @router.get("/feed/sound/{sound:path}", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_sound(sound: str, cursor: str | None = Cursor, limit: int = Limit,
-             ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
+             ctx: RequestContext = Depends(get_ctx)) -> Response:
     return _page(ctx, service.by_sound(ctx.gateway, sound, cursor=cursor, limit=limit))
 
 
 @router.get("/users/{handle}/videos", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_user(handle: str, cursor: str | None = Cursor, limit: int = Query(30, ge=1, le=100),
-            ctx: RequestContext = Depends(get_ctx)) -> VideoPage:
+            ctx: RequestContext = Depends(get_ctx)) -> Response:
     region, owner = access_creator(ctx.gateway, handle)
     return _page(ctx, service.by_owner(ctx.gateway, region, owner, ctx.viewer, cursor=cursor, limit=limit))
 

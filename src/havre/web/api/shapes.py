@@ -97,7 +97,7 @@ def owner_out(owner: User | OwnerCard) -> OwnerOut:
 
 def _viewer_marks(s: Session, viewer: User | None, video_ids: list[str],
                   owner_ids: list[str]) -> tuple[set[str], set[str]]:
-    return social.likes(s, viewer, video_ids), social.following_ids(s, viewer, owner_ids)
+    return social.marks_on_cards(s, viewer, video_ids, owner_ids)
 
 
 def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer: User | None) -> list[VideoOut]:
