@@ -22,6 +22,19 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+    refresh_statistics(engine)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Give the query planner fresh statistics (after migrations, and daily: ``db.analyze``).
+
+    Without them SQLite guesses: it served "id IN (...) AND status AND visibility" from the feed
+    index and scanned every ready public video (43 ms at 100k videos, 1 ms by key). SQLite samples
+    at most ``analysis_limit`` rows per index, so this stays quick on a large database."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("ANALYZE")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -9,9 +9,10 @@ from havre.jobs import book
 from havre.portability.exports import SWEEP_EVERY_S as EXPORT_SWEEP_EVERY_S
 from havre.portability.tasks import DUE_EVERY_S as DELETIONS_DUE_EVERY_S
 from havre.regions import Regions
+from havre.workers.maintenance import ANALYZE_EVERY_S
 
 FIRST_TRAINING_S = 60.0  # soon after a start, then every settings.recs_train_interval_s
-SCHEDULED = ("recs.train", "feed.sweep_lists", "exports.sweep", "accounts.delete_due")
+SCHEDULED = ("recs.train", "feed.sweep_lists", "exports.sweep", "accounts.delete_due", "db.analyze")
 
 
 def book_schedules(settings: Settings, regions: Regions) -> None:
@@ -21,4 +22,5 @@ def book_schedules(settings: Settings, regions: Regions) -> None:
             book(s, "feed.sweep_lists", in_s=SWEEP_EVERY_S)
             book(s, "exports.sweep", in_s=EXPORT_SWEEP_EVERY_S)
             book(s, "accounts.delete_due", in_s=DELETIONS_DUE_EVERY_S)
+            book(s, "db.analyze", in_s=ANALYZE_EVERY_S)
             s.commit()
