@@ -124,7 +124,7 @@ def test_new_videos_of_followed_creators_say_so(
     assert page["items"][0]["owner"]["handle"] == "rider2"
     assert page["items"][0]["why"] == "New from @rider2, whom you follow"
     french = client.get("/api/feed/foryou", headers={"Accept-Language": "fr"}).json()["items"]
-    assert any(v["why"] == "Nouveau chez @rider2, que vous suivez" for v in french)
+    assert any(v["why"] == "Nouveau chez @rider2, que tu suis" for v in french)
 
 
 def test_the_players_events_are_checked_and_kept_only_for_members(
