@@ -46,7 +46,7 @@ def region_names() -> tuple[str, ...]:
 def sam(client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions, h264_clip: Path,
         run_jobs: Callable[..., int]) -> tuple[str, list[str]]:
     """@sam (us): two videos (one imported from TikTok with subtitles), comments both ways across
-    regions, likes, follows both ways."""
+    regions, likes, follows both ways, two chosen interests."""
     sam_id = client.signup("sam", region="us")["id"]
     first = upload_ready(client, h264_clip, run_jobs, caption="Premier #un")
     second = upload_ready(client, h264_clip, run_jobs, caption="Second", visibility="followers")
@@ -68,6 +68,7 @@ def sam(client: ApiClient, make_client: Callable[[], ApiClient], regions: Region
     lou.post(f"/api/videos/{first}/like")
     lou.post("/api/users/sam/follow")
     client.post(f"/api/videos/{first}/comments", json={"body": "merci"})
+    assert client.put("/api/me/interests", json={"tags": ["skate", "cuisine"]}).status_code == 200
     run_jobs()
     return sam_id, [first, second]
 
@@ -148,8 +149,9 @@ def test_round_trip_into_a_fresh_instance_and_out_again(sam: tuple[str, list[str
     out_b = tmp_path / "b.zip"
     export_to_file(regions_b, sam_b, out_b, instance="https://b.example")
     a, b = _manifest(out_a), _manifest(out_b)
-    for section in ("videos", "video_hashtags", "following"):
+    for section in ("videos", "video_hashtags", "following", "interests"):
         assert a["counts"][section] == b["counts"][section], section
+    assert sorted(r["tag"] for r in _section(out_b, "interests")) == ["cuisine", "skate"]  # the choices came back
     shas = [sorted(e["sha256"] for e in m["files"] if "/original" in e["path"]) for m in (a, b)]
     assert shas[0] == shas[1] and len(shas[0]) == 2
     subtitles = [sorted(e["sha256"] for e in m["files"] if "/subtitles/" in e["path"]) for m in (a, b)]

@@ -185,8 +185,9 @@ def is_havre_archive(path: Path) -> bool:
 
 def plan_archive(archive: Archive, source: str) -> Plan:
     """What to bring in from a verified archive: each video from its original (re-transcoded here)
-    with its dates, caption, settings, subtitles and TikTok data; the profile; who they followed;
-    and, read-only, the comments others wrote on their videos (other people's data: not re-posted)."""
+    with its dates, caption, settings, subtitles and TikTok data; the profile and chosen interests;
+    who they followed; and, read-only, the comments others wrote on their videos (other people's
+    data: not re-posted)."""
     files = {str(entry["path"]) for entry in archive.manifest["files"]}
     users = archive.section("users")
     user = users[0] if users else {}
@@ -195,6 +196,7 @@ def plan_archive(archive: Archive, source: str) -> Plan:
         **({"avatar_member": AVATAR} if AVATAR in files else {})})
     plan.following = [str(f["handle"]) for f in archive.section("following") if f.get("handle")]
     plan.comments = archive.section("comments_on_my_videos")
+    plan.interests = [str(row["tag"]) for row in archive.section("interests") if row.get("tag")]
     by_video = {name.split("/")[2]: name for name in files if name.startswith("files/videos/")
                 and name.split("/")[3].startswith("original")}
     for video in archive.section("videos"):

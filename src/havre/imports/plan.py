@@ -41,6 +41,7 @@ class Plan:
     followers: list[tuple[str, str | None]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)  # a Havre archive's, kept read-only
+    interests: list[str] = field(default_factory=list)  # a Havre archive's chosen hashtags
 
 
 def capped(plan: Plan, max_items: int) -> Plan:

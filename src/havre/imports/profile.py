@@ -11,6 +11,7 @@ from havre.accounts import service as accounts
 from havre.accounts.avatar import normalize_avatar
 from havre.accounts.models import User
 from havre.errors import HavreError
+from havre.feed.interests import MAX_INTERESTS, interests_of, set_interests
 from havre.imports.fetch import FetchError, FetchPolicy, download
 from havre.imports.havre_archive import Archive
 from havre.imports.models import ImportRun
@@ -24,7 +25,8 @@ from havre.videos.access import access_creator
 
 def apply_profile(region: Region, directory: Directory, run: ImportRun, *, guard: Guard,
                   archive: Archive | None = None) -> None:
-    """Once per run: empty profile fields from the export, and which followed handles exist here.
+    """Once per run: empty profile fields (and no interests yet) from the export, and which
+    followed handles exist here.
 
     The profile picture's URL comes from the export like any link: it is fetched through ``guard``;
     a Havre archive carries the picture itself."""
@@ -59,6 +61,11 @@ def apply_profile(region: Region, directory: Directory, run: ImportRun, *, guard
             user.bio = profile["bio"][:500]
         if jpeg is not None and not user.avatar_key:
             accounts.set_avatar(s, region.blobs, user, jpeg)
+        if extras.get("interests") and not interests_of(s, user.id):  # choices made here are kept
+            try:
+                set_interests(s, user.id, extras["interests"][:MAX_INTERESTS])
+            except HavreError as exc:
+                notes.append(f"interests not imported: {exc}")
         wanted = {accounts.normalize_handle(h) for h in extras.get("following", [])}
         here = sorted({h for h in wanted if directory.region_of_handle(h)} - {user.handle})
         extras.update(profile_applied=True, following_here=here, problems=extras.get("problems", []) + notes)

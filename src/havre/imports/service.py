@@ -90,7 +90,8 @@ def add_plan(s: Session, run: ImportRun, plan: Plan) -> None:
     """The items of a planned source, and what else the export said, into ``run``."""
     run.source_kind = plan.kind
     run.extras = {"profile": plan.profile, "following": plan.following, "problems": plan.problems,
-                  **({"archived_comments": plan.comments} if plan.comments else {})}
+                  **({"archived_comments": plan.comments} if plan.comments else {}),
+                  **({"interests": plan.interests} if plan.interests else {})}
     for handle, since in plan.followers:  # kept privately, so the creator can invite them back
         s.merge(TikTokFollower(user_id=run.user_id, handle=handle[:64],
                                since=datetime.fromisoformat(since) if since else None))
