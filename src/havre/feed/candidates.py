@@ -40,6 +40,7 @@ class Candidates:
         self.version = next(_VERSIONS)  # caches keyed by it (visitors' list) see a refresh
         self.entries = list(entries)
         self.index = {e.id: n for n, e in enumerate(self.entries)}
+        self.ids = [e.id for e in self.entries]
         n = len(self.entries)
         # Ties in score go to the smaller id: its rank among the ids, as a sort key.
         self.id_rank: Ints = np.argsort(np.argsort(np.array([e.id for e in self.entries], dtype=object)))

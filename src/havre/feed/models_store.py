@@ -17,11 +17,15 @@ import logging
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from havre.blobs import BlobNotFound, BlobStore, keys
 from havre.regions import Region
+
+if TYPE_CHECKING:  # numpy's array types only: this module loads no numpy itself
+    from havre.feed.candidates import Floats, Ints
 
 log = logging.getLogger(__name__)
 CHECK_S = 10.0
@@ -31,6 +35,9 @@ class ServingModel(Protocol):
     version: str
 
     def neighbours(self, video_id: str) -> list[tuple[str, float]]: ...
+
+    def embedding_offers(self, anchors: Sequence[tuple[str, float]], candidate_ids: Sequence[str], *,
+                         key: int) -> tuple[Ints, Floats, Ints]: ...
 
 
 class ModelStore:

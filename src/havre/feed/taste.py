@@ -163,12 +163,14 @@ Spread = tuple[Ints, Floats, Ints]  # candidate, gain, which anchor: one row per
 
 
 def _by_model(cands: Candidates, anchors: list[tuple[str, float]], model: ServingModel | None) -> Spread:
-    """The trained model's neighbours of each anchor, weighted by how much the anchor counts."""
+    """The trained model's neighbours of each anchor, weighted by how much the anchor counts, and
+    the candidates its embeddings rank highest for all the anchors together (recs.serving)."""
     assert model is not None
     parts = [(cands.neighbour_rows(model.version, a, model.neighbours), w) for a, w in anchors]
-    rows = np.concatenate([p for (p, _), _ in parts])
-    gains = np.concatenate([s * w for (_, s), w in parts])
-    which = np.repeat(np.arange(len(parts)), [len(p) for (p, _), _ in parts])
+    offered, likeness, offered_by = model.embedding_offers(anchors, cands.ids, key=cands.version)
+    rows = np.concatenate([p for (p, _), _ in parts] + [offered])
+    gains = np.concatenate([s * w for (_, s), w in parts] + [likeness])
+    which = np.concatenate([np.repeat(np.arange(len(parts)), [len(p) for (p, _), _ in parts]), offered_by])
     return rows, gains, which
 
 

@@ -3,11 +3,20 @@ and from the item pairs other regions shared with it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from havre.recs.model import ItemModel
 
 NEIGHBOURS = 50
+EMBEDDING_OFFERS = 50
+"""Candidates the embeddings offer per page: the best few, as the neighbours offer their rows' heads."""
+EMBEDDING_SHARE = 0.5
+"""An embedding offer's likeness at most (the best candidate's), beside a neighbour's 1: the two
+experts agree on most items; this brings the videos no co-watch links yet (new ones placed by
+what they look and sound like) without outranking what the same viewers watched."""
 SHARED_WEIGHT = 0.5
 """How much another region's pairs count beside the region's own (0..1]: its viewers are not this
 region's, and each of its pairs is held back until k of them produced it, so it speaks later."""
@@ -20,6 +29,7 @@ class ServedModel:
     shared: tuple[ItemModel, ...] = ()
     _indexes: list[dict[str, int]] = field(default_factory=list)
     _cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    _rows: tuple[int, np.ndarray] | None = None  # (candidates' version, each one's row in the model or -1)
 
     def __post_init__(self) -> None:
         self._indexes = [{video_id: n for n, video_id in enumerate(m.item_ids)} for m in self._parts()]
@@ -44,3 +54,36 @@ class ServedModel:
             if len(self._cache) < 100_000:  # rows never change within a version
                 self._cache[video_id] = cached
         return cached
+
+    def embedding_offers(self, anchors: Sequence[tuple[str, float]], candidate_ids: Sequence[str], *,
+                         key: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The candidates the region's own embeddings rank highest for these anchors (video,
+        weight): their positions among ``candidate_ids``, likeness (0..EMBEDDING_SHARE], and the
+        anchor each is most like. Only candidates the model knows, never the whole catalogue:
+        a page costs (candidates known) x d, whatever the model's size. ``key`` names this list
+        of candidates (its rows are looked up once per key)."""
+        none = (np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int64))
+        model = self.model
+        if model is None or model.embedding_weight <= 0 or model.query.shape[1] == 0:
+            return none
+        index = self._indexes[0]
+        at = [(index[v], w) for v, w in anchors if v in index]
+        if not at:
+            return none
+        if self._rows is None or self._rows[0] != key:
+            self._rows = (key, np.array([index.get(v, -1) for v in candidate_ids], dtype=np.int64))
+        rows = self._rows[1]
+        positions = np.flatnonzero(rows >= 0)
+        if positions.size == 0:
+            return none
+        anchor_rows = np.array([i for i, _ in at], dtype=np.int64)
+        weights = np.array([w for _, w in at], dtype=np.float64)
+        query = model.query[anchor_rows].astype(np.float64)
+        state = weights @ query / weights.sum()  # as ItemModel.score_users: the weighted mean of the queries
+        targets = model.target[rows[positions]].astype(np.float64)
+        logits = targets @ state + model.bias[rows[positions]]
+        best = np.argsort(-logits, kind="stable")[:EMBEDDING_OFFERS]
+        likeness = EMBEDDING_SHARE * np.exp(model.embedding_weight * (logits[best] - logits[best[0]]))
+        which = np.argmax(targets[best] @ query.T, axis=1)  # the anchor it is most like
+        anchor_of = np.array([n for n, (v, _) in enumerate(anchors) if v in index], dtype=np.int64)
+        return positions[best], likeness, anchor_of[which]
