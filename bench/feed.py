@@ -7,8 +7,8 @@
 Builds, by inserting rows (no transcoding), the embedded default with ``--videos`` public videos by
 200 creators, ``--members`` members who each watched a few videos to the end (in 50 clusters of
 taste), player sums for every video, and the measured viewer's ``--history`` events; then trains
-the region's model from those members (``recs.live.train_region``, neighbours only: the part the
-feed serves from), so the learned model is in the loop. It serves the app with uvicorn and, on
+the region's model from those members (``recs.live.train_region``: neighbours and embeddings,
+as the product trains and serves it), so the learned model is in the loop. It serves the app with uvicorn and, on
 one keep-alive connection, asks at a steady ``--rate`` (50/s) for:
   1. For You pages of 10 as the viewer with the history (a new session every 5th request, the
      next page of it otherwise);
@@ -85,7 +85,7 @@ def build(instance_dir: Path, *, videos: int, members: int, history: int) -> str
                 {"user_id": viewer.id, "video_id": rng.choice(head), "kind": kinds[n % 5], "watch_ms": 0,
                  "at": now - timedelta(seconds=history - n)} for n in range(history)])
         s.commit()
-    trained = train_region(region, embeddings=False)  # neighbours only: seconds, and all the feed reads
+    trained = train_region(region)  # the product's model: neighbours and embeddings, both served
     assert trained.version is not None, trained
     instance.close()
     return viewer.handle
