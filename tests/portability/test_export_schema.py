@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]  # no stubs installed
 
-from havre.accounts.models import DataExport, Interest
+from havre.accounts.models import DataExport
 from havre.imports.havre_archive import MANIFEST, data_name
 from havre.imports.models import ImportItem, ImportRun, TikTokFollower
 from havre.portability.export import export_to_file
@@ -69,7 +69,6 @@ def test_a_real_archive_validates_against_the_schema(sam: tuple[str, list[str]],
     with regions.get("us").session() as s:
         run = ImportRun(user_id=sam_id, source_kind="export", source="TikTok_Data.zip", extras={"following": []})
         s.add_all([run, DataExport(user_id=sam_id, status="ready"), TikTokFollower(user_id=sam_id, handle="fan"),
-                   Interest(user_id=sam_id, tag="skate"),
                    Rendition(video_id=first, name="360p", width=360, height=640, bitrate_kbps=800,
                              mp4_key=f"videos/{first}/360p.mp4", playlist_key=f"videos/{first}/360p.m3u8")])
         s.flush()

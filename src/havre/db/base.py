@@ -37,8 +37,11 @@ class Base(DeclarativeBase):
 
 
 def new_id() -> str:
-    """Random, URL-safe, globally unique id: rows can move between regions without clashes."""
-    return secrets.token_urlsafe(8)
+    """Random, URL-safe, globally unique id: rows can move between regions without clashes. Never
+    starting with "-": such an id given to the CLI (`havre videos show ID`) reads as an option."""
+    while (token := secrets.token_urlsafe(8)).startswith("-"):
+        pass
+    return token
 
 
 def utcnow() -> datetime:
