@@ -13,7 +13,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts import throttle
@@ -104,6 +104,14 @@ def create_user(s: Session, *, user_id: str, handle: str, password_hash: str, ho
     s.add(user)
     s.flush()
     return user
+
+
+def lock_member(s: Session, user_id: str) -> None:
+    """Make ``s`` the only writer for this member until it commits: a write to the member's row
+    takes PostgreSQL's row lock and SQLite's database write lock alike. What ``s`` reads after
+    this includes every write of a request that held the lock before (a plain SELECT ... FOR
+    UPDATE would not serialise SQLite, where a read starts no transaction)."""
+    s.execute(update(User).where(User.id == user_id).values(home_region=User.home_region))
 
 
 def user_by_handle(s: Session, handle: str) -> User | None:

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from havre.accounts.models import Interest, User
+from havre.accounts.models import Interest
+from havre.accounts.service import lock_member
 from havre.errors import N_, InvalidInput
 from havre.feed.candidates import Candidates
 from havre.videos.hashtags import parse_hashtags
@@ -41,10 +42,9 @@ def set_interests(s: Session, user_id: str, tags: Sequence[str]) -> list[str]:
     wanted = list(dict.fromkeys(normalised(t) for t in tags))
     if len(wanted) > MAX_INTERESTS:
         raise InvalidInput(N_("Choose at most %(max)s interests."), field="tags", max=MAX_INTERESTS)
-    # Two requests of the same member at once: the row lock makes the second wait for the first
-    # (PostgreSQL), so the set is one request's whole. SQLite has no row locks, but its first write
-    # below waits for the other writer's commit, which serialises them the same way.
-    s.execute(select(User.id).where(User.id == user_id).with_for_update())
+    # Two requests of the same member at once: the lock makes the second wait for the first, so
+    # the set is one request's whole.
+    lock_member(s, user_id)
     s.execute(delete(Interest).where(Interest.user_id == user_id, Interest.tag.not_in(wanted)))
     kept = set(s.scalars(select(Interest.tag).where(Interest.user_id == user_id)))
     s.add_all(Interest(user_id=user_id, tag=t) for t in wanted if t not in kept)

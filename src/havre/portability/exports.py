@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import DataExport, User
+from havre.accounts.service import lock_member
 from havre.blobs import keys
 from havre.db.base import utcnow
 from havre.errors import N_, HavreError, NotFound
@@ -55,12 +56,14 @@ def _recent(s: Session, user_id: str) -> list[DataExport]:
 def request_export(region: Region, user: User) -> DataExport:
     """Start building an archive of ``user``'s data, or return the one already on its way.
 
-    Two requests at once both insert, then both see both rows: the older stays and the newer is
-    withdrawn, so one archive is built whatever the race."""
+    Requests of one member at once take turns on the member's lock, so the second sees the
+    first's row and returns it: one archive is built whatever the race."""
     with region.session() as s:
+        lock_member(s, user.id)
         recent = _recent(s, user.id)
         if recent and recent[0].status in (QUEUED, RUNNING):
             if recent[0].created_at > utcnow() - STALE:
+                s.expunge(recent[0])
                 return recent[0]
             # Its job is gone (a move carried the row but not the job, or a crash): a new one may start.
             recent[0].status, recent[0].error = FAILED, COULD_NOT
@@ -75,14 +78,8 @@ def request_export(region: Region, user: User) -> DataExport:
         s.flush()
         enqueue(s, "exports.build", {"export_id": export.id}, priority=20)  # the row says whose
         s.commit()
-        mine = export.id
-    with region.session() as s:
-        first = _recent(s, user.id)[0]
-        if first.id != mine:
-            s.execute(delete(DataExport).where(DataExport.id == mine))
-            s.commit()
-        s.expunge(first)
-        return first
+        s.expunge(export)
+        return export
 
 
 def access_export(s: Session, viewer: User, export_id: str) -> DataExport:
