@@ -180,3 +180,18 @@ def test_k_below_the_floor_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
         load_settings(data_dir=tmp_path)
     monkeypatch.setenv("HAVRE_RECS_K_ANONYMITY", "50")
     assert load_settings(data_dir=tmp_path).recs_k_anonymity == 50
+
+
+
+def test_a_copy_lands_only_after_its_crossing_is_recorded(regions: Regions, videos: list[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are not transactional: when the audit entry cannot be written, no file has crossed."""
+    _viewers_who_complete(regions, "eu", videos[:2], viewers=20, tag="crowd")
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the audit log is full")
+
+    monkeypatch.setattr("havre.regions.audit.record", refuse)
+    trained = train_region(regions.get("eu"), embeddings=False, share=_gateway(regions, "eu"), k=20)
+    assert trained.version and trained.shared == {}  # logged and skipped: the next training writes again
+    assert list(regions.get("us").blobs.keys("recs/")) == [] and _writes_into(regions, "us") == 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,8 @@ def check_shareable(model: ItemModel) -> None:
 
 
 @aggregate_writer
-def put_shared_pairs(s: Session, blobs: BlobStore, source: str, version: str, data: bytes) -> int:
+def put_shared_pairs(s: Session, blobs: BlobStore, source: str, version: str,
+                     data: bytes) -> Callable[[Session], int]:
     """Item pairs that at least k viewers of another region watched together (k-anonymous)."""
     with tempfile.TemporaryDirectory(prefix="havre-shared-") as tmp:
         local = Path(tmp) / "shared.npz"
@@ -61,15 +63,20 @@ def put_shared_pairs(s: Session, blobs: BlobStore, source: str, version: str, da
             model = ItemModel.load(local)
         except ValueError as exc:
             raise NotShareable(f"the shared pairs of {source} are not a model file: {exc}") from None
-        check_shareable(model)
+    check_shareable(model)
+    pairs = int(model.neighbours.nnz)
+
+    def write(s: Session) -> int:
         audit.hold_chain(s)  # two copies from one source at once: one after the other, the last one named
-        blobs.put_file(keys.recs_shared(source, version), local)
-    # The name last: a server never looks for a version that is not whole yet.
-    blobs.put_bytes(keys.recs_shared_current(source), version.encode(), content_type="text/plain")
-    for key in list(blobs.keys(keys.recs_shared_prefix(source))):
-        if key.endswith(".npz") and key != keys.recs_shared(source, version):
-            blobs.delete(key)  # only the copy in use is kept: a replaced one may name deleted videos
-    return int(model.neighbours.nnz)
+        blobs.put_bytes(keys.recs_shared(source, version), data)
+        # The name last: a server never looks for a version that is not whole yet.
+        blobs.put_bytes(keys.recs_shared_current(source), version.encode(), content_type="text/plain")
+        for key in list(blobs.keys(keys.recs_shared_prefix(source))):
+            if key.endswith(".npz") and key != keys.recs_shared(source, version):
+                blobs.delete(key)  # only the copy in use is kept: a replaced one may name deleted videos
+        return pairs
+
+    return write
 
 
 def publish(gw: Gateway, model: ItemModel, *, version: str) -> dict[str, int]:

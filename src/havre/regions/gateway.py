@@ -203,14 +203,25 @@ class Gateway:
         self._allowed(writer, _AGGREGATE_WRITERS, "aggregate writer")
         return self._crossing(target, writer, "write", lambda s: writer(s, *args, **kwargs))
 
-    def write_aggregate_file(self, target: Region, writer: Callable[Concatenate[Session, BlobStore, P], T],
+    def write_aggregate_file(self, target: Region,
+                             writer: Callable[Concatenate[Session, BlobStore, P], Callable[[Session], T]],
                              *args: P.args, **kwargs: P.kwargs) -> T:
-        """Write an anonymous aggregate file into ``target``'s blob store (k-anonymous item pairs)."""
+        """Write an anonymous aggregate file into ``target``'s blob store (k-anonymous item pairs).
+
+        Files are not transactional, so the crossing is recorded first: the writer checks what it
+        is given and returns the write, the audit entry commits, and only then does the write run
+        (in a session of its own, for the locks it takes). No file lands unrecorded; an entry
+        whose write then failed is the harmless side."""
         if target.name == self.home.name:
             with target.session() as s:
-                return writer(s, target.blobs, *args, **kwargs)
-        self._allowed(writer, _AGGREGATE_WRITERS, "aggregate writer")
-        return self._crossing(target, writer, "write", lambda s: writer(s, target.blobs, *args, **kwargs))
+                write = writer(s, target.blobs, *args, **kwargs)
+        else:
+            self._allowed(writer, _AGGREGATE_WRITERS, "aggregate writer")
+            write = self._crossing(target, writer, "write", lambda s: writer(s, target.blobs, *args, **kwargs))
+        with target.session() as s:
+            result = write(s)
+            s.commit()
+            return result
 
     def serve_file(self, target: Region, fn: Callable[Concatenate[Session, BlobStore, P], T],
                    *args: P.args, **kwargs: P.kwargs) -> T:
