@@ -20,7 +20,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, ForeignKey, Index, String, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    CursorResult,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -76,6 +89,8 @@ class MemberList:
     is_new: bool = False
     items_changed: bool = False
     user_id: str | None = None
+    served_before: int = 0
+    """How many ids ``served`` held when read: the version ``save`` writes over (it only grows)."""
 
 
 def cursor_of(feed_list: MemberList) -> str:
@@ -85,9 +100,12 @@ def cursor_of(feed_list: MemberList) -> str:
 _LISTS = cast(Table, FeedList.__table__)
 _OPEN = select(_LISTS.c.user_id, _LISTS.c.created_at, _LISTS.c["items"], _LISTS.c.served).where(
     _LISTS.c.id == bindparam("list_id"))
-_SET_SERVED = update(_LISTS).where(_LISTS.c.id == bindparam("list_id")).values(served=bindparam("new_served"))
-_SET_BOTH = update(_LISTS).where(_LISTS.c.id == bindparam("list_id")).values(
-    served=bindparam("new_served"), items=bindparam("new_items"))
+# Written only over the version read (``served`` only grows, so its length is the version): two
+# pages of one list at once (a double tap, two tabs) must not lose each other's served ids.
+_UNCHANGED = (_LISTS.c.id == bindparam("list_id")) & (func.json_array_length(_LISTS.c.served) == bindparam("before"))
+_SET_SERVED = update(_LISTS).where(_UNCHANGED).values(served=bindparam("new_served"))
+_SET_BOTH = update(_LISTS).where(_UNCHANGED).values(served=bindparam("new_served"), items=bindparam("new_items"))
+_RETRIES = 5
 
 
 def open_list(s: Session, cursor: Cursor, viewer_id: str | None) -> MemberList | None:
@@ -98,7 +116,9 @@ def open_list(s: Session, cursor: Cursor, viewer_id: str | None) -> MemberList |
     user_id, created_at, items, served = found
     if user_id != viewer_id or utcnow() - created_at > LIST_TTL:
         return None
-    return MemberList(id=cursor.list_id, items=list(items), served=list(served or []), user_id=viewer_id)
+    served = list(served or [])
+    return MemberList(id=cursor.list_id, items=list(items), served=served, user_id=viewer_id,
+                      served_before=len(served))
 
 
 def new_list(viewer_id: str | None, items: list[Any], *, list_id: str) -> MemberList:
@@ -119,18 +139,43 @@ def mark_served(feed_list: MemberList, video_ids: list[str]) -> None:
 
 
 def save(s: Session, feed_list: MemberList) -> None:
-    """Write the list in one statement (the caller commits)."""
+    """Write the list in one statement (the caller commits). When another page of the same list
+    was saved since it was read, what that page served and added is kept and this page's is
+    added to it."""
     connection = s.connection()
     if feed_list.is_new:
         connection.execute(insert(_LISTS), {"id": feed_list.id, "user_id": feed_list.user_id, "created_at": utcnow(),
                                             "items": feed_list.items, "served": feed_list.served})
         feed_list.is_new = False
-    elif feed_list.items_changed:
-        connection.execute(_SET_BOTH, {"list_id": feed_list.id, "new_served": feed_list.served,
-                                       "new_items": feed_list.items})
     else:
-        connection.execute(_SET_SERVED, {"list_id": feed_list.id, "new_served": feed_list.served})
+        for _ in range(_RETRIES):
+            params = {"list_id": feed_list.id, "before": feed_list.served_before, "new_served": feed_list.served}
+            if feed_list.items_changed:
+                done = connection.execute(_SET_BOTH, {**params, "new_items": feed_list.items})
+            else:
+                done = connection.execute(_SET_SERVED, params)
+            if cast("CursorResult[Any]", done).rowcount:
+                break
+            found = connection.execute(_OPEN, {"list_id": feed_list.id}).first()
+            if found is None:
+                return  # swept meanwhile: the next page starts a new list
+            _merge(feed_list, list(found.items), list(found.served or []))
+        else:
+            raise RuntimeError(f"feed list {feed_list.id} kept changing under this page")
+    feed_list.served_before = len(feed_list.served)
     feed_list.items_changed = False
+
+
+def _merge(feed_list: MemberList, items: list[Any], served: list[str]) -> None:
+    """This page's served ids and added items on top of what the list holds now."""
+    mine = feed_list.served[feed_list.served_before:]
+    theirs = set(served)
+    feed_list.served = [*served, *(v for v in mine if v not in theirs)]
+    known = {item[0] for item in items}
+    added = [item for item in feed_list.items if item[0] not in known]
+    feed_list.items_changed = feed_list.items_changed or bool(added)
+    feed_list.items = [*items, *added]
+    feed_list.served_before = len(served)
 
 
 def shared_list(s: Session, items: list[Any]) -> FeedList:
