@@ -25,12 +25,9 @@ from havre.web.api.interests import router as interests_router
 from havre.web.api.social import router as social_router
 from havre.web.api.videos import media_router
 from havre.web.api.videos import router as videos_router
-from havre.web.crossings import crossing_audit_middleware
-from havre.web.csrf import csrf_cookie_middleware, csrf_protect
-from havre.web.deps import (
-    serving_region_middleware,
-    session_is_valid,
-)
+from havre.web.crossings import CrossingAuditMiddleware
+from havre.web.csrf import CsrfCookieMiddleware, csrf_protect
+from havre.web.deps import ServingRegionMiddleware, session_is_valid
 from havre.web.headers import SecurityHeadersMiddleware
 from havre.web.limits import BodyLimitMiddleware, BodyRefused
 from havre.web.pages import render_error
@@ -62,12 +59,13 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     app.state.settings = settings
     app.state.regions = regions
     app.state.recommender = recommender_for(settings.recommender)  # one per process: its caches
-    # Innermost (added first): it judges bodies before the route reads them, and its errors reach the
-    # route unwrapped (the middlewares below run the route in task groups, which would wrap them).
+    # Each added one wraps those before it. All are pure ASGI (no task group per request, as
+    # Starlette's BaseHTTPMiddleware would add). Innermost: the body limits judge a body before the
+    # route reads it.
     app.add_middleware(BodyLimitMiddleware, settings=settings, regions=regions, session_is_valid=session_is_valid)
-    app.middleware("http")(crossing_audit_middleware)
-    app.middleware("http")(csrf_cookie_middleware)
-    app.middleware("http")(serving_region_middleware)
+    app.add_middleware(CrossingAuditMiddleware)
+    app.add_middleware(CsrfCookieMiddleware)
+    app.add_middleware(ServingRegionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: every response has them
     for router in (accounts_router, videos_router, social_router, feed_router, media_router, avatar_router,
                    imports_router, account_data_router, interests_router):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import Request, Response
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from starlette.middleware.base import RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from havre.errors import N_
 from havre.regions.gateway import CrossingLedger
@@ -29,28 +29,39 @@ def _purpose(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', 'unmatched route')}"
 
 
-async def crossing_audit_middleware(request: Request, call_next: RequestResponseEndpoint) -> Response:
-    ledger = CrossingLedger()
-    request.state.crossings = ledger
-    response: Response = await call_next(request)
-    if not ledger:
-        return response
-    try:
-        # A database write: off the event loop, so other requests go on meanwhile.
-        await run_in_threadpool(ledger.append, request.app.state.regions, home=request.state.ctx.region.name,
-                                purpose=_purpose(request))
-    except Exception:  # any store failure: the promise is "on the chain, or not served"
-        log.exception("could not record the cross-region reads of %s; the response was withheld", _purpose(request))
-        await _discard(response)
-        return JSONResponse({"detail": i18n.translations(i18n.locale_of(request)).gettext(NOT_RECORDED)},
-                            status_code=503,
-                            headers={"Retry-After": "1"})
-    return response
+class CrossingAuditMiddleware:
+    """Holds the response's first message until the request's crossings are on the chains (pure
+    ASGI: Starlette's BaseHTTPMiddleware would run every request in a task group of its own)."""
 
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
-async def _discard(response: Response) -> None:
-    # Drain the withheld body so the route's task (and any open file) finishes.
-    body = getattr(response, "body_iterator", None)
-    if body is not None:
-        async for _ in body:
-            pass
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ledger = CrossingLedger()
+        scope.setdefault("state", {})["crossings"] = ledger
+        withheld = False
+
+        async def send_once_recorded(message: Message) -> None:
+            nonlocal withheld
+            if withheld:
+                return  # the route's body goes nowhere: the client has the 503
+            if message["type"] == "http.response.start" and ledger:
+                request = Request(scope)
+                try:
+                    # A database write: off the event loop, so other requests go on meanwhile.
+                    await run_in_threadpool(ledger.append, request.app.state.regions,
+                                            home=request.state.ctx.region.name, purpose=_purpose(request))
+                except Exception:  # any store failure: the promise is "on the chain, or not served"
+                    log.exception("could not record the cross-region reads of %s; the response was withheld",
+                                  _purpose(request))
+                    withheld = True
+                    busy = JSONResponse({"detail": i18n.translations(i18n.locale_of(request)).gettext(NOT_RECORDED)},
+                                        status_code=503, headers={"Retry-After": "1"})
+                    await busy(scope, receive, send)
+                    return
+            await send(message)
+
+        await self.app(scope, receive, send_once_recorded)

@@ -17,7 +17,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
-from starlette.middleware.base import RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from havre.config import Settings
 from havre.errors import N_, Forbidden
@@ -60,18 +60,44 @@ def set_csrf_cookie(response: Response, settings: Settings, *, session_cookie: s
     return token
 
 
-async def csrf_cookie_middleware(request: Request, call_next: RequestResponseEndpoint) -> Response:
-    """Give every browser a token that fits its session (readable by our JS through the page's meta tag)."""
-    settings: Settings = request.app.state.settings
-    token = request.cookies.get(CSRF_COOKIE, "")
-    fresh = not token_fits(settings, token, request.cookies.get(SESSION_COOKIE))
-    request.state.csrf_token = new_token(settings, request.cookies.get(SESSION_COOKIE)) if fresh else token
-    response = await call_next(request)
-    rotated = any(v.startswith(CSRF_COOKIE.encode() + b"=") for k, v in response.raw_headers if k == b"set-cookie")
-    if fresh and not rotated:
-        response.set_cookie(CSRF_COOKIE, request.state.csrf_token, samesite="lax",
-                            secure=settings.secure_cookies, httponly=True, path="/")
-    return response
+class CsrfCookieMiddleware:
+    """Give every browser a token that fits its session (readable by our JS through the page's
+    meta tag): a request without one gets it in a cookie on its response, unless the route set
+    one itself (login and logout rotate it). Pure ASGI, as the other middlewares."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        settings: Settings = request.app.state.settings
+        token = request.cookies.get(CSRF_COOKIE, "")
+        session_cookie = request.cookies.get(SESSION_COOKIE)
+        if token_fits(settings, token, session_cookie):
+            request.state.csrf_token = token
+            await self.app(scope, receive, send)
+            return
+        request.state.csrf_token = fresh = new_token(settings, session_cookie)
+        prefix = CSRF_COOKIE.encode() + b"="
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k == b"set-cookie" and v.startswith(prefix) for k, v in headers):
+                    headers.append(_cookie_header(settings, fresh))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def _cookie_header(settings: Settings, token: str) -> tuple[bytes, bytes]:
+    carrier = Response()  # Starlette's own cookie formatting, as set_csrf_cookie gets
+    carrier.set_cookie(CSRF_COOKIE, token, samesite="lax", secure=settings.secure_cookies, httponly=True, path="/")
+    return next((k, v) for k, v in carrier.raw_headers if k == b"set-cookie")
 
 
 def _cross_site(request: Request) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
-from starlette.middleware.base import RequestResponseEndpoint
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from havre.accounts import service as accounts
 from havre.accounts.models import User
@@ -116,11 +116,20 @@ def session_is_valid(regions: Regions, cookie: str) -> bool:
     return _resolve_viewer(regions, cookie)[1] is not None
 
 
-async def serving_region_middleware(request: Request, call_next: RequestResponseEndpoint) -> Response:
+class ServingRegionMiddleware:
     """Serve the whole request for one region, so reaching another without the gateway fails."""
-    region = serving_region_for(request.app.state.regions, request.cookies.get(SESSION_COOKIE))
-    with serving(region.name):
-        return await call_next(request)
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        region = serving_region_for(request.app.state.regions, request.cookies.get(SESSION_COOKIE))
+        with serving(region.name):
+            await self.app(scope, receive, send)
 
 
 def set_session_cookie(response: Response, region: Region, token: str, settings: Settings) -> None:

@@ -8,15 +8,11 @@ script runs, so an injected ``<script>`` or ``onerror=`` does nothing even if es
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 from urllib.parse import urlsplit
 
-from havre.config import Settings
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+from havre.config import Settings
 
 
 def media_origins(settings: Settings) -> list[str]:
@@ -59,8 +55,7 @@ class SecurityHeadersMiddleware:
         self.app = app
         self.headers = security_headers(settings)
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
-                      send: Callable[[Message], Awaitable[None]]) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

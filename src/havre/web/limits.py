@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from havre.accounts.avatar import MAX_AVATAR_BYTES
 from havre.config import Settings
@@ -31,12 +31,6 @@ from havre.imports.limits import MAX_EXPORT_BYTES
 from havre.regions import Regions
 from havre.web import i18n
 from havre.web.csrf import CSRF_COOKIE, SESSION_COOKIE, sent_token_matches
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 KIB = 1024
 FORM_OVERHEAD = 64 * KIB  # multipart boundaries and the other fields of an upload form
