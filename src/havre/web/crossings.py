@@ -13,11 +13,12 @@ import logging
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from havre.errors import N_
 from havre.regions.gateway import CrossingLedger
 from havre.web import i18n
+from havre.web.asgi import HttpMiddleware
 
 log = logging.getLogger(__name__)
 NOT_RECORDED = N_("The service is busy; try again in a moment.")
@@ -29,17 +30,11 @@ def _purpose(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', 'unmatched route')}"
 
 
-class CrossingAuditMiddleware:
+class CrossingAuditMiddleware(HttpMiddleware):
     """Holds the response's first message until the request's crossings are on the chains (pure
     ASGI: Starlette's BaseHTTPMiddleware would run every request in a task group of its own)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         ledger = CrossingLedger()
         scope.setdefault("state", {})["crossings"] = ledger
         withheld = False

@@ -17,10 +17,11 @@ import secrets
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from havre.config import Settings
 from havre.errors import N_, Forbidden
+from havre.web.asgi import HttpMiddleware
 
 CSRF_COOKIE = "havre_csrf"
 SESSION_COOKIE = "havre_session"
@@ -60,18 +61,12 @@ def set_csrf_cookie(response: Response, settings: Settings, *, session_cookie: s
     return token
 
 
-class CsrfCookieMiddleware:
+class CsrfCookieMiddleware(HttpMiddleware):
     """Give every browser a token that fits its session (readable by our JS through the page's
     meta tag): a request without one gets it in a cookie on its response, unless the route set
     one itself (login and logout rotate it). Pure ASGI, as the other middlewares."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         settings: Settings = request.app.state.settings
         token = request.cookies.get(CSRF_COOKIE, "")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from havre.accounts import service as accounts
 from havre.accounts.models import User
@@ -23,6 +23,7 @@ from havre.feed.recommender import Recommender
 from havre.regions import Region, Regions, UnknownRegion, serving
 from havre.regions.gateway import CrossingLedger, Gateway, gateway_for
 from havre.web import i18n
+from havre.web.asgi import HttpMiddleware
 from havre.web.csrf import SESSION_COOKIE, set_csrf_cookie
 
 
@@ -116,16 +117,10 @@ def session_is_valid(regions: Regions, cookie: str) -> bool:
     return _resolve_viewer(regions, cookie)[1] is not None
 
 
-class ServingRegionMiddleware:
+class ServingRegionMiddleware(HttpMiddleware):
     """Serve the whole request for one region, so reaching another without the gateway fails."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         region = serving_region_for(request.app.state.regions, request.cookies.get(SESSION_COOKIE))
         with serving(region.name):

@@ -30,6 +30,7 @@ from havre.errors import N_, Forbidden, HavreError, InvalidInput, TooLarge, Unau
 from havre.imports.limits import MAX_EXPORT_BYTES
 from havre.regions import Regions
 from havre.web import i18n
+from havre.web.asgi import HttpMiddleware
 from havre.web.csrf import CSRF_COOKIE, SESSION_COOKIE, sent_token_matches
 
 KIB = 1024
@@ -93,18 +94,15 @@ def _too_slow() -> BodyTooSlow:
     return BodyTooSlow(N_("The request body arrived too slowly; try again on a steadier connection."))
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, settings: Settings, regions: Regions,
                  session_is_valid: Callable[[Regions, str], bool]) -> None:
-        self.app = app
+        super().__init__(app)
         self.rules = body_rules(settings)
         self.regions = regions
         self.session_is_valid = session_is_valid
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.rules.get((scope["method"], scope["path"].rstrip("/") or "/"), BodyRule(limit=DEFAULT_LIMIT))
         conn = HTTPConnection(scope)
         refusal = await self._refusal(rule, conn)
