@@ -13,11 +13,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
-from havre.accounts.service import authenticate
+from havre.accounts.service import authenticate, lock_member
 from havre.errors import N_, InvalidInput, NotFound
 from havre.jobs import enqueue, handler
 from havre.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
@@ -56,20 +56,22 @@ def request_move(regions: Regions, user: User, *, target: str, password: str, cl
         raise InvalidInput(N_("Your data already lives in %(region)s."), field="region", region=target)
     secret = secrets.token_urlsafe(24)
     with home.session() as s:
-        if regions.directory.pending_move(user.id) is not None or _pending_jobs(s, user.id):
+        if _moving(regions, s, user.id):  # said before the password is checked (a slow hash)
             raise MoveError(N_("Your data is already moving; wait for that move to finish."))
         authenticate(s, handle=user.handle, password=password, client=client)
-        mine = enqueue(s, KIND, {"user_id": user.id, "target": target, "status": _token_hash(secret)}, priority=10,
-                       max_attempts=10)
         s.commit()
-    # Two requests at once both pass the check above; each then sees both jobs, and the newer withdraws.
     with home.session() as s:
-        first = min(_pending_jobs(s, user.id), key=lambda job: (job.created_at, job.id))
-        if first.id != mine.id:
-            s.execute(delete(Job).where(Job.id == mine.id, Job.status == QUEUED))
-            s.commit()
+        lock_member(s, user.id)  # requests at once take turns: the second sees the first's job
+        if _moving(regions, s, user.id):
             raise MoveError(N_("Your data is already moving; wait for that move to finish."))
+        enqueue(s, KIND, {"user_id": user.id, "target": target, "status": _token_hash(secret)}, priority=10,
+                max_attempts=10)
+        s.commit()
     return f"{home.name}.{secret}"
+
+
+def _moving(regions: Regions, s: Session, user_id: str) -> bool:
+    return regions.directory.pending_move(user_id) is not None or bool(_pending_jobs(s, user_id))
 
 
 def _pending_jobs(s: Session, user_id: str) -> list[Job]:
