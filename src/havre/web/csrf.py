@@ -56,7 +56,7 @@ def sent_token_matches(cookie: str, sent: str) -> bool:
 
 def set_csrf_cookie(response: Response, settings: Settings, *, session_cookie: str | None) -> str:
     token = new_token(settings, session_cookie)
-    response.set_cookie(CSRF_COOKIE, token, samesite="lax", secure=settings.secure_cookies, httponly=True, path="/")
+    response.raw_headers.append(_cookie_header(settings, token))
     response.headers["X-CSRF-Token"] = token  # API clients pick up the rotated token here
     return token
 
@@ -90,7 +90,8 @@ class CsrfCookieMiddleware(HttpMiddleware):
 
 
 def _cookie_header(settings: Settings, token: str) -> tuple[bytes, bytes]:
-    carrier = Response()  # Starlette's own cookie formatting, as set_csrf_cookie gets
+    """The token's Set-Cookie header, one format for the routes that rotate it and the middleware."""
+    carrier = Response()  # Starlette's own cookie formatting
     carrier.set_cookie(CSRF_COOKIE, token, samesite="lax", secure=settings.secure_cookies, httponly=True, path="/")
     return next((k, v) for k, v in carrier.raw_headers if k == b"set-cookie")
 
