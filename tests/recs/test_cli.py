@@ -57,3 +57,28 @@ def test_features_of_the_wrong_size_are_refused(tmp_path: Path) -> None:
                                       "--item-features", str(features)])
     assert result.exit_code == 2
     assert "rows" in result.output
+
+
+def test_several_train_files_are_joined_and_all_their_items_excluded(tmp_path: Path) -> None:
+    train, test = split(tmp_path)
+    rows = [line.split(",") for line in train.read_text().splitlines()[1:]]
+    pairs = [(int(user), int(item)) for user, item in rows]
+    first = write_csv(tmp_path / "first.csv", pairs[::2])
+    second = write_csv(tmp_path / "second.csv", pairs[1::2])
+    joined = runner.invoke(recs_app, ["eval", "--train", str(first), "--train", str(second), "--test", str(test),
+                                      "--seed", "2", "--json"])
+    whole = runner.invoke(recs_app, ["eval", "--train", str(train), "--test", str(test), "--seed", "2", "--json"])
+    assert joined.exit_code == 0 and whole.exit_code == 0, joined.output + whole.output
+    for key in ("recall", "ndcg", "users", "train_interactions"):
+        assert json.loads(joined.stdout)[key] == json.loads(whole.stdout)[key]
+    # Measuring on a file the model trained on finds nothing: its items are excluded.
+    leaked = runner.invoke(recs_app, ["eval", "--train", str(train), "--train", str(test), "--test", str(test),
+                                      "--json"])
+    assert leaked.exit_code == 0 and json.loads(leaked.stdout)["recall"] == 0.0
+
+
+def test_an_empty_train_file_among_several_is_named(tmp_path: Path) -> None:
+    train, test = split(tmp_path)
+    empty = write_csv(tmp_path / "empty.csv", [])
+    result = runner.invoke(recs_app, ["eval", "--train", str(train), "--train", str(empty), "--test", str(test)])
+    assert result.exit_code == 2 and "empty.csv" in result.output

@@ -25,7 +25,8 @@ def _recs() -> None:
 
 @recs_app.command("eval")
 def eval_command(
-    train: Annotated[Path, typer.Option("--train", help="Training interactions: a user,item CSV with a header.")],
+    train: Annotated[list[Path], typer.Option(
+        "--train", help="Training interactions: a user,item CSV with a header; repeat to train on several.")],
     test: Annotated[Path, typer.Option("--test", help="Held-out interactions to measure, same format.")],
     item_features: Annotated[list[Path] | None, typer.Option(
         "--item-features", help="An (items, d) .npy array of item features; repeat for several.")] = None,
@@ -33,7 +34,10 @@ def eval_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the training run.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a summary.")] = False,
 ) -> None:
-    """Train on --train, rank every item for each --test user (training items removed), print Recall@K/NDCG@K."""
+    """Train on --train, rank every item for each --test user (training items removed), print Recall@K/NDCG@K.
+
+    Several --train files are joined: a final model may train on the training and validation
+    splits before it is measured on the test split. Training items of every file are removed."""
     # Deferred: numpy must not load before the thread limit is set, nor at all for `havre --help`.
     from havre.recs.blas import limit_threads
 

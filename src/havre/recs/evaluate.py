@@ -36,17 +36,23 @@ def scorer_for(model: ItemModel, history: sp.csr_matrix) -> Callable[[np.ndarray
     return lambda users: model.score_users(history[users])
 
 
-def evaluate(train_csv: Path, test_csv: Path, *, item_features: Sequence[Path] = (), k: int = 20, seed: int = 0,
-             progress: Callable[[float], None] | None = None,
+def evaluate(train_csv: Path | Sequence[Path], test_csv: Path, *, item_features: Sequence[Path] = (), k: int = 20,
+             seed: int = 0, progress: Callable[[float], None] | None = None,
              trainer: Callable[..., ItemModel] = train) -> dict[str, Any]:
-    """Train on `train_csv`, report Recall@k and NDCG@k over the users of `test_csv`.
+    """Train on `train_csv` (one file, or several joined), report Recall@k and NDCG@k over the
+    users of `test_csv`.
 
-    Both files and the features must describe the same items; the matrices take the larger
-    id range of the two files (and the features' row count) so ids line up."""
-    train_pairs = read_pairs(Path(train_csv))
+    All files and the features must describe the same items; the matrices take the largest
+    id range of the files (and the features' row count) so ids line up."""
+    train_files = [Path(train_csv)] if isinstance(train_csv, (str, Path)) else [Path(f) for f in train_csv]
+    if not train_files:
+        raise InteractionsError("no training file given")
+    parts = [read_pairs(path) for path in train_files]
+    for path, pairs in zip(train_files, parts, strict=True):
+        if not len(pairs):
+            raise InteractionsError(f"{path}: no interactions")
+    train_pairs = np.concatenate(parts)
     test_pairs = read_pairs(Path(test_csv))
-    if not len(train_pairs):
-        raise InteractionsError(f"{train_csv}: no interactions")
     features = [load_features(path) for path in item_features]
     stacked = np.concatenate([train_pairs, test_pairs])
     n_users = int(stacked[:, 0].max()) + 1

@@ -8,11 +8,13 @@ Scores are (unnormalised) log-probabilities of "the item this viewer picks next"
 - embeddings: a softmax over all items given the mean query vector of the recent items.
 
 score = log neighbours + w · log embeddings, w = `embedding_weight` (0: neighbours only).
+Several embedding models are stored side by side (their vectors concatenated, so their logits
+add up); the default trains four and sets w = 1/4, which adds their mean logit.
 The product beat the mixture on the TikTok validation split: an item must look right to both.
 Signals carry weights: a like may count 2, a completed watch 1, a skip 0.2; a negative weight
 ("not interested") removes the item, pushes the viewer's vector away from it, and lowers its
 neighbours by up to `dislike_strength` nats. All of it is a few sparse rows and an
-(items, d) product, so one viewer is scored in about a millisecond with no retraining.
+(items, d) product, so one viewer is scored in about 2 ms (6,710 items, d = 256) with no retraining.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]  # scipy ships no stubs
 
+from havre.recs.neighbours import log_mixture
+
 FORMAT = "havre.recs.ItemModel/1"
-_FLOOR = 1e-12
 
 
 def with_recency(weights: Sequence[float], *, half_life: float = 3.0) -> list[float]:
@@ -95,13 +98,7 @@ class ItemModel:
             raise ValueError(f"history has {history.shape[1]} items, the model {self.n_items}")
         liked = history.maximum(0).tocsr()
         disliked = (-history).maximum(0).tocsr()
-        liked_total = np.asarray(liked.sum(axis=1)).ravel()
-        mixture = sp.csr_matrix(liked @ self.neighbours).toarray().astype(np.float32)
-        mixture += np.outer(liked @ self.prior_share, self.prior).astype(np.float32)
-        empty = liked_total <= 0
-        mixture[~empty] /= liked_total[~empty, None]
-        mixture[empty] = self.prior
-        scores: np.ndarray = np.log(np.maximum(mixture, _FLOOR)).astype(np.float32)
+        scores = log_mixture(liked, self.neighbours, self.prior_share, self.prior)
         if self.embedding_weight > 0 and self.query.shape[1] > 0:
             absolute = np.asarray(abs(history).sum(axis=1)).ravel()
             state = np.asarray((liked - disliked) @ self.query) / np.where(absolute > 0, absolute, 1.0)[:, None]
