@@ -44,6 +44,19 @@ def test_the_embeddings_offer_the_candidates_they_rank_highest_only() -> None:
     assert neighbours_only.embedding_offers([("v0", 1.0)], candidates, key=1)[0].size == 0
 
 
+def test_each_list_of_candidates_is_offered_from_its_own_rows() -> None:
+    # The rows of a list are gathered once per key (a pool refresh): pages alternating between
+    # lists, as pages of different regions' pools do, must each get their own.
+    ids = [f"v{n}" for n in range(6)]
+    served = ServedModel(model=_model(ids, liked="v0", near="v3"), version="1")
+    lists = {1: ["v3", "v1", "v0"], 2: ["v2", "x-new", "v5", "v3"], 3: ["x-new", "v1"]}
+    expected = {1: 0, 2: 3, 3: 1}  # where the best offer of each list is: v3, v3, then v1 (the only one known)
+    for key in (1, 2, 3, 1, 3, 2, 2):
+        positions, _, _ = served.embedding_offers([("v0", 1.0)], lists[key], key=key)
+        assert positions.size and positions[0] == expected[key], (key, positions.tolist())
+        assert all(lists[key][p] in ids for p in positions)  # only videos the model knows
+
+
 def test_a_video_no_one_watched_with_another_yet_comes_from_the_embeddings(
         regions: Regions, make_client: Callable[[], ApiClient]) -> None:
     maker = make_client()

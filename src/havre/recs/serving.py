@@ -29,7 +29,8 @@ class ServedModel:
     shared: tuple[ItemModel, ...] = ()
     _indexes: list[dict[str, int]] = field(default_factory=list)
     _cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    _rows: tuple[int, np.ndarray] | None = None  # (candidates' version, each one's row in the model or -1)
+    _known: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+    """(candidates' version, positions of those the model knows, their target vectors, their biases)."""
 
     def __post_init__(self) -> None:
         self._indexes = [{video_id: n for n, video_id in enumerate(m.item_ids)} for m in self._parts()]
@@ -70,18 +71,22 @@ class ServedModel:
         at = [(index[v], w) for v, w in anchors if v in index]
         if not at:
             return none
-        if self._rows is None or self._rows[0] != key:
-            self._rows = (key, np.array([index.get(v, -1) for v in candidate_ids], dtype=np.int64))
-        rows = self._rows[1]
-        positions = np.flatnonzero(rows >= 0)
+        known = self._known  # read once: another request's thread may replace it meanwhile
+        if known is None or known[0] != key:
+            rows = np.array([index.get(v, -1) for v in candidate_ids], dtype=np.int64)
+            positions = np.flatnonzero(rows >= 0)
+            # Gathered once per list of candidates: a page then costs one (known x d) product.
+            known = (key, positions, np.ascontiguousarray(model.target[rows[positions]], dtype=np.float32),
+                     model.bias[rows[positions]].astype(np.float32))
+            self._known = known
+        _, positions, targets, biases = known
         if positions.size == 0:
             return none
         anchor_rows = np.array([i for i, _ in at], dtype=np.int64)
-        weights = np.array([w for _, w in at], dtype=np.float64)
-        query = model.query[anchor_rows].astype(np.float64)
+        weights = np.array([w for _, w in at], dtype=np.float32)
+        query = model.query[anchor_rows]
         state = weights @ query / weights.sum()  # as ItemModel.score_users: the weighted mean of the queries
-        targets = model.target[rows[positions]].astype(np.float64)
-        logits = targets @ state + model.bias[rows[positions]]
+        logits = (targets @ state + biases).astype(np.float64)
         best = np.argsort(-logits, kind="stable")[:EMBEDDING_OFFERS]
         likeness = EMBEDDING_SHARE * np.exp(model.embedding_weight * (logits[best] - logits[best[0]]))
         which = np.argmax(targets[best] @ query.T, axis=1)  # the anchor it is most like
