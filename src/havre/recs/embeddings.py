@@ -107,14 +107,14 @@ def fit_embeddings(interactions: sp.csr_matrix, *, config: EmbeddingConfig, seed
     users = [u for u in range(matrix.shape[0]) if matrix.indptr[u + 1] - matrix.indptr[u] >= 2]
     histories = [matrix.indices[matrix.indptr[u]:matrix.indptr[u + 1]].astype(np.int64) for u in users]
     user_of_history = np.array(users, dtype=np.int64)
-    popularity = np.asarray((matrix > 0).sum(axis=0), dtype=np.float64).ravel()
     d = config.dimensions
     query = (rng.standard_normal((n_items, d)) * 0.01).astype(np.float32)
     target = (rng.standard_normal((n_items, d)) * 0.01).astype(np.float32)
-    bias = np.log1p(popularity).astype(np.float32)
-    bias -= bias.mean()
-    if offset is not None:
-        bias[:] = 0.0
+    if offset is None:
+        bias = np.log1p(np.asarray((matrix > 0).sum(axis=0), dtype=np.float64).ravel()).astype(np.float32)
+        bias -= bias.mean()
+    else:
+        bias = np.zeros(n_items, dtype=np.float32)
     params = [query, target, bias]
     if features is not None:
         projections = [np.zeros((features.shape[1], d), dtype=np.float32) for _ in range(2)]

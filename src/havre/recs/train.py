@@ -108,7 +108,8 @@ def train(interactions: sp.csr_matrix, *, item_features: list[np.ndarray] | None
         bias = np.sum([part.bias for part in parts], axis=0).astype(np.float32)
         weight = 1.0 / len(parts)  # log-softmax of the summed logits, scaled: the mean logit, up to a constant
         info.update(dimensions=EMBEDDINGS.dimensions, epochs=EMBEDDINGS.epochs, embedding_models=len(parts),
-                    embedding_weight=weight, offset_weight=offset_weight, folds=FOLDS)
+                    embedding_weight=weight, offset_weight=offset_weight,
+                    folds=FOLDS if offset_weight > 0 else 0)
     else:
         query = target = np.zeros((n_items, 0), dtype=np.float32)
         bias = np.zeros(n_items, dtype=np.float32)
