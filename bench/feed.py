@@ -3,6 +3,7 @@
     .venv/bin/python bench/feed.py [--videos 100000] [--members 10000] [--history 10000] [--seconds 20]
     .venv/bin/python bench/feed.py --sweep        # 1k/10k/100k videos x history 0/10k, as a table
     .venv/bin/python bench/feed.py --profile      # also: where a For You request spends its time
+    .venv/bin/python bench/feed.py --static-viewer --order foryou-first   # the method before 4 Dec
 
 Builds, by inserting rows (no transcoding), the embedded default with ``--videos`` public videos by
 200 creators, ``--members`` members who each watched a few videos to the end (in 50 clusters of
@@ -12,7 +13,13 @@ as the product trains and serves it), so the learned model is in the loop. It se
 one keep-alive connection, asks at a steady ``--rate`` (50/s) for:
   1. For You pages of 10 as the viewer with the history (a new session every 5th request, the
      next page of it otherwise);
-  2. right after each, a trivial endpoint of the same server (``/static/vendor/README.md``).
+  2. beside each, a trivial endpoint of the same server (``/static/vendor/README.md``), before
+     it and after it in turn: the first request after the pause meets a colder CPU, which cost
+     For You, always first before 4 Dec, about a tenth of its share (``--order foryou-first``);
+  3. then, untimed, the events the player would send about the page it showed, recorded as the
+     server records them (``recs.events.record``): an impression and a play of each video, every
+     other one watched to the end and the rest skipped, every fifth looped. So each page is asked
+     by a viewer whose taste has just moved, as in use (``--static-viewer``: it never moves).
 Prints p50 and p99 of each and For You's requests/s (from its mean latency) as a share of the
 trivial endpoint's. ``--profile`` samples the server's threads every millisecond while they serve
 For You and prints the functions they were in (inclusive share of samples).
@@ -35,12 +42,12 @@ from pathlib import Path
 import httpx
 from http_rate import served
 from instance import PASSWORD, open_instance
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from havre.accounts.models import User
 from havre.app import create_app
 from havre.db.base import new_id, utcnow
-from havre.recs.events import EVENTS_TABLE
+from havre.recs.events import COMPLETE, EVENTS_TABLE, IMPRESSION, KINDS, LOOP, PLAY, SKIP, Signal, record
 from havre.recs.live import train_region
 from havre.recs.signals import VideoSignals
 from havre.videos.models import READY, Video
@@ -154,9 +161,25 @@ class Result:
         return self.mean["trivial"] / self.mean["foryou"]
 
 
+def player_events(video_ids: list[str]) -> list[Signal]:
+    """What the player sends about a page it showed: every video seen and started, every other
+    one watched to the end and the rest skipped, every fifth looped."""
+    sent = []
+    for n, video_id in enumerate(video_ids):
+        sent += [Signal(video_id=video_id, kind=IMPRESSION), Signal(video_id=video_id, kind=PLAY)]
+        sent.append(Signal(video_id=video_id, kind=COMPLETE, watch_ms=9000) if n % 2 == 0
+                    else Signal(video_id=video_id, kind=SKIP, watch_ms=1200))
+        if n % 5 == 4:
+            sent.append(Signal(video_id=video_id, kind=LOOP))
+    return sent
+
+
 def measure(data: Path, handle: str, *, videos: int, history: int, seconds: float, rate: float,
-            profile: bool) -> Result:
+            profile: bool, static_viewer: bool = False, order: str = "alternate") -> Result:
     instance = open_instance(data)
+    region = instance.regions.default
+    with region.session() as s:
+        viewer_id = s.scalars(select(User.id).where(User.handle == handle)).one()
     app = create_app(instance.settings, regions=instance.regions)
     times: dict[str, list[float]] = {"foryou": [], "trivial": []}
     sampler = Sampler() if profile else None
@@ -170,6 +193,11 @@ def measure(data: Path, handle: str, *, videos: int, history: int, seconds: floa
             client.get("/api/feed/foryou")
         if sampler is not None:
             sampler.__enter__()
+        def trivial() -> None:
+            start = time.perf_counter()
+            assert client.get("/static/vendor/README.md").status_code == 200
+            times["trivial"].append(time.perf_counter() - start)
+
         cursor = None
         interval = 1.0 / rate
         deadline = time.perf_counter() + seconds
@@ -177,14 +205,22 @@ def measure(data: Path, handle: str, *, videos: int, history: int, seconds: floa
         while time.perf_counter() < deadline:
             tick = time.perf_counter()
             query = f"&cursor={cursor}" if cursor and n % 5 else ""
+            # Which goes first alternates: the first request after the pause meets a colder CPU
+            # (caches, clock) than the one right after it, and neither endpoint should get that.
+            if n % 2 and order != "foryou-first":
+                trivial()
             start = time.perf_counter()
             response = client.get(f"/api/feed/foryou?limit=10{query}")
             times["foryou"].append(time.perf_counter() - start)
             assert response.status_code == 200, response.text
-            cursor = response.json()["next_cursor"]
-            start = time.perf_counter()
-            assert client.get("/static/vendor/README.md").status_code == 200
-            times["trivial"].append(time.perf_counter() - start)
+            page = response.json()
+            cursor = page["next_cursor"]
+            if not n % 2 or order == "foryou-first":
+                trivial()
+            if not static_viewer:
+                with region.session() as s:
+                    record(s, viewer_id, player_events([v["id"] for v in page["items"]]), kinds=KINDS)
+                    s.commit()
             n += 1
             time.sleep(max(0.0, interval - (time.perf_counter() - tick)))
         if sampler is not None:
@@ -202,11 +238,13 @@ def measure(data: Path, handle: str, *, videos: int, history: int, seconds: floa
                   mean={k: statistics.mean(v) * 1000 for k, v in times.items()})
 
 
-def run(*, videos: int, members: int, history: int, seconds: float, rate: float, profile: bool) -> Result:
+def run(*, videos: int, members: int, history: int, seconds: float, rate: float, profile: bool,
+        static_viewer: bool, order: str) -> Result:
     with tempfile.TemporaryDirectory(prefix="havre-bench-") as name:
         data = Path(name) / "data"
         handle = build(data, videos=videos, members=members, history=history)
-        return measure(data, handle, videos=videos, history=history, seconds=seconds, rate=rate, profile=profile)
+        return measure(data, handle, videos=videos, history=history, seconds=seconds, rate=rate, profile=profile,
+                       static_viewer=static_viewer, order=order)
 
 
 def main() -> None:
@@ -218,16 +256,21 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--sweep", action="store_true", help="1k/10k/100k videos x history 0/10k")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--static-viewer", action="store_true",
+                        help="the viewer sends no events between pages (their taste never moves)")
+    parser.add_argument("--order", choices=("alternate", "foryou-first"), default="alternate",
+                        help="which request follows the pause: in turn (default), or always For You (before 4 Dec)")
     args = parser.parse_args()
     configs = ([(v, h) for v in (1_000, 10_000, 100_000) for h in (0, 10_000)] if args.sweep
                else [(args.videos, args.history)])
     results = []
     for videos, history in configs:
         result = run(videos=videos, members=args.members, history=history, seconds=args.seconds, rate=args.rate,
-                     profile=args.profile)
+                     profile=args.profile, static_viewer=args.static_viewer, order=args.order)
         results.append(result)
         print(f"For You at {args.rate:.0f} req/s for {args.seconds:.0f} s: {videos} videos, {args.members} members, "
-              f"viewer history {history} events")
+              f"viewer history {history} events, "
+              f"{'no events between pages' if args.static_viewer else 'the player events of each page sent after it'}")
         for label in ("foryou", "trivial"):
             print(f"  {label:8} p50 {result.p50[label]:7.1f} ms   p99 {result.p99[label]:7.1f} ms"
                   f"   ({result.requests[label]} requests)")

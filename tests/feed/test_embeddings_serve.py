@@ -14,7 +14,7 @@ import scipy.sparse as sp  # type: ignore[import-untyped]  # scipy ships no stub
 
 from havre.blobs import keys
 from havre.recs.model import ItemModel
-from havre.recs.serving import EMBEDDING_SHARE, ServedModel
+from havre.recs.serving import EMBEDDING_SHARE, ServedModel, top_positions
 from havre.regions import Regions
 from tests.conftest import ApiClient
 from tests.feed.rows import add_videos
@@ -74,3 +74,15 @@ def test_a_video_no_one_watched_with_another_yet_comes_from_the_embeddings(
     assert viewer.post(f"/api/videos/{liked}/views", json={"watch_ms": 9000, "completed": True}).status_code == 204
     first = viewer.get("/api/feed/foryou").json()["items"][0]
     assert first["id"] == near and first["why"] == "Because you watched @maker to the end"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_best_offers_are_those_a_full_stable_sort_puts_first(seed: int) -> None:
+    """Offers are taken by a partition (not a sort of every candidate): the same videos, in the
+    same order, ties to the first position, as sorting them all."""
+    rng = np.random.default_rng(seed)
+    for n in (1, 7, 50, 51, 400):
+        for values in (rng.normal(size=n), rng.integers(0, 4, size=n).astype(np.float64)):  # ties, many
+            for k in (1, 5, 50):
+                assert top_positions(values, k).tolist() == np.argsort(-values, kind="stable")[:k].tolist()
+    assert top_positions(np.array([1.0, 3.0, 3.0, 2.0, 3.0]), 2).tolist() == [1, 2]

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import event
 
-from havre.regions import Regions
+from havre.regions import Region, Regions
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready
 
@@ -75,3 +77,26 @@ def test_feed_page_costs_a_fixed_number_of_queries(
         event.remove(regions.default.engine, "before_cursor_execute", listener)
         counts.append(len(statements))
     assert counts[0] == counts[1], f"queries grow with page size: {counts}"
+
+
+def test_a_feed_page_reads_its_region_through_one_session(
+        client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Who asks, the ranking, the cards and the viewer's marks: one session, not one apiece."""
+    client.signup("creator")
+    upload_ready(client, h264_clip, run_jobs)
+    first = client.get("/api/feed/foryou?limit=1").json()  # the pool and the model are read once, then kept
+    opened: list[str] = []
+    session = Region.session
+
+    def counted(region: Region) -> Any:
+        opened.append(region.name)
+        return session(region)
+
+    monkeypatch.setattr(Region, "session", counted)
+    for url in ("/api/feed/foryou?limit=1", f"/api/feed/foryou?limit=1&cursor={first['next_cursor'] or ''}",
+                "/api/users/creator/videos", "/api/feed/following"):
+        opened.clear()
+        response = client.get(url)
+        assert response.status_code == 200, response.text
+        assert opened == [regions.default.name], (url, opened)

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import update
 
 from havre.accounts.models import User
 from havre.feed import lists
-from havre.regions import Regions
+from havre.regions import Region, Regions
 
 
-def test_pages_saved_at_once_lose_no_served_id(regions: Regions) -> None:
+def _saved_list(regions: Regions, list_id: str, size: int) -> tuple[Region, str, list[Any]]:
+    """A member's list of ``size`` videos ``v000``..., saved: its region, its member, its items."""
     region = regions.get(regions.names[0])
     with region.session() as s:
         user = User(handle="viewer", password_hash="-", home_region=region.name)
         s.add(user)
         s.flush()
-        items = [[f"v{n:03d}", region.name, {"kind": "trending"}] for n in range(80)]
-        feed_list = lists.new_list(user.id, items, list_id="list1")
-        lists.save(s, feed_list)
+        items = [[f"v{n:03d}", region.name, {"kind": "trending"}] for n in range(size)]
+        lists.save(s, lists.new_list(user.id, items, list_id=list_id))
         s.commit()
-        user_id = user.id
+        return region, user.id, items
+
+
+def test_pages_saved_at_once_lose_no_served_id(regions: Regions) -> None:
+    region, user_id, _ = _saved_list(regions, "list1", 80)
 
     def page(n: int) -> None:
         with region.session() as s:
@@ -39,3 +46,22 @@ def test_pages_saved_at_once_lose_no_served_id(regions: Regions) -> None:
     assert final is not None
     assert sorted(final.served) == [f"v{n:03d}" for n in range(80)]  # all 80, each once
     assert {item[0] for item in final.items} >= {f"x{n}" for n in (1, 3, 5, 7)}
+
+
+def test_a_list_another_process_extended_is_read_again(regions: Regions) -> None:
+    """This process keeps the items of the lists it made; a list grown elsewhere is read afresh."""
+    region, user_id, items = _saved_list(regions, "list2", 5)
+    cursor = lists.Cursor(list_id="list2", served=0)
+    with region.session() as s:
+        kept = lists.open_list(s, cursor, user_id)
+    assert kept is not None and kept.items == items
+    # Another process reaches the list's end and adds to it (as ``lists.extend`` + ``save`` would).
+    grown = [*items, ["v5", region.name, {"kind": "new"}]]
+    with region.session() as s:
+        s.execute(update(lists.FeedList).where(lists.FeedList.id == "list2").values(items=grown))
+        s.commit()
+    with region.session() as s:
+        again = lists.open_list(s, cursor, user_id)
+    assert again is not None and again.items == grown
+    with region.session() as s:
+        assert lists.open_list(s, cursor, "someone else") is None

@@ -149,3 +149,13 @@ def test_a_blob_of_another_region_is_found(client: ApiClient, make_client: Calla
     report = audit_residency(settings, regions)
     eu = next(r for r in report.regions if r.region == "eu")
     assert eu.violations == [f"blob videos/{video_id}/poster.jpg: video {video_id} lives in us"]
+
+
+def test_handles_are_remembered_until_their_user_is_released(client: ApiClient, regions: Regions) -> None:
+    client.signup("lea")
+    user_id = regions.directory.user_id_of_handle("lea")
+    assert user_id is not None
+    assert regions.directory.handles_of([user_id, "nobody"]) == {user_id: "lea"}
+    assert regions.directory.handles_of([user_id]) == {user_id: "lea"}  # from memory now
+    regions.directory.release_user(user_id)
+    assert regions.directory.handles_of([user_id]) == {}

@@ -28,10 +28,13 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    case,
     delete,
     func,
     insert,
+    null,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +43,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, new_id, utcnow
 from havre.db.ownership import owned
 from havre.errors import N_, InvalidInput
+from havre.kept import Kept
 
 LIST_SIZE = 100
 MAX_ITEMS = 300  # a session's videos at most, then it ends (the player starts a new one)
@@ -100,6 +104,18 @@ def cursor_of(feed_list: MemberList) -> str:
 _LISTS = cast(Table, FeedList.__table__)
 _OPEN = select(_LISTS.c.user_id, _LISTS.c.created_at, _LISTS.c["items"], _LISTS.c.served).where(
     _LISTS.c.id == bindparam("list_id"))
+# A page's read of its list: its items only when this process does not hold them already. Items are
+# only ever added at the end, so their count names the version (a list another process extended
+# is read again).
+_ITEMS_COUNT = func.json_array_length(_LISTS.c["items"])
+_OPEN_KNOWN = select(_LISTS.c.user_id, _LISTS.c.created_at, _ITEMS_COUNT, _LISTS.c.served,
+                     type_coerce(case((_ITEMS_COUNT == bindparam("known"), null()), else_=_LISTS.c["items"]), JSON)
+                     ).where(_LISTS.c.id == bindparam("list_id"))
+KEPT_LISTS = 2_000
+KEPT_S = 600.0
+# The items of the lists this process made or read lately: list id -> (count, items). Items are
+# never changed in place (``extend`` makes a new list), so threads may share them.
+_KNOWN_ITEMS: Kept[str, tuple[int, list[Any]]] = Kept(max_items=KEPT_LISTS, ttl_s=KEPT_S)
 # Written only over the version read (``served`` only grows, so its length is the version): two
 # pages of one list at once (a double tap, two tabs) must not lose each other's served ids.
 _UNCHANGED = (_LISTS.c.id == bindparam("list_id")) & (func.json_array_length(_LISTS.c.served) == bindparam("before"))
@@ -110,12 +126,18 @@ _RETRIES = 5
 
 def open_list(s: Session, cursor: Cursor, viewer_id: str | None) -> MemberList | None:
     """The list a cursor continues, if it is this viewer's and still kept; None: start again."""
-    found = s.connection().execute(_OPEN, {"list_id": cursor.list_id}).first()
+    known = _KNOWN_ITEMS.get(cursor.list_id)
+    found = s.connection().execute(_OPEN_KNOWN, {"list_id": cursor.list_id,
+                                                 "known": known[0] if known else -1}).first()
     if found is None:
         return None
-    user_id, created_at, items, served = found
+    user_id, created_at, count, served, items = found
     if user_id != viewer_id or utcnow() - created_at > LIST_TTL:
         return None
+    if items is None and known is not None and known[0] == count:
+        items = known[1]
+    else:
+        _KNOWN_ITEMS.put(cursor.list_id, (len(items), items))
     served = list(served or [])
     return MemberList(id=cursor.list_id, items=list(items), served=served, user_id=viewer_id,
                       served_before=len(served))
@@ -143,6 +165,7 @@ def save(s: Session, feed_list: MemberList) -> None:
     was saved since it was read, what that page served and added is kept and this page's is
     added to it."""
     connection = s.connection()
+    written_items = feed_list.is_new or feed_list.items_changed
     if feed_list.is_new:
         connection.execute(insert(_LISTS), {"id": feed_list.id, "user_id": feed_list.user_id, "created_at": utcnow(),
                                             "items": feed_list.items, "served": feed_list.served})
@@ -162,6 +185,8 @@ def save(s: Session, feed_list: MemberList) -> None:
             _merge(feed_list, list(found.items), list(found.served or []))
         else:
             raise RuntimeError(f"feed list {feed_list.id} kept changing under this page")
+    if written_items:
+        _KNOWN_ITEMS.put(feed_list.id, (len(feed_list.items), feed_list.items))
     feed_list.served_before = len(feed_list.served)
     feed_list.items_changed = False
 

@@ -186,8 +186,9 @@ class PoolCache:
                 return
             self._refreshing.add(name)
         # Outside the request: its crossing is audited on its own (no ledger), served for the
-        # same home region as the request that noticed the pool was old.
-        background = dataclasses.replace(gw, ledger=None)
+        # same home region as the request that noticed the pool was old, on a session of its own
+        # (a session is one thread's, and the request's closes when it ends).
+        background = dataclasses.replace(gw, ledger=None, home_session=None)
         threading.Thread(target=self._refresh, args=(background, name), name=f"havre-pool-{name}",
                          daemon=True).start()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -25,8 +25,7 @@ from havre.feed.taste import read_taste
 from havre.regions.gateway import Gateway
 
 
-@dataclass(frozen=True)
-class Pick:
+class Pick(NamedTuple):  # a list's page builds a hundred: a tuple is the cheapest record
     video_id: str
     region: str
     reason: dict[str, str]
@@ -59,7 +58,7 @@ class PoolRanker:
             return self._visitor_page(gw, cands, wanted, limit)
         member = viewer if self.personal else None
         model = self.models.get(gw.home) if member is not None else None
-        with gw.home.session() as s:
+        with gw.home_db() as s:
             feed_list = lists.open_list(s, wanted, viewer.id) if wanted else None
             scores = score_all(cands, read_taste(s, member, cands, model=model), utcnow().timestamp())
             if feed_list is None:
@@ -83,7 +82,7 @@ class PoolRanker:
         if wanted is not None and known is not None and known[1] == wanted.list_id:
             list_id, items = known[1], known[2]
         else:
-            with gw.home.session() as s:
+            with gw.home_db() as s:
                 shared = s.get(lists.FeedList, wanted.list_id) if wanted else None
                 if shared is None or shared.user_id is not None:
                     wanted = None
@@ -159,14 +158,18 @@ def _remaining(items: list[Any], served: set[str], scores: Scores) -> list[Pick]
     """The items not served yet that the viewer may still get, in the list's order: seen and
     "not interested" videos and muted creators drop out."""
     cands, taste = scores.candidates, scores.taste
+    gone = served | taste.not_interested | taste.seen
+    muted_creators, muted_sounds = taste.muted_creators, taste.muted_sounds
+    position, entries = cands.index.get, cands.entries
     out: list[Pick] = []
     for video_id, region, reason in items:
-        if video_id in served or video_id in taste.not_interested or video_id in taste.seen:
+        if video_id in gone:
             continue
-        i = cands.index.get(video_id)
-        if i is not None:
-            entry = cands.entries[i]
-            if taste.muted_creators[entry.owner_id] or (entry.sound and taste.muted_sounds[entry.sound]):
-                continue
-        out.append(Pick(video_id=video_id, region=region, reason=dict(reason)))
+        if muted_creators or muted_sounds:
+            i = position(video_id)
+            if i is not None:
+                entry = entries[i]
+                if muted_creators[entry.owner_id] or (entry.sound and muted_sounds[entry.sound]):
+                    continue
+        out.append(Pick(video_id, region, reason))  # read only: the list's items may be this process's cache
     return out

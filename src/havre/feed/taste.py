@@ -1,16 +1,26 @@
 """A viewer's taste, read fresh on every page from their home region: the newest events (bounded),
 likes and shares, follows and the interests they chose; nothing is precomputed, so a watch, a like
-or "not interested" counts on the very next page, and nothing reads a whole history.
+or "not interested" counts on the very next page, and nothing reads a whole history. Of the events,
+a page reads only those that arrived since the newest this process holds (``LATEST_EVENTS``).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import BigInteger, Boolean, String, bindparam, cast, literal, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import Follow, Interest, User
@@ -18,6 +28,7 @@ from havre.db.base import UTCDateTime, utcnow
 from havre.feed.candidates import Candidates, Floats, Ints
 from havre.feed.models_store import ServingModel
 from havre.feed.ranking import Taste
+from havre.kept import Kept
 from havre.recs import events
 from havre.recs.events import FeedEvent
 from havre.social.marks import SHARE
@@ -31,6 +42,7 @@ ANCHOR_WEIGHTS = {events.COMPLETE: 2.0, events.LOOP: 2.0, "like": 3.0, "share": 
                   events.SKIP: -0.5, events.NOT_INTERESTED: -3.0}
 HOW = {events.COMPLETE: "completed", events.LOOP: "completed", "like": "liked", "share": "shared",
        events.WATCH: "watched"}
+_VIEWS = frozenset({events.WATCH, events.COMPLETE, events.SKIP})
 ANCHORS = 30  # the viewer's strongest likes whose neighbours are spread
 # A chosen interest counts as the hashtags of this many liked videos for a member with no history
 # (their first page leads with it), one fewer per video they have liked or watched since, and never
@@ -38,10 +50,8 @@ ANCHORS = 30  # the viewer's strongest likes whose neighbours are spread
 COLD_INTEREST = 5
 
 
-class Recent(NamedTuple):
-    video_id: str
-    kind: str
-    lately: bool  # within SEEN_DAYS
+Recent = tuple[str, str, bool]
+"""(video id, kind, whether within SEEN_DAYS): one of the viewer's latest events."""
 
 
 class HomeFacts(NamedTuple):
@@ -52,19 +62,38 @@ class HomeFacts(NamedTuple):
     interests: list[str]
 
 
-def _part(name: str, value: Any, *, kind: Any = None, lately: Any = None, n: Any = None, at: Any = None) -> Any:
+Event = tuple[int, str, str, float]
+"""(event id, video id, kind, when as POSIX time): an event as this process keeps it."""
+KEPT_VIEWERS = 2_000
+KEPT_S = 600.0
+
+
+# Each viewer's latest RECENT_EVENTS events as this process last read them, so that a page reads
+# only the events that arrived since (a viewer pages through a session in one process for
+# minutes; each page would read the same two hundred rows again otherwise). ``_home_facts``
+# checks them on every read: the database counts the viewer's events between the oldest and the
+# newest held, and a count that differs (an event deleted with its video, or one committed late,
+# below the newest) reads the whole window again.
+LATEST_EVENTS: Kept[str, list[Event]] = Kept(max_items=KEPT_VIEWERS, ttl_s=KEPT_S)
+
+
+def _part(name: str, value: Any, *, kind: Any = None, n: Any = None, at: Any = None) -> Any:
     """One part of the home facts' statement: the same columns for every part (a union needs them)."""
     return select(literal(name).label("part"), value.label("value"),
                   (kind if kind is not None else cast(null(), String)).label("kind"),
-                  (lately if lately is not None else cast(null(), Boolean)).label("lately"),
                   (n if n is not None else cast(null(), BigInteger)).label("n"),
                   (at if at is not None else cast(null(), UTCDateTime)).label("at"))
 
 
 def _home_facts_statement() -> Any:
-    viewer, since = bindparam("viewer", type_=String), bindparam("since", type_=UTCDateTime)
-    events_part = (_part("event", FeedEvent.video_id, kind=FeedEvent.kind, lately=FeedEvent.at >= since, n=FeedEvent.id)
-                   .where(FeedEvent.user_id == viewer).order_by(FeedEvent.id.desc()).limit(RECENT_EVENTS))
+    viewer = bindparam("viewer", type_=String)
+    after, oldest = bindparam("after", type_=BigInteger), bindparam("oldest", type_=BigInteger)
+    new_events = (_part("event", FeedEvent.video_id, kind=FeedEvent.kind, n=FeedEvent.id, at=FeedEvent.at)
+                  .where(FeedEvent.user_id == viewer, FeedEvent.id > after)
+                  .order_by(FeedEvent.id.desc()).limit(RECENT_EVENTS))
+    # How many of the viewer's events lie where the held ones are: the check of what is held.
+    held = _part("held", literal(""), n=func.count()).where(FeedEvent.user_id == viewer,
+                                                          FeedEvent.id.between(oldest, after))
     liked = (_part("like", Like.video_id, at=Like.created_at).where(Like.user_id == viewer)
              .order_by(Like.created_at.desc()).limit(RECENT_LIKES))
     shared = (_part("share", CountMark.video_id, at=CountMark.at)
@@ -73,7 +102,7 @@ def _home_facts_statement() -> Any:
     followed = _part("follow", Follow.followee_id).where(Follow.follower_id == viewer)
     chosen = _part("interest", Interest.tag).where(Interest.user_id == viewer)
     # Each limited part is a subquery (SQLite allows no LIMIT inside a compound otherwise).
-    parts = [select(*q.subquery().c) for q in (events_part, liked, shared)] + [followed, chosen]
+    parts = [select(*q.subquery().c) for q in (new_events, liked, shared)] + [held, followed, chosen]
     both = union_all(*parts).subquery()
     return select(*both.c).order_by(both.c.part, both.c.n.desc(), both.c.at.desc(), both.c.value)
 
@@ -84,22 +113,35 @@ _HOME_FACTS = _home_facts_statement()
 
 
 def _home_facts(s: Session, viewer_id: str) -> HomeFacts:
-    """The viewer's latest events (through ``ix_feed_events_user``, bounded), likes and shares,
-    follows and chosen interests. The events' age test is done by the database: rows without a
-    datetime to parse cost half as much."""
-    facts = HomeFacts([], [], [], set(), [])
-    since = utcnow() - timedelta(days=SEEN_DAYS)
-    for part, value, kind, lately, _, _ in s.connection().execute(_HOME_FACTS, {"viewer": viewer_id, "since": since}):
-        if part == "event":
-            facts.recent.append(Recent(value, kind, bool(lately)))
-        elif part == "like":
-            facts.liked.append(value)
-        elif part == "share":
-            facts.shared.append(value)
-        elif part == "follow":
-            facts.followed.add(value)
-        else:
-            facts.interests.append(value)
+    """The viewer's latest events (the new ones read through ``ix_feed_events_user``, on top of
+    those this process holds, see ``LATEST_EVENTS``), likes and shares, follows and chosen
+    interests."""
+    for _ in range(2):
+        held = LATEST_EVENTS.get(viewer_id) or []
+        facts = HomeFacts([], [], [], set(), [])
+        arrived: list[Event] = []
+        count = 0
+        params = {"viewer": viewer_id, "after": held[0][0] if held else 0, "oldest": held[-1][0] if held else 1}
+        for part, value, kind, n, at in s.connection().execute(_HOME_FACTS, params).all():
+            if part == "event":
+                arrived.append((n, value, kind, at.timestamp()))
+            elif part == "held":
+                count = n
+            elif part == "like":
+                facts.liked.append(value)
+            elif part == "share":
+                facts.shared.append(value)
+            elif part == "follow":
+                facts.followed.add(value)
+            else:
+                facts.interests.append(value)
+        if count == len(held):
+            break
+        LATEST_EVENTS.put(viewer_id, [])  # what is held is no longer so: read them all
+    latest = (arrived + held)[:RECENT_EVENTS] if arrived else held
+    LATEST_EVENTS.put(viewer_id, latest)
+    since = (utcnow() - timedelta(days=SEEN_DAYS)).timestamp()
+    facts.recent.extend((video_id, kind, at >= since) for _, video_id, kind, at in latest)
     return facts
 
 
@@ -112,25 +154,28 @@ def read_taste(s: Session, viewer: User | None, cands: Candidates, *, model: Ser
     entries, index = cands.entries, cands.index
     anchors: dict[str, float] = {}
     how: dict[str, str] = {}
-    starts: Counter[str] = Counter()  # plays the player saw start
-    views: Counter[str] = Counter()  # views with their watch time (a client may send only these)
+    starts: dict[str, int] = {}  # plays the player saw start
+    views: dict[str, int] = {}  # views with their watch time (a client may send only these)
     again: set[str] = set()  # looped or viewed twice: it may come back
-    for event in recent:  # newest first
-        weight = ANCHOR_WEIGHTS.get(event.kind, 0.0)
-        anchors[event.video_id] = anchors.get(event.video_id, 0.0) + weight
-        if weight > 0 and event.kind in HOW:
-            how.setdefault(event.video_id, HOW[event.kind])
-        if event.lately:
-            if event.kind == events.PLAY:
-                starts[event.video_id] += 1
-            elif event.kind in (events.WATCH, events.COMPLETE, events.SKIP):
-                views[event.video_id] += 1
-        if event.kind == events.LOOP:
-            again.add(event.video_id)
-        if event.kind == events.NOT_INTERESTED:
-            taste.not_interested.add(event.video_id)
-            if event.video_id in index:
-                entry = entries[index[event.video_id]]
+    # One pass over up to RECENT_EVENTS rows on every page: kept to dict lookups.
+    weight_of, how_of = ANCHOR_WEIGHTS.get, HOW.get
+    for video_id, kind, lately in recent:  # newest first
+        weight = weight_of(kind, 0.0)
+        if weight:
+            anchors[video_id] = anchors.get(video_id, 0.0) + weight
+            if weight > 0 and video_id not in how and (said := how_of(kind)) is not None:
+                how[video_id] = said
+        if lately:
+            if kind == events.PLAY:
+                starts[video_id] = starts.get(video_id, 0) + 1
+            elif kind in _VIEWS:
+                views[video_id] = views.get(video_id, 0) + 1
+        if kind == events.LOOP:
+            again.add(video_id)
+        elif kind == events.NOT_INTERESTED:
+            taste.not_interested.add(video_id)
+            if video_id in index:
+                entry = entries[index[video_id]]
                 taste.muted_creators[entry.owner_id] += 1
                 if entry.sound:
                     taste.muted_sounds[entry.sound] += 1
@@ -138,8 +183,8 @@ def read_taste(s: Session, viewer: User | None, cands: Candidates, *, model: Ser
         for video_id in ids:
             anchors[video_id] = anchors.get(video_id, 0.0) + ANCHOR_WEIGHTS[kind]
             how[video_id] = HOW[kind] if kind == "share" or video_id not in how else how[video_id]
-    viewed = set(starts) | set(views)
-    again |= {v for v in viewed if max(starts[v], views[v]) >= 2}
+    viewed = starts.keys() | views.keys()
+    again |= {v for v in viewed if max(starts.get(v, 0), views.get(v, 0)) >= 2}
     taste.seen = (viewed - again) | taste.not_interested
     positive = sorted(((v, w) for v, w in anchors.items() if w > 0), key=lambda vw: -vw[1])
     for video_id, _ in positive:

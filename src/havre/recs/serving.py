@@ -87,8 +87,21 @@ class ServedModel:
         query = model.query[anchor_rows]
         state = weights @ query / weights.sum()  # as ItemModel.score_users: the weighted mean of the queries
         logits = (targets @ state + biases).astype(np.float64)
-        best = np.argsort(-logits, kind="stable")[:EMBEDDING_OFFERS]
+        best = top_positions(logits, EMBEDDING_OFFERS)
         likeness = EMBEDDING_SHARE * np.exp(model.embedding_weight * (logits[best] - logits[best[0]]))
         which = np.argmax(targets[best] @ query.T, axis=1)  # the anchor it is most like
         anchor_of = np.array([n for n, (v, _) in enumerate(anchors) if v in index], dtype=np.int64)
         return positions[best], likeness, anchor_of[which]
+
+
+def top_positions(values: np.ndarray, n: int) -> np.ndarray:
+    """The positions of the ``n`` largest values, largest first (of equals, the first position):
+    a partition, then a sort of those ``n`` only, not of every candidate on every page."""
+    if values.size > n:
+        top = np.argpartition(-values, n - 1)[:n]
+        # A tie across the cut keeps the first positions, as a full stable sort would.
+        cut = values[top].min()
+        top = np.union1d(top[values[top] > cut], np.flatnonzero(values == cut))
+    else:
+        top = np.arange(values.size)
+    return top[np.lexsort((top, -values[top]))][:n]

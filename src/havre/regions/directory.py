@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from havre.db.base import NAMING, OPERATIONAL, PUBLIC
 from havre.db.engine import make_engine, make_sessionmaker
+from havre.kept import Kept
 
 
 class DirectoryBase(DeclarativeBase):
@@ -58,11 +59,18 @@ class HandleTaken(Exception):
     pass
 
 
+HANDLES_KEPT_S = 300.0
+"""How long a process remembers a handle. A handle never changes while its user exists (there is
+no rename), so the only staleness is a deleted user's handle, kept at most that long by another
+process: it is public (in every profile URL) and names a creator in a "why" line, nothing else."""
+
+
 class Directory:
     def __init__(self, url: str) -> None:
         self.engine: Engine = make_engine(url)
         DirectoryBase.metadata.create_all(self.engine)
         self._sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
+        self._handles: Kept[str, str] = Kept(max_items=50_000, ttl_s=HANDLES_KEPT_S)
 
     # -- users ------------------------------------------------------------------------
 
@@ -79,6 +87,7 @@ class Directory:
         with self._sessions() as s:
             s.execute(delete(UserHome).where(UserHome.user_id == user_id))
             s.commit()
+        self._handles.pop(user_id)
 
     def region_of_handle(self, handle: str) -> str | None:
         with self._sessions() as s:
@@ -104,7 +113,20 @@ class Directory:
         return self._lookup(UserHome.user_id, UserHome.region, user_ids)
 
     def handles_of(self, user_ids: Iterable[str]) -> dict[str, str]:
-        return self._lookup(UserHome.user_id, UserHome.handle, user_ids)
+        """Their handles (every For You page names a few creators: remembered ``HANDLES_KEPT_S``)."""
+        found: dict[str, str] = {}
+        missing = []
+        for user_id in set(user_ids):
+            handle = self._handles.get(user_id)
+            if handle is None:
+                missing.append(user_id)
+            else:
+                found[user_id] = handle
+        if missing:
+            looked_up = self._lookup(UserHome.user_id, UserHome.handle, missing)
+            self._handles.put_all(looked_up.items())
+            found.update(looked_up)
+        return found
 
     def pending_move(self, user_id: str) -> PendingMove | None:
         with self._sessions() as s:

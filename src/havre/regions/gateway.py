@@ -30,10 +30,8 @@ Work inside the home region goes straight to its own stores (no audit: nothing c
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -41,6 +39,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from sqlalchemy.orm import Session
 
 from havre.blobs import BlobStore
+from havre.kept import Kept
 from havre.regions import audit
 from havre.regions.registry import Region, Regions, ResidencyViolation, crossing_into
 
@@ -125,42 +124,13 @@ class CrossingLedger:
                 audit.record(s, actor=tally.actor, action="request", purpose=purpose[:256], from_region=home,
                              subjects=tally.subjects, details={"crossings": tally.calls})
                 s.commit()
-            _MEDIA_SEEN.remember(tally.once_keys)
+            _MEDIA_SEEN.put_all((key, True) for key in tally.once_keys)
         self._tallies.clear()
 
 
-class _RecentlyRecorded:
-    """(region, key) pairs whose crossing is already on the chain, forgotten after MEDIA_ONCE_S.
-
-    In memory only and bounded: it holds hashes of browsing sessions, never who they are.
-    """
-
-    def __init__(self, *, ttl_s: float, max_items: int = 100_000) -> None:
-        self.ttl_s = ttl_s
-        self.max_items = max_items
-        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __contains__(self, item: tuple[str, str]) -> bool:
-        with self._lock:
-            at = self._seen.get(item)
-            return at is not None and time.monotonic() - at < self.ttl_s
-
-    def remember(self, items: Iterable[tuple[str, str]]) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for item in items:
-                self._seen[item] = now
-                self._seen.move_to_end(item)
-            while len(self._seen) > self.max_items:
-                self._seen.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._seen.clear()
-
-
-_MEDIA_SEEN = _RecentlyRecorded(ttl_s=MEDIA_ONCE_S)
+# (region, key) pairs whose crossing is already on the chain: in memory only, and bounded; it holds
+# hashes of browsing sessions, never who they are.
+_MEDIA_SEEN: Kept[tuple[str, str], bool] = Kept(max_items=100_000, ttl_s=MEDIA_ONCE_S)
 
 
 @dataclass(frozen=True)
@@ -176,6 +146,19 @@ class Gateway:
     actor: str
     ledger: CrossingLedger | None = None
     once_key: str | None = None
+    home_session: Session | None = None
+    """The request's one session at home, when it has one (``RequestContext.one_session``): the
+    reads at home and ``home_db`` go through it. Writes into a region get a session of their own."""
+
+    @contextmanager
+    def home_db(self) -> Iterator[Session]:
+        """A session of the home region for the caller's own work (it commits): the shared one
+        when there is one, else its own."""
+        if self.home_session is not None:
+            yield self.home_session
+            return
+        with self.home.session() as s:
+            yield s
 
     def once_per(self, key: str) -> Gateway:
         """The same gateway, recording the crossings it makes at most once per ``key`` and region
@@ -184,7 +167,7 @@ class Gateway:
 
     def read(self, target: Region, reader: Reader[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         if target.name == self.home.name:
-            with target.session() as s:
+            with self.home_db() as s:
                 return reader(s, *args, **kwargs)
         self._allowed(reader, _PUBLIC_READERS, "public reader")
         return self._crossing(target, reader, "read", lambda s: reader(s, *args, **kwargs))
@@ -257,11 +240,13 @@ class Gateway:
                              subjects=noted, details={"items": _count(result)} if verb == "read" else {})
                 s.commit()
                 if self.once_key is not None:
-                    _MEDIA_SEEN.remember([(target.name, self.once_key)])
+                    _MEDIA_SEEN.put((target.name, self.once_key), True)
                 return result
         finally:
             _noted.reset(token)
 
 
-def gateway_for(regions: Regions, home: Region, *, member: bool, ledger: CrossingLedger | None = None) -> Gateway:
-    return Gateway(regions, home=home, actor=f"{home.name}:{'member' if member else 'visitor'}", ledger=ledger)
+def gateway_for(regions: Regions, home: Region, *, member: bool, ledger: CrossingLedger | None = None,
+                home_session: Session | None = None) -> Gateway:
+    return Gateway(regions, home=home, actor=f"{home.name}:{'member' if member else 'visitor'}", ledger=ledger,
+                   home_session=home_session)

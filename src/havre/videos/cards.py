@@ -124,10 +124,16 @@ def _page(s: Session, query: Select[Video], after: Position | None, limit: int) 
 
 _OWNER_FIELDS = ("id", "handle", "display_name", "bio", "avatar_key", "follower_count", "following_count",
                  "home_region")
+_OWNER_LABELS = tuple((name, f"owner__{name}") for name in _OWNER_FIELDS)
 _VIDEOS, _USERS = cast(Table, Video.__table__), cast(Table, User.__table__)
 # Every feed page looks its cards up so: plain rows (no ORM objects to build for ten cards), by key,
 # the owners' columns beside the videos', in a statement built once.
-_BY_IDS = (select(*_VIDEOS.c, *(_USERS.c[name].label(f"owner__{name}") for name in _OWNER_FIELDS))
+# What ``_card`` reads of a video (a row of all its columns would convert the ones it does not).
+_CARD_FIELDS = ("id", "owner_id", "caption", "visibility", "status", "posted_at", "duration_s", "width", "height",
+                "poster_key", "mp4_key", "hls_key", "like_count", "comment_count", "share_count", "view_count",
+                "allow_comments", "sound_title", "legacy_counts", "subtitle_langs")
+_BY_IDS = (select(*(_VIDEOS.c[name] for name in _CARD_FIELDS),
+                  *(_USERS.c[name].label(label) for name, label in _OWNER_LABELS))
            .join(_USERS, _USERS.c.id == _VIDEOS.c.owner_id).where(_VIDEOS.c.id.in_(bindparam("ids", expanding=True))))
 
 
@@ -142,8 +148,10 @@ def visible_videos(s: Session, video_ids: list[str], *, followed_owner_ids: tupl
     followed = set(followed_owner_ids)
     rows = {r.id: r for r in s.connection().execute(_BY_IDS, {"ids": video_ids}) if r.status == READY and (
         r.visibility == PUBLIC_VIS or (r.visibility == FOLLOWERS_VIS and r.owner_id in followed))}
-    owners = {r.owner_id: OwnerCard(**{name: getattr(r, f"owner__{name}") for name in _OWNER_FIELDS})
-              for r in rows.values()}
+    owners: dict[str, OwnerCard] = {}
+    for r in rows.values():
+        if r.owner_id not in owners:
+            owners[r.owner_id] = OwnerCard(**{name: getattr(r, label) for name, label in _OWNER_LABELS})
     note_subjects(owners)
     return [_card(rows[i], owners[rows[i].owner_id]) for i in video_ids if i in rows]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
@@ -32,13 +32,35 @@ class RequestContext:
     settings: Settings
     regions: Regions
     region: Region
-    viewer: User | None
     csrf_token: str
     locale: str
-    session_token: str | None
+    session_cookie: str | None = None
     # The request's cross-region reads, appended to the audit chains when it ends (web.crossings).
     ledger: CrossingLedger | None = None
     recommender: Recommender | None = None
+    _signed_in: tuple[User | None, str | None] | None = field(default=None, repr=False)
+    _shared: Session | None = field(default=None, repr=False)
+
+    @property
+    def viewer(self) -> User | None:
+        """The signed-in member, looked up on first use, in the thread that uses it (the route's):
+        the context itself is made on the event loop, with no database work and no thread hop."""
+        return self._sign_in()[0]
+
+    @viewer.setter
+    def viewer(self, user: User | None) -> None:
+        """Who the rest of the request renders for (after a profile change, or an account closed)."""
+        self._signed_in = (user, self._sign_in()[1])
+
+    @property
+    def session_token(self) -> str | None:
+        return self._sign_in()[1]
+
+    def _sign_in(self) -> tuple[User | None, str | None]:
+        if self._signed_in is None:
+            _, viewer, token = _resolve_viewer(self.regions, self.session_cookie, session=self._shared)
+            self._signed_in = (viewer, token)
+        return self._signed_in
 
     @contextmanager
     def db(self) -> Iterator[Session]:
@@ -46,10 +68,24 @@ class RequestContext:
         with self.region.session() as s:
             yield s
 
+    @contextmanager
+    def one_session(self) -> Iterator[Gateway]:
+        """The rest of the request's reads at home on one session of the serving region, closed on
+        exit: who the viewer is, the gateway's reads at home and the caller's own work
+        (``Gateway.home_db``). A feed page reads its viewer, its ranking, its cards and the
+        viewer's marks, and a session apiece cost more than those reads. Yields the gateway."""
+        with self.region.session() as s:
+            self._shared = s
+            try:
+                yield self.gateway
+            finally:
+                self._shared = None
+
     @property
     def gateway(self) -> Gateway:
         """Reads and counts across regions for this request (audited where they cross)."""
-        return gateway_for(self.regions, self.region, member=self.viewer is not None, ledger=self.ledger)
+        return gateway_for(self.regions, self.region, member=self.viewer is not None, ledger=self.ledger,
+                           home_session=self._shared)
 
     @property
     def browsing_session(self) -> str:
@@ -80,30 +116,40 @@ def serving_region_for(regions: Regions, cookie: str | None) -> Region:
     return regions.default
 
 
-def _resolve_viewer(regions: Regions, cookie: str | None) -> tuple[Region, User | None, str | None]:
+def _resolve_viewer(regions: Regions, cookie: str | None, *,
+                    session: Session | None = None) -> tuple[Region, User | None, str | None]:
     region = serving_region_for(regions, cookie)
     parts = _split_session_cookie(cookie)
     if parts is None or parts[0] != region.name:
         return region, None, None
-    with region.session() as s:
-        user = accounts.user_for_token(s, parts[1])
+    if session is not None:
+        user = accounts.user_for_token(session, parts[1])
+    else:
+        with region.session() as s:
+            user = accounts.user_for_token(s, parts[1])
     return (region, user, parts[1]) if user else (region, None, None)
 
 
-def get_ctx(request: Request) -> RequestContext:
+def context_of(request: Request) -> RequestContext:
+    """The request's context, made once: who asks is looked up when first needed."""
     cached: RequestContext | None = getattr(request.state, "ctx", None)
     if cached is not None:
         return cached
     state = request.app.state
-    region, viewer, token = _resolve_viewer(state.regions, request.cookies.get(SESSION_COOKIE))
+    cookie = request.cookies.get(SESSION_COOKIE)
     ctx = RequestContext(
-        settings=state.settings, regions=state.regions, region=region, viewer=viewer,
-        session_token=token, csrf_token=request.state.csrf_token,
-        locale=i18n.locale_of(request),
+        settings=state.settings, regions=state.regions, region=serving_region_for(state.regions, cookie),
+        csrf_token=request.state.csrf_token, locale=i18n.locale_of(request), session_cookie=cookie,
         ledger=getattr(request.state, "crossings", None), recommender=getattr(state, "recommender", None),
     )
     request.state.ctx = ctx
     return ctx
+
+
+async def get_ctx(request: Request) -> RequestContext:
+    """The dependency: async, so FastAPI runs it on the event loop, not in a thread of its own (it
+    does no I/O; the viewer is read in the route's thread)."""
+    return context_of(request)
 
 
 def require_viewer(ctx: RequestContext = Depends(get_ctx)) -> User:

@@ -29,6 +29,7 @@ from havre.web.client_address import client_address
 from havre.web.deps import (
     RequestContext,
     clear_session_cookie,
+    context_of,
     get_ctx,
     set_session_cookie,
 )
@@ -286,5 +287,5 @@ def set_language(language: str = Form(...), next: str = Form("/")) -> Response:
 
 
 def render_error(request: Request, status: int, message: str) -> Response:
-    ctx = get_ctx(request)
+    ctx = context_of(request)
     return render(request, ctx, "error.html", status_code=status, status=status, message=message)

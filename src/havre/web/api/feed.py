@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from havre.accounts.models import User
 from havre.feed import reasons, service
 from havre.feed.service import Page
 from havre.recs import events, signals
+from havre.regions.gateway import Gateway
 from havre.videos.access import access_creator, access_video
 from havre.web import i18n
 from havre.web.api.shapes import VideoPage, serialize_cards
@@ -25,10 +25,10 @@ class ViewIn(BaseModel):
     completed: bool = False
 
 
-def _page(ctx: RequestContext, page: Page) -> Response:
+def _page(ctx: RequestContext, gw: Gateway, page: Page) -> Response:
     """The page as JSON, serialised here, in the route's thread: returned as a model, it would be
     validated once more and in another thread hop (``response_model`` still documents it)."""
-    items = serialize_cards(ctx.gateway, page.videos, ctx.viewer)
+    items = serialize_cards(gw, page.videos, ctx.viewer)
     if page.reasons:  # For You: why each video is there, in the reader's language
         handles = ctx.regions.directory.handles_of(reasons.creators_named(page.reasons.values()))
         for item in items:
@@ -41,32 +41,37 @@ def _page(ctx: RequestContext, page: Page) -> Response:
 @router.get("/feed/foryou", response_model=VideoPage, responses=errors(400, crosses=True))
 def for_you(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx)) -> Response:
     assert ctx.recommender is not None
-    return _page(ctx, service.for_you(ctx.gateway, ctx.viewer, ctx.recommender, cursor=cursor, limit=limit))
+    with ctx.one_session() as gw:  # the viewer, the ranking, the cards and the marks: one session
+        return _page(ctx, gw, service.for_you(gw, ctx.viewer, ctx.recommender, cursor=cursor, limit=limit))
 
 
 @router.get("/feed/following", response_model=VideoPage, responses=errors(400, member=True, crosses=True))
-def following(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx),
-              viewer: User = Depends(require_viewer)) -> Response:
-    return _page(ctx, service.following(ctx.gateway, viewer, cursor=cursor, limit=limit))
+def following(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    with ctx.one_session() as gw:
+        viewer = require_viewer(ctx)  # here, not as a dependency: looked up on the page's one session
+        return _page(ctx, gw, service.following(gw, viewer, cursor=cursor, limit=limit))
 
 
 @router.get("/feed/tag/{tag}", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_tag(tag: str, cursor: str | None = Cursor, limit: int = Limit,
            ctx: RequestContext = Depends(get_ctx)) -> Response:
-    return _page(ctx, service.by_tag(ctx.gateway, tag, cursor=cursor, limit=limit))
+    with ctx.one_session() as gw:
+        return _page(ctx, gw, service.by_tag(gw, tag, cursor=cursor, limit=limit))
 
 
 @router.get("/feed/sound/{sound:path}", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_sound(sound: str, cursor: str | None = Cursor, limit: int = Limit,
              ctx: RequestContext = Depends(get_ctx)) -> Response:
-    return _page(ctx, service.by_sound(ctx.gateway, sound, cursor=cursor, limit=limit))
+    with ctx.one_session() as gw:
+        return _page(ctx, gw, service.by_sound(gw, sound, cursor=cursor, limit=limit))
 
 
 @router.get("/users/{handle}/videos", response_model=VideoPage, responses=errors(400, 404, crosses=True))
 def by_user(handle: str, cursor: str | None = Cursor, limit: int = Query(30, ge=1, le=100),
             ctx: RequestContext = Depends(get_ctx)) -> Response:
-    region, owner = access_creator(ctx.gateway, handle)
-    return _page(ctx, service.by_owner(ctx.gateway, region, owner, ctx.viewer, cursor=cursor, limit=limit))
+    with ctx.one_session() as gw:
+        region, owner = access_creator(gw, handle)
+        return _page(ctx, gw, service.by_owner(gw, region, owner, ctx.viewer, cursor=cursor, limit=limit))
 
 
 @router.post("/videos/{video_id}/views", status_code=204, responses=errors(404, body=True, crosses=True))

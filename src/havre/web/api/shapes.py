@@ -44,6 +44,9 @@ class VideoFacts(BaseModel):
     height: int
 
 
+_FACTS = tuple(VideoFacts.model_fields)
+
+
 class VideoOut(VideoFacts):
     url: str
     owner: OwnerOut
@@ -109,7 +112,9 @@ def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer: User | None) ->
 
 def _video_out(c: VideoCard, viewer: User | None, *, liked: bool, following: bool) -> VideoOut:
     mine = viewer is not None and viewer.id == c.owner.id
-    facts = VideoFacts.model_validate(c).model_dump() | {"error": c.error if mine else None}  # errors: owner only
+    # The facts read straight off the card (VideoOut validates them once; a VideoFacts first would
+    # be a second time), the error for the owner only.
+    facts = {name: getattr(c, name) for name in _FACTS} | {"error": c.error if mine else None}
     return VideoOut(
         **facts, url=f"/v/{c.id}", owner=owner_out(c.owner), hashtags=list(c.hashtags),
         poster_url=media_url(c.id, c.poster_key), mp4_url=media_url(c.id, c.mp4_key),
