@@ -270,7 +270,7 @@ def main() -> None:
         results.append(result)
         print(f"For You at {args.rate:.0f} req/s for {args.seconds:.0f} s: {videos} videos, {args.members} members, "
               f"viewer history {history} events, "
-              f"{'no events between pages' if args.static_viewer else 'the player events of each page recorded after it'}")
+              + ("no events between pages" if args.static_viewer else "each page's player events recorded after it"))
         for label in ("foryou", "trivial"):
             print(f"  {label:8} p50 {result.p50[label]:7.1f} ms   p99 {result.p99[label]:7.1f} ms"
                   f"   ({result.requests[label]} requests)")
