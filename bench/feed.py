@@ -207,7 +207,8 @@ def measure(data: Path, handle: str, *, videos: int, history: int, seconds: floa
             query = f"&cursor={cursor}" if cursor and n % 5 else ""
             # Which goes first alternates: the first request after the pause meets a colder CPU
             # (caches, clock) than the one right after it, and neither endpoint should get that.
-            if n % 2 and order != "foryou-first":
+            trivial_first = order == "alternate" and n % 2 == 1
+            if trivial_first:
                 trivial()
             start = time.perf_counter()
             response = client.get(f"/api/feed/foryou?limit=10{query}")
@@ -215,7 +216,7 @@ def measure(data: Path, handle: str, *, videos: int, history: int, seconds: floa
             assert response.status_code == 200, response.text
             page = response.json()
             cursor = page["next_cursor"]
-            if not n % 2 or order == "foryou-first":
+            if not trivial_first:
                 trivial()
             if not static_viewer:
                 with region.session() as s:

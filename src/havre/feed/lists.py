@@ -134,10 +134,11 @@ def open_list(s: Session, cursor: Cursor, viewer_id: str | None) -> MemberList |
     user_id, created_at, count, served, items = found
     if user_id != viewer_id or utcnow() - created_at > LIST_TTL:
         return None
-    if items is None and known is not None and known[0] == count:
+    if items is None:  # the database left them out: the count is the one held
+        assert known is not None and known[0] == count
         items = known[1]
     else:
-        _KNOWN_ITEMS.put(cursor.list_id, (len(items), items))
+        _KNOWN_ITEMS.put(cursor.list_id, (count, items))
     served = list(served or [])
     return MemberList(id=cursor.list_id, items=list(items), served=served, user_id=viewer_id,
                       served_before=len(served))
