@@ -14,7 +14,6 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from havre.accounts.models import User
 from havre.db.base import new_id, utcnow
 from havre.feed import lists
 from havre.feed.candidates import Candidates
@@ -38,7 +37,7 @@ class Ranked:
 
 
 class Recommender(Protocol):
-    def for_you(self, gw: Gateway, viewer: User | None, *, cursor: str | None, limit: int) -> Ranked: ...
+    def for_you(self, gw: Gateway, viewer_id: str | None, *, cursor: str | None, limit: int) -> Ranked: ...
 
 
 class PoolRanker:
@@ -51,19 +50,19 @@ class PoolRanker:
         # Per home region: the visitors' list of the current candidates (their version, the list).
         self._visitors: dict[str, tuple[int, str, list[Any]]] = {}
 
-    def for_you(self, gw: Gateway, viewer: User | None, *, cursor: str | None, limit: int) -> Ranked:
+    def for_you(self, gw: Gateway, viewer_id: str | None, *, cursor: str | None, limit: int) -> Ranked:
         wanted = lists.parse_cursor(cursor) if cursor else None
         cands = self.pools.candidates(gw)
-        if viewer is None:
+        if viewer_id is None:
             return self._visitor_page(gw, cands, wanted, limit)
-        member = viewer if self.personal else None
-        model = self.models.get(gw.home) if member is not None else None
+        member_id = viewer_id if self.personal else None
+        model = self.models.get(gw.home) if member_id is not None else None
         with gw.home_db() as s:
-            feed_list = lists.open_list(s, wanted, viewer.id) if wanted else None
-            scores = score_all(cands, read_taste(s, member, cands, model=model), utcnow().timestamp())
+            feed_list = lists.open_list(s, wanted, viewer_id) if wanted else None
+            scores = score_all(cands, read_taste(s, member_id, cands, model=model), utcnow().timestamp())
             if feed_list is None:
                 list_id = new_id()
-                feed_list = lists.new_list(viewer.id, _items(scores, _left_out(scores), lists.LIST_SIZE, list_id),
+                feed_list = lists.new_list(viewer_id, _items(scores, _left_out(scores), lists.LIST_SIZE, list_id),
                                            list_id=list_id)
             remaining = _remaining(feed_list.items, set(feed_list.served), scores)
             if len(remaining) <= limit:  # near its end: the next best come after

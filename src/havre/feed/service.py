@@ -44,11 +44,11 @@ class Page:
     reasons: dict[str, dict[str, str]] = field(default_factory=dict)  # For You: why each video is there
 
 
-def for_you(gw: Gateway, viewer: User | None, recommender: Recommender, *, cursor: str | None = None,
+def for_you(gw: Gateway, viewer_id: str | None, recommender: Recommender, *, cursor: str | None = None,
             limit: int = 10) -> Page:
     """The recommender's next page, as cards from each video's region (checked again there: a
     video made private since it was ranked is not shown)."""
-    ranked = recommender.for_you(gw, viewer, cursor=cursor, limit=limit)
+    ranked = recommender.for_you(gw, viewer_id, cursor=cursor, limit=limit)
     by_region: dict[str, list[str]] = {}
     for pick in ranked.picks:
         by_region.setdefault(pick.region, []).append(pick.video_id)

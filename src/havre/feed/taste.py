@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from havre.accounts.models import Follow, Interest, User
+from havre.accounts.models import Follow, Interest
 from havre.db.base import UTCDateTime, utcnow
 from havre.feed.candidates import Candidates, Floats, Ints
 from havre.feed.models_store import ServingModel
@@ -145,12 +145,12 @@ def _home_facts(s: Session, viewer_id: str) -> HomeFacts:
     return facts
 
 
-def read_taste(s: Session, viewer: User | None, cands: Candidates, *, model: ServingModel | None) -> Taste:
+def read_taste(s: Session, viewer_id: str | None, cands: Candidates, *, model: ServingModel | None) -> Taste:
     """The viewer's taste against these candidates (a visitor has none: the general ranking)."""
     taste = Taste()
-    if viewer is None:
+    if viewer_id is None:
         return taste
-    recent, liked, shared, taste.followed, interests = _home_facts(s, viewer.id)
+    recent, liked, shared, taste.followed, interests = _home_facts(s, viewer_id)
     entries, index = cands.entries, cands.index
     anchors: dict[str, float] = {}
     how: dict[str, str] = {}

@@ -68,7 +68,7 @@ class ServedModel:
         if model is None or model.embedding_weight <= 0 or model.query.shape[1] == 0:
             return none
         index = self._indexes[0]
-        at = [(index[v], w) for v, w in anchors if v in index]
+        at = [(n, index[v], w) for n, (v, w) in enumerate(anchors) if v in index]
         if not at:
             return none
         known = self._known  # read once: another request's thread may replace it meanwhile
@@ -82,15 +82,16 @@ class ServedModel:
         _, positions, targets, biases = known
         if positions.size == 0:
             return none
-        anchor_rows = np.array([i for i, _ in at], dtype=np.int64)
-        weights = np.array([w for _, w in at], dtype=np.float32)
+        # Each page runs this between pauses, on cold caches, where every numpy call costs more
+        # than its arithmetic: kept to a few calls on small arrays beside the one product.
+        anchor_of, anchor_rows, weights = (np.array(column) for column in zip(*at, strict=True))
         query = model.query[anchor_rows]
-        state = weights @ query / weights.sum()  # as ItemModel.score_users: the weighted mean of the queries
-        logits = (targets @ state + biases).astype(np.float64)
+        state = (weights / weights.sum()).astype(np.float32) @ query  # as ItemModel.score_users: the weighted mean
+        logits = targets @ state + biases
         best = top_positions(logits, EMBEDDING_OFFERS)
-        likeness = EMBEDDING_SHARE * np.exp(model.embedding_weight * (logits[best] - logits[best[0]]))
+        top = logits[best].astype(np.float64)
+        likeness = EMBEDDING_SHARE * np.exp(model.embedding_weight * (top - top[0]))
         which = np.argmax(targets[best] @ query.T, axis=1)  # the anchor it is most like
-        anchor_of = np.array([n for n, (v, _) in enumerate(anchors) if v in index], dtype=np.int64)
         return positions[best], likeness, anchor_of[which]
 
 
@@ -98,10 +99,10 @@ def top_positions(values: np.ndarray, n: int) -> np.ndarray:
     """The positions of the ``n`` largest values, largest first (of equals, the first position):
     a partition, then a sort of those ``n`` only, not of every candidate on every page."""
     if values.size > n:
-        top = np.argpartition(-values, n - 1)[:n]
+        cut = np.partition(values, values.size - n)[values.size - n]  # the n-th largest
+        above = np.flatnonzero(values > cut)
         # A tie across the cut keeps the first positions, as a full stable sort would.
-        cut = values[top].min()
-        top = np.union1d(top[values[top] > cut], np.flatnonzero(values == cut))
+        top = np.concatenate((above, np.flatnonzero(values == cut)[:n - above.size]))
     else:
         top = np.arange(values.size)
-    return top[np.lexsort((top, -values[top]))][:n]
+    return top[np.lexsort((top, -values[top]))]

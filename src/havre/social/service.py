@@ -175,13 +175,13 @@ def _marks_on_cards_statement() -> Any:
 _MARKS_ON_CARDS = _marks_on_cards_statement()
 
 
-def marks_on_cards(s: Session, viewer: User | None, video_ids: list[str],
+def marks_on_cards(s: Session, viewer_id: str | None, video_ids: list[str],
                    owner_ids: list[str]) -> tuple[set[str], set[str]]:
     """Which of the videos the viewer liked and which of their creators they follow."""
     found: dict[str, set[str]] = {"like": set(), "follow": set()}
-    if viewer is None or not (video_ids or owner_ids):
+    if viewer_id is None or not (video_ids or owner_ids):
         return found["like"], found["follow"]
-    params = {"viewer": viewer.id, "videos": video_ids, "owners": owner_ids}
+    params = {"viewer": viewer_id, "videos": video_ids, "owners": owner_ids}
     for kind, value in s.connection().execute(_MARKS_ON_CARDS, params):
         found[kind].add(value)
     return found["like"], found["follow"]

@@ -7,12 +7,13 @@ another region (through the gateway), where no session of ours stays open. The r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, bindparam, select, tuple_
+from sqlalchemy import Select, String, Table, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
@@ -90,9 +91,8 @@ def video_cards(s: Session, videos: Iterable[Video], *, with_error: bool = False
     return [_card(v, owners[v.owner_id], with_error=with_error) for v in videos if v.owner_id in owners]
 
 
-def _card(v: Video | Row[Any], owner: OwnerCard, *, with_error: bool = False) -> VideoCard:
-    """A card from a video's row: an ORM object, or a plain row with the same column names."""
-    return VideoCard(id=v.id, owner=owner, caption=v.caption, hashtags=tuple(sorted(parse_hashtags(v.caption))),
+def _card(v: Video, owner: OwnerCard, *, with_error: bool = False) -> VideoCard:
+    return VideoCard(id=v.id, owner=owner, caption=v.caption, hashtags=_sorted_hashtags(v.caption),
                      visibility=v.visibility, status=v.status, error=v.error if with_error else None,
                      posted_at=v.posted_at, duration_s=v.duration_s, width=v.width, height=v.height,
                      poster_key=v.poster_key, mp4_key=v.mp4_key, hls_key=v.hls_key, like_count=v.like_count,
@@ -124,17 +124,37 @@ def _page(s: Session, query: Select[Video], after: Position | None, limit: int) 
 
 _OWNER_FIELDS = ("id", "handle", "display_name", "bio", "avatar_key", "follower_count", "following_count",
                  "home_region")
-_OWNER_LABELS = tuple((name, f"owner__{name}") for name in _OWNER_FIELDS)
 _VIDEOS, _USERS = cast(Table, Video.__table__), cast(Table, User.__table__)
 # Every feed page looks its cards up so: plain rows (no ORM objects to build for ten cards), by key,
-# the owners' columns beside the videos', in a statement built once.
-# What ``_card`` reads of a video (a row of all its columns would convert the ones it does not).
+# the owners' columns beside the videos', in statements built once.
+# What a card reads of a video (a row of all its columns would convert the ones it does not), in
+# the order ``visible_videos`` unpacks them.
 _CARD_FIELDS = ("id", "owner_id", "caption", "visibility", "status", "posted_at", "duration_s", "width", "height",
                 "poster_key", "mp4_key", "hls_key", "like_count", "comment_count", "share_count", "view_count",
                 "allow_comments", "sound_title", "legacy_counts", "subtitle_langs")
-_BY_IDS = (select(*(_VIDEOS.c[name] for name in _CARD_FIELDS),
-                  *(_USERS.c[name].label(label) for name, label in _OWNER_LABELS))
-           .join(_USERS, _USERS.c.id == _VIDEOS.c.owner_id).where(_VIDEOS.c.id.in_(bindparam("ids", expanding=True))))
+_CARD_COLUMNS = (*(_VIDEOS.c[name] for name in _CARD_FIELDS),
+                 *(_USERS.c[name].label(f"owner__{name}") for name in _OWNER_FIELDS))
+# One bound parameter per id, in a few fixed sizes (the last id repeated to fill): no execution
+# renders its SQL anew, as an expanding ``IN`` does on every call.
+_ID_SLOTS = (1, 10, 20, 50)
+_BY_IDS = {slots: select(*_CARD_COLUMNS).join(_USERS, _USERS.c.id == _VIDEOS.c.owner_id)
+           .where(_VIDEOS.c.id.in_([bindparam(f"id{n}", type_=String) for n in range(slots)]))
+           for slots in _ID_SLOTS}
+
+
+def _card_rows(s: Session, video_ids: list[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of these videos with their owners' columns, in any order; missing ones left out."""
+    for start in range(0, len(video_ids), _ID_SLOTS[-1]):
+        chunk = video_ids[start:start + _ID_SLOTS[-1]]
+        slots = next(n for n in _ID_SLOTS if n >= len(chunk))
+        filled = chunk + [chunk[-1]] * (slots - len(chunk))
+        yield from s.connection().execute(_BY_IDS[slots], {f"id{n}": v for n, v in enumerate(filled)})
+
+
+@lru_cache(maxsize=8192)
+def _sorted_hashtags(caption: str) -> tuple[str, ...]:
+    """A card's hashtags: the same captions come back page after page."""
+    return tuple(sorted(parse_hashtags(caption)))
 
 
 @public_reader
@@ -146,14 +166,26 @@ def visible_videos(s: Session, video_ids: list[str], *, followed_owner_ids: tupl
     # would otherwise serve "id IN (...) AND status AND visibility" from the feed index, scanning
     # every ready public video.
     followed = set(followed_owner_ids)
-    rows = {r.id: r for r in s.connection().execute(_BY_IDS, {"ids": video_ids}) if r.status == READY and (
-        r.visibility == PUBLIC_VIS or (r.visibility == FOLLOWERS_VIS and r.owner_id in followed))}
     owners: dict[str, OwnerCard] = {}
-    for r in rows.values():
-        if r.owner_id not in owners:
-            owners[r.owner_id] = OwnerCard(**{name: getattr(r, label) for name, label in _OWNER_LABELS})
+    cards: dict[str, VideoCard] = {}
+    # Unpacked by position: a feed page builds its cards from these rows on every request.
+    for (video_id, owner_id, caption, visibility, status, posted_at, duration_s, width, height, poster_key, mp4_key,
+         hls_key, like_count, comment_count, share_count, view_count, allow_comments, sound_title, legacy_counts,
+         subtitle_langs, *owner) in _card_rows(s, video_ids):
+        if status != READY or not (visibility == PUBLIC_VIS or (visibility == FOLLOWERS_VIS and owner_id in followed)):
+            continue
+        owner_card_ = owners.get(owner_id)
+        if owner_card_ is None:
+            owner_card_ = owners[owner_id] = OwnerCard(**dict(zip(_OWNER_FIELDS, owner, strict=True)))
+        cards[video_id] = VideoCard(
+            id=video_id, owner=owner_card_, caption=caption, hashtags=_sorted_hashtags(caption),
+            visibility=visibility, status=status, error=None, posted_at=posted_at, duration_s=duration_s, width=width,
+            height=height, poster_key=poster_key, mp4_key=mp4_key, hls_key=hls_key, like_count=like_count,
+            comment_count=comment_count, share_count=share_count, view_count=view_count,
+            allow_comments=allow_comments, sound_title=sound_title, legacy_counts=dict(legacy_counts or {}),
+            subtitle_langs=tuple(subtitle_langs or ()))
     note_subjects(owners)
-    return [_card(rows[i], owners[rows[i].owner_id]) for i in video_ids if i in rows]
+    return [cards[i] for i in video_ids if i in cards]
 
 
 @public_reader

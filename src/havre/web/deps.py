@@ -6,9 +6,10 @@ Routes receive a ``RequestContext`` and stay thin: parse, authorize, call one se
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
@@ -26,6 +27,8 @@ from havre.web import i18n
 from havre.web.asgi import HttpMiddleware
 from havre.web.csrf import SESSION_COOKIE, set_csrf_cookie
 
+T = TypeVar("T")
+
 
 @dataclass(kw_only=True)
 class RequestContext:
@@ -39,6 +42,7 @@ class RequestContext:
     ledger: CrossingLedger | None = None
     recommender: Recommender | None = None
     _signed_in: tuple[User | None, str | None] | None = field(default=None, repr=False)
+    _member_id: tuple[str | None] | None = field(default=None, repr=False)
     _shared: Session | None = field(default=None, repr=False)
 
     @property
@@ -53,13 +57,26 @@ class RequestContext:
         self._signed_in = (user, self._sign_in()[1])
 
     @property
+    def viewer_id(self) -> str | None:
+        """The signed-in member's id: what feeds need, read without building the member's row
+        (``viewer``) unless the request has it already."""
+        if self._signed_in is not None:
+            user = self._signed_in[0]
+            return user.id if user is not None else None
+        if self._member_id is None:
+            member_id, _ = _signed_in_as(self.regions, self.session_cookie, accounts.member_id_for_token,
+                                         session=self._shared)
+            self._member_id = (member_id,)
+        return self._member_id[0]
+
+    @property
     def session_token(self) -> str | None:
         return self._sign_in()[1]
 
     def _sign_in(self) -> tuple[User | None, str | None]:
         if self._signed_in is None:
-            _, viewer, token = _resolve_viewer(self.regions, self.session_cookie, session=self._shared)
-            self._signed_in = (viewer, token)
+            self._signed_in = _signed_in_as(self.regions, self.session_cookie, accounts.user_for_token,
+                                            session=self._shared)
         return self._signed_in
 
     @contextmanager
@@ -84,7 +101,7 @@ class RequestContext:
     @property
     def gateway(self) -> Gateway:
         """Reads and counts across regions for this request (audited where they cross)."""
-        return gateway_for(self.regions, self.region, member=self.viewer is not None, ledger=self.ledger,
+        return gateway_for(self.regions, self.region, member=self.viewer_id is not None, ledger=self.ledger,
                            home_session=self._shared)
 
     @property
@@ -116,18 +133,20 @@ def serving_region_for(regions: Regions, cookie: str | None) -> Region:
     return regions.default
 
 
-def _resolve_viewer(regions: Regions, cookie: str | None, *,
-                    session: Session | None = None) -> tuple[Region, User | None, str | None]:
+def _signed_in_as(regions: Regions, cookie: str | None, lookup: Callable[[Session, str], T | None], *,
+                  session: Session | None = None) -> tuple[T | None, str | None]:
+    """Who the session cookie names, as ``lookup`` reads it (the member's row, or only their id),
+    and the session's token; (None, None) for a visitor or a session that is over."""
     region = serving_region_for(regions, cookie)
     parts = _split_session_cookie(cookie)
     if parts is None or parts[0] != region.name:
-        return region, None, None
+        return None, None
     if session is not None:
-        user = accounts.user_for_token(session, parts[1])
+        found = lookup(session, parts[1])
     else:
         with region.session() as s:
-            user = accounts.user_for_token(s, parts[1])
-    return (region, user, parts[1]) if user else (region, None, None)
+            found = lookup(s, parts[1])
+    return (found, parts[1]) if found is not None else (None, None)
 
 
 def context_of(request: Request) -> RequestContext:
@@ -160,7 +179,7 @@ def require_viewer(ctx: RequestContext = Depends(get_ctx)) -> User:
 
 def session_is_valid(regions: Regions, cookie: str) -> bool:
     """Whether a session cookie names a live session (checked before a big body is read)."""
-    return _resolve_viewer(regions, cookie)[1] is not None
+    return _signed_in_as(regions, cookie, accounts.member_id_for_token)[0] is not None
 
 
 class ServingRegionMiddleware(HttpMiddleware):

@@ -79,7 +79,7 @@ def sound(sound: str, request: Request, ctx: RequestContext = Depends(get_ctx)) 
 @router.get("/v/{video_id}")
 def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
     region, card = access_video(ctx.gateway, video_id, ctx.viewer)
-    video = serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
+    video = serialize_cards(ctx.gateway, [card], ctx.viewer_id)[0]
     title = f"@{video.owner.handle} on Havre"
     width, height = mp4_size(ctx.gateway, region, card)  # of the og:video file, not of the upload
     og = {"title": title, "description": video.caption,
@@ -93,7 +93,7 @@ def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(ge
 def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
     gw = ctx.gateway
     region, owner = access_creator(gw, handle)
-    videos = serialize_cards(gw, feed.by_owner(gw, region, owner, ctx.viewer, limit=60).videos, ctx.viewer)
+    videos = serialize_cards(gw, feed.by_owner(gw, region, owner, ctx.viewer, limit=60).videos, ctx.viewer_id)
     follows = owner.id in gw.read(gw.home, following_ids, ctx.viewer, [owner.id])
     return render(request, ctx, "profile.html", owner=profile_out(owner), videos=videos, follows=follows,
                   is_me=ctx.viewer is not None and ctx.viewer.id == owner.id)
@@ -106,7 +106,7 @@ def creator_video_page(handle: str, video_id: str, request: Request,
     _, card = access_video(ctx.gateway, video_id, ctx.viewer)
     if card.owner.handle != handle:  # a renamed creator, or a mistyped link: the creator's own address
         return RedirectResponse(f"/@{card.owner.handle}/video/{video_id}", status_code=301)
-    video = serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
+    video = serialize_cards(ctx.gateway, [card], ctx.viewer_id)[0]
     return _feed_page(request, ctx, tab="creator", api=f"/api/users/{quote(handle)}/videos", title=f"@{handle}",
                       first=[video], cursor=feed.cursor_after(card))
 

@@ -28,7 +28,7 @@ class ViewIn(BaseModel):
 def _page(ctx: RequestContext, gw: Gateway, page: Page) -> Response:
     """The page as JSON, serialised here, in the route's thread: returned as a model, it would be
     validated once more and in another thread hop (``response_model`` still documents it)."""
-    items = serialize_cards(gw, page.videos, ctx.viewer)
+    items = serialize_cards(gw, page.videos, ctx.viewer_id)
     if page.reasons:  # For You: why each video is there, in the reader's language
         handles = ctx.regions.directory.handles_of(reasons.creators_named(page.reasons.values()))
         for item in items:
@@ -42,7 +42,7 @@ def _page(ctx: RequestContext, gw: Gateway, page: Page) -> Response:
 def for_you(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx)) -> Response:
     assert ctx.recommender is not None
     with ctx.one_session() as gw:  # the viewer, the ranking, the cards and the marks: one session
-        return _page(ctx, gw, service.for_you(gw, ctx.viewer, ctx.recommender, cursor=cursor, limit=limit))
+        return _page(ctx, gw, service.for_you(gw, ctx.viewer_id, ctx.recommender, cursor=cursor, limit=limit))
 
 
 @router.get("/feed/following", response_model=VideoPage, responses=errors(400, member=True, crosses=True))

@@ -98,20 +98,20 @@ def owner_out(owner: User | OwnerCard) -> OwnerOut:
                     avatar_url=avatar_url(owner), follower_count=owner.follower_count)
 
 
-def _viewer_marks(s: Session, viewer: User | None, video_ids: list[str],
+def _viewer_marks(s: Session, viewer_id: str | None, video_ids: list[str],
                   owner_ids: list[str]) -> tuple[set[str], set[str]]:
-    return social.marks_on_cards(s, viewer, video_ids, owner_ids)
+    return social.marks_on_cards(s, viewer_id, video_ids, owner_ids)
 
 
-def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer: User | None) -> list[VideoOut]:
+def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer_id: str | None) -> list[VideoOut]:
     """Cards from any region; what the viewer liked and follows is read at home, where it lives."""
-    liked, followed = gw.read(gw.home, _viewer_marks, viewer, [c.id for c in cards],
+    liked, followed = gw.read(gw.home, _viewer_marks, viewer_id, [c.id for c in cards],
                               list({c.owner.id for c in cards}))
-    return [_video_out(c, viewer, liked=c.id in liked, following=c.owner.id in followed) for c in cards]
+    return [_video_out(c, viewer_id, liked=c.id in liked, following=c.owner.id in followed) for c in cards]
 
 
-def _video_out(c: VideoCard, viewer: User | None, *, liked: bool, following: bool) -> VideoOut:
-    mine = viewer is not None and viewer.id == c.owner.id
+def _video_out(c: VideoCard, viewer_id: str | None, *, liked: bool, following: bool) -> VideoOut:
+    mine = viewer_id == c.owner.id
     # The facts read straight off the card (VideoOut validates them once; a VideoFacts first would
     # be a second time), the error for the owner only.
     facts = {name: getattr(c, name) for name in _FACTS} | {"error": c.error if mine else None}

@@ -52,7 +52,7 @@ def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibili
 @router.get("/{video_id}", response_model=VideoOut, responses=errors(404, crosses=True))
 def get_video(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> VideoOut:
     _, card = access_video(ctx.gateway, video_id, ctx.viewer)
-    return serialize_cards(ctx.gateway, [card], ctx.viewer)[0]
+    return serialize_cards(ctx.gateway, [card], ctx.viewer_id)[0]
 
 
 @router.patch("/{video_id}", response_model=VideoOut, responses=errors(404, body=True, member=True))
@@ -63,7 +63,7 @@ def patch_video(video_id: str, body: VideoPatch, ctx: RequestContext = Depends(g
         service.update_video(s, video, caption=body.caption, visibility=body.visibility)
         s.commit()
         card = video_cards(s, [video], with_error=True)[0]
-    return serialize_cards(ctx.gateway, [card], viewer)[0]
+    return serialize_cards(ctx.gateway, [card], viewer.id)[0]
 
 
 @router.delete("/{video_id}", status_code=204, responses=errors(404, unsafe=True, member=True))
