@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,18 +68,29 @@ class Scores:
 
     def reason(self, i: int) -> dict[str, str]:
         """The strongest personal part of candidate ``i`` (the first of equals), else a general one."""
+        return self.reasons([i])[0]
+
+    def reasons(self, indices: Sequence[int]) -> list[dict[str, str]]:
+        """``reason`` of each of these candidates: the arrays are read once for all of them (a new
+        list names a hundred reasons, each array element read alone cost more than the rest)."""
+        at = np.asarray(indices, dtype=np.int64)
+        anchors = self.taste.similar_anchor
+        columns = (self.similar[at].tolist(), (anchors[at] if anchors is not None else np.zeros_like(at)).tolist(),
+                   self.followed[at].tolist(), self.tag[at].tolist())
+        return [self._reason(int(i), *parts) for i, *parts in zip(indices, *columns, strict=True)]
+
+    def _reason(self, i: int, similar: float, anchor_at: int, followed: float, tag: float) -> dict[str, str]:
         c = self.candidates.entries[i]
         parts: list[tuple[float, dict[str, str]]] = []
-        if self.similar[i] > 0 and self.taste.similar_anchor is not None:
-            anchor, how, creator = self.taste.anchors[int(self.taste.similar_anchor[i])]
-            parts.append((float(self.similar[i]), {"kind": "similar", "anchor": anchor, "how": how,
-                                                   "creator": creator}))
-        if self.followed[i] > 0:
-            parts.append((float(self.followed[i]), {"kind": "followed", "creator": c.owner_id}))
-        if self.tag[i] > 0:
-            _, tag = max((self.taste.tags[t], t) for t in c.hashtags if self.taste.tags[t] > 0)
-            chosen = self.taste.tags[tag] <= self.taste.interests.get(tag, 0)  # not from what they watched
-            parts.append((float(self.tag[i]), {"kind": "interest" if chosen else "tag", "tag": tag}))
+        if similar > 0 and self.taste.similar_anchor is not None:
+            anchor, how, creator = self.taste.anchors[anchor_at]
+            parts.append((similar, {"kind": "similar", "anchor": anchor, "how": how, "creator": creator}))
+        if followed > 0:
+            parts.append((followed, {"kind": "followed", "creator": c.owner_id}))
+        if tag > 0:
+            _, strongest = max((self.taste.tags[t], t) for t in c.hashtags if self.taste.tags[t] > 0)
+            chosen = self.taste.tags[strongest] <= self.taste.interests.get(strongest, 0)  # not from what they watched
+            parts.append((tag, {"kind": "interest" if chosen else "tag", "tag": strongest}))
         if parts:
             return max(parts, key=lambda p: p[0])[1]
         if c.impressions < EXPLORE_IMPRESSIONS:

@@ -118,8 +118,8 @@ def _items(scores: Scores, leave_out: Mask, size: int, seed: str) -> list[list[A
     the exploration places, so one list is one reproducible order."""
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
     entries = scores.candidates.entries
-    return [[entries[i].id, entries[i].region, scores.reason(i)]
-            for i in ranked(scores, leave_out=leave_out, size=size, rng=rng)]
+    order = ranked(scores, leave_out=leave_out, size=size, rng=rng)
+    return [[entries[i].id, entries[i].region, why] for i, why in zip(order, scores.reasons(order), strict=True)]
 
 
 def _go_on(feed_list: lists.MemberList, remaining: list[Pick], scores: Scores) -> list[Pick]:
@@ -138,15 +138,15 @@ def _page(remaining: list[Pick], scores: Scores, limit: int) -> tuple[list[Pick]
     """The next videos of the list, after what the viewer did since it was made (``remaining``):
     videos like what they just watched to the end, liked or shared come first (at most half a
     page). Also says whether more come after."""
-    cands = scores.candidates
+    position = scores.candidates.index.get
+    like = [(pick, i) for pick in remaining if (i := position(pick.video_id)) is not None]
+    like = [(pick, i) for (pick, i), similar in zip(like, scores.similar[[i for _, i in like]].tolist(), strict=True)
+            if similar > 0]
+    totals = scores.total[[i for _, i in like]].tolist()
     fresh_taste: list[tuple[float, Pick]] = []
-    for pick in remaining:
-        i = cands.index.get(pick.video_id)
-        if i is None or scores.similar[i] <= 0:
-            continue
-        now = scores.reason(i)
+    for (pick, _), now, total in zip(like, scores.reasons([i for _, i in like]), totals, strict=True):
         if now["kind"] == "similar" and pick.reason.get("anchor") != now["anchor"]:
-            fresh_taste.append((float(scores.total[i]), Pick(video_id=pick.video_id, region=pick.region, reason=now)))
+            fresh_taste.append((total, Pick(video_id=pick.video_id, region=pick.region, reason=now)))
     promoted = [p for _, p in sorted(fresh_taste, key=lambda x: -x[0])[: limit // 2]]
     chosen = {p.video_id for p in promoted}
     page = (promoted + [p for p in remaining if p.video_id not in chosen])[:limit]

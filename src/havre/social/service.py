@@ -14,6 +14,7 @@ from sqlalchemy import String, bindparam, delete, inspect, literal, select, unio
 from sqlalchemy.orm import Mapper, Session
 
 from havre.accounts.models import Follow, User
+from havre.db import slots
 from havre.errors import N_, Forbidden, InvalidInput, NotFound
 from havre.regions import Region
 from havre.regions.gateway import Gateway, aggregate_writer, note_subjects, public_reader
@@ -162,17 +163,18 @@ def set_follow(s: Session, home: Region, viewer: User, creator_region: Region, c
     return max(0, creator.follower_count + step)
 
 
-def _marks_on_cards_statement() -> Any:
+def _marks_on_cards_statement(videos: int, owners: int) -> Any:
     viewer = bindparam("viewer", type_=String)
     liked = select(literal("like"), Like.video_id).where(
-        Like.user_id == viewer, Like.video_id.in_(bindparam("videos", expanding=True)))
+        Like.user_id == viewer, slots.in_slots(Like.video_id, "video", videos))
     follows = select(literal("follow"), Follow.followee_id).where(
-        Follow.follower_id == viewer, Follow.followee_id.in_(bindparam("owners", expanding=True)))
+        Follow.follower_id == viewer, slots.in_slots(Follow.followee_id, "owner", owners))
     return union_all(liked, follows)
 
 
-# Every page of cards asks: built once, one round trip.
-_MARKS_ON_CARDS = _marks_on_cards_statement()
+# Every page of cards asks: one round trip, its statement built once per size of its lists.
+_MARKS_ON_CARDS = {(videos, owners): _marks_on_cards_statement(videos, owners)
+                   for videos in slots.SIZES for owners in slots.SIZES}
 
 
 def marks_on_cards(s: Session, viewer_id: str | None, video_ids: list[str],
@@ -181,9 +183,15 @@ def marks_on_cards(s: Session, viewer_id: str | None, video_ids: list[str],
     found: dict[str, set[str]] = {"like": set(), "follow": set()}
     if viewer_id is None or not (video_ids or owner_ids):
         return found["like"], found["follow"]
-    params = {"viewer": viewer_id, "videos": video_ids, "owners": owner_ids}
-    for kind, value in s.connection().execute(_MARKS_ON_CARDS, params):
-        found[kind].add(value)
+    video_chunks, owner_chunks = list(slots.chunks(video_ids)), list(slots.chunks(owner_ids))
+    for n in range(max(len(video_chunks), len(owner_chunks))):
+        videos = video_chunks[n] if n < len(video_chunks) else []
+        owners = owner_chunks[n] if n < len(owner_chunks) else []
+        sizes = (slots.size_for(len(videos)), slots.size_for(len(owners)))
+        params = {"viewer": viewer_id, **slots.filled("video", videos, sizes[0]),
+                  **slots.filled("owner", owners, sizes[1])}
+        for kind, value in s.connection().execute(_MARKS_ON_CARDS[sizes], params):
+            found[kind].add(value)
     return found["like"], found["follow"]
 
 

@@ -13,10 +13,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, String, Table, bindparam, select, tuple_
+from sqlalchemy import Select, Table, select, tuple_
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
+from havre.db import slots
 from havre.regions.gateway import note_subjects, public_reader
 from havre.videos.hashtags import parse_hashtags
 from havre.videos.models import FOLLOWERS_VIS, PUBLIC_VIS, READY, Rendition, Video, VideoHashtag
@@ -134,21 +135,15 @@ _CARD_FIELDS = ("id", "owner_id", "caption", "visibility", "status", "posted_at"
                 "allow_comments", "sound_title", "legacy_counts", "subtitle_langs")
 _CARD_COLUMNS = (*(_VIDEOS.c[name] for name in _CARD_FIELDS),
                  *(_USERS.c[name].label(f"owner__{name}") for name in _OWNER_FIELDS))
-# One bound parameter per id, in a few fixed sizes (the last id repeated to fill): no execution
-# renders its SQL anew, as an expanding ``IN`` does on every call.
-_ID_SLOTS = (1, 10, 20, 50)
-_BY_IDS = {slots: select(*_CARD_COLUMNS).join(_USERS, _USERS.c.id == _VIDEOS.c.owner_id)
-           .where(_VIDEOS.c.id.in_([bindparam(f"id{n}", type_=String) for n in range(slots)]))
-           for slots in _ID_SLOTS}
+_BY_IDS = {size: select(*_CARD_COLUMNS).join(_USERS, _USERS.c.id == _VIDEOS.c.owner_id)
+           .where(slots.in_slots(_VIDEOS.c.id, "id", size)) for size in slots.SIZES}
 
 
 def _card_rows(s: Session, video_ids: list[str]) -> Iterator[tuple[Any, ...]]:
     """The rows of these videos with their owners' columns, in any order; missing ones left out."""
-    for start in range(0, len(video_ids), _ID_SLOTS[-1]):
-        chunk = video_ids[start:start + _ID_SLOTS[-1]]
-        slots = next(n for n in _ID_SLOTS if n >= len(chunk))
-        filled = chunk + [chunk[-1]] * (slots - len(chunk))
-        yield from s.connection().execute(_BY_IDS[slots], {f"id{n}": v for n, v in enumerate(filled)})
+    for chunk in slots.chunks(video_ids):
+        size = slots.size_for(len(chunk))
+        yield from s.connection().execute(_BY_IDS[size], slots.filled("id", chunk, size))
 
 
 @lru_cache(maxsize=8192)
