@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from havre.regions import Region, Regions
 from tests.conftest import ApiClient
+from tests.feed.rows import add_videos
 from tests.videos.helpers import upload_ready
 
 
@@ -100,3 +101,30 @@ def test_a_feed_page_reads_its_region_through_one_session(
         response = client.get(url)
         assert response.status_code == 200, response.text
         assert opened == [regions.default.name], (url, opened)
+
+
+def test_for_you_marks_what_the_member_liked_and_follows_until_they_log_out(
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions) -> None:
+    """Feeds know the viewer by id alone (``RequestContext.viewer_id``): the marks, "mine" and the
+    gateway's member flag follow it, and an ended session's cookie is a visitor's."""
+    client.signup("maker")
+    made = add_videos(regions, "maker", ["one #a", "two #b", "three #c"])
+    fan = make_client()
+    fan.signup("fan")
+    assert fan.post(f"/api/videos/{made[1]}/like").status_code == 200
+    assert fan.post("/api/users/maker/follow").status_code == 200
+    items = {v["id"]: v for v in fan.get("/api/feed/foryou?limit=10").json()["items"]}
+    assert set(made) <= set(items)
+    assert [items[v]["liked_by_me"] for v in made] == [False, True, False]
+    assert all(items[v]["following_owner"] and not items[v]["is_mine"] for v in made)
+    own = {v["id"]: v for v in client.get("/api/feed/foryou?limit=10").json()["items"]}
+    assert all(own[v]["is_mine"] and not own[v]["liked_by_me"] for v in made if v in own)
+
+    ended_cookie = fan.cookies["havre_session"]
+    assert fan.post("/api/auth/logout").status_code == 204
+    with ApiClient(client.app) as stale:
+        stale.cookies.set("havre_session", ended_cookie)
+        page = stale.get("/api/feed/foryou?limit=10")
+        assert page.status_code == 200
+        assert not any(v["liked_by_me"] or v["following_owner"] for v in page.json()["items"])
+        assert stale.get("/api/feed/following").status_code == 401
