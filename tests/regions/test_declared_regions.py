@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from typer.testing import CliRunner
 
 from havre.cli import app
 from havre.config import load_settings
+from havre.regions import declared
 
 runner = CliRunner()
 
@@ -162,3 +165,23 @@ def test_a_data_dir_from_before_declarations_is_read_from_its_folders(tmp_path: 
     assert code == 1 and "no region 'mars'" in out
     assert havre(data, "db", "upgrade")[0] == 0  # and the first command that writes records them
     assert json.loads((data / "regions.json").read_text()) == {"regions": ["eu", "us"]}
+
+
+def _record_in(data: str) -> None:
+    """Processes' first starts, one after another: record the declaration (also run in processes)."""
+    settings = load_settings(data_dir=Path(data), regions="eu,us")
+    for _ in range(25):
+        declared.record(settings)
+
+
+def test_processes_and_threads_starting_together_all_record_the_declaration(tmp_path: Path) -> None:
+    """A web process and its workers started at once on a fresh data dir each record the regions;
+    with one shared temporary name, a writer's file was renamed away under it (a worker died)."""
+    data = tmp_path / "data"
+    with ThreadPoolExecutor(8) as threads:
+        list(threads.map(lambda _: _record_in(str(data)), range(8)))
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(4) as processes:
+        processes.map(_record_in, [str(data)] * 4)
+    assert json.loads((data / "regions.json").read_text()) == {"regions": ["eu", "us"]}
+    assert sorted(p.name for p in data.iterdir()) == ["regions.json"]  # no temporary file left behind

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,10 +56,18 @@ def check_region(settings: Settings, name: str | None) -> None:
 
 
 def _write(data_dir: Path, names: list[str]) -> None:
+    """Replace the declaration at once (never half-written). Each writer has a temporary file of
+    its own: processes that start together on a fresh data dir (a web process and its workers)
+    all record it, and with one shared name a writer's file was renamed away by another's."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = data_dir / (REGIONS_FILE + ".tmp")
-    tmp.write_text(json.dumps({"regions": names}, indent=2) + "\n")
-    os.replace(tmp, data_dir / REGIONS_FILE)  # never a half-written declaration
+    fd, name = tempfile.mkstemp(dir=data_dir, prefix=REGIONS_FILE + ".", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(json.dumps({"regions": names}, indent=2) + "\n")
+        os.replace(tmp, data_dir / REGIONS_FILE)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def record(settings: Settings) -> None:
