@@ -6,10 +6,12 @@ Environment wins over the TOML file (twelve-factor), the file wins over defaults
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
 import secrets
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -112,9 +114,18 @@ class Settings:
             return env.encode()
         path = self.data_dir / "secret.key"
         if not path.exists():
+            # Processes starting together (a web process, its workers) must end up with one key,
+            # never read a half-written one, and never see it readable by others: each writes its
+            # own private file (mkstemp: 0600) and links it in only if none is there yet.
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=".secret.key.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w") as out:
+                    out.write(secrets.token_hex(32))
+                with contextlib.suppress(FileExistsError):  # another process's key came first: keep it
+                    os.link(name, path)
+            finally:
+                os.unlink(name)
         return path.read_text().strip().encode()
 
 
