@@ -139,12 +139,12 @@ def _page(remaining: list[Pick], scores: Scores, limit: int) -> tuple[list[Pick]
     videos like what they just watched to the end, liked or shared come first (at most half a
     page). Also says whether more come after."""
     position = scores.candidates.index.get
-    like = [(pick, i) for pick in remaining if (i := position(pick.video_id)) is not None]
-    like = [(pick, i) for (pick, i), similar in zip(like, scores.similar[[i for _, i in like]].tolist(), strict=True)
-            if similar > 0]
-    totals = scores.total[[i for _, i in like]].tolist()
+    found = [(pick, i) for pick in remaining if (i := position(pick.video_id)) is not None]
+    at = [i for _, i in found]
+    like = [(pick, i, total) for (pick, i), similar, total
+            in zip(found, scores.similar[at].tolist(), scores.total[at].tolist(), strict=True) if similar > 0]
     fresh_taste: list[tuple[float, Pick]] = []
-    for (pick, _), now, total in zip(like, scores.reasons([i for _, i in like]), totals, strict=True):
+    for (pick, _, total), now in zip(like, scores.reasons([i for _, i, _ in like]), strict=True):
         if now["kind"] == "similar" and pick.reason.get("anchor") != now["anchor"]:
             fresh_taste.append((total, Pick(video_id=pick.video_id, region=pick.region, reason=now)))
     promoted = [p for _, p in sorted(fresh_taste, key=lambda x: -x[0])[: limit // 2]]
