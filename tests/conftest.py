@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import socket
 import subprocess
@@ -113,8 +114,19 @@ def run_jobs(settings: Settings, regions: Regions) -> Iterator[Callable[..., int
     yield run
 
 
+_ADDRESSES = itertools.count(1)
+
+
 class ApiClient(TestClient):
-    """A TestClient that behaves like our pages: CSRF header from the cookie, helpers to sign up."""
+    """A TestClient that behaves like our pages: CSRF header from the cookie, helpers to sign up.
+
+    Each client comes from an address of its own (IPv6's documentation range: a label in the
+    request's scope, no traffic), as separate browsers would, so per-address rate limits
+    (web.rate_limits) count each apart; ``address=`` puts several behind one."""
+
+    def __init__(self, app: Any, *, address: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("client", (address or f"2001:db8::{next(_ADDRESSES):x}", 50000))
+        super().__init__(app, **kwargs)
 
     def prime_csrf(self) -> None:
         self.get("/api/feed/foryou")
@@ -232,7 +244,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
     data = tmp_path_factory.mktemp("live") / "data"
     port = free_port()
     env = {**os.environ, "HAVRE_DATA_DIR": str(data), "HAVRE_BASE_URL": f"http://127.0.0.1:{port}",
-           "HAVRE_IMPORT_ALLOW_HOSTS": "127.0.0.1"}  # the import test's stand-in CDN (tests/imports/cdn.py)
+           "HAVRE_IMPORT_ALLOW_HOSTS": "127.0.0.1",  # the import test's stand-in CDN (tests/imports/cdn.py)
+           # Every browser of the session comes from 127.0.0.1: more sign-ups than one address may make.
+           "HAVRE_RATE_LIMIT_FACTOR": "20"}
     with ExitStack() as stack:
         procs: list[subprocess.Popen[bytes]] = []
         stack.callback(_stop_all, procs)

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from havre.config import Settings, load_settings
 from havre.errors import N_, HavreError
 from havre.feed.recommender import recommender_for
+from havre.ratelimit import RateLimiter
 from havre.regions import Regions, open_regions
 from havre.web import i18n
 from havre.web.api.account_data import router as account_data_router
@@ -27,7 +28,7 @@ from havre.web.api.videos import media_router
 from havre.web.api.videos import router as videos_router
 from havre.web.crossings import CrossingAuditMiddleware
 from havre.web.csrf import CsrfCookieMiddleware, csrf_protect
-from havre.web.deps import ServingRegionMiddleware, session_is_valid
+from havre.web.deps import ServingRegionMiddleware, session_member
 from havre.web.headers import SecurityHeadersMiddleware
 from havre.web.limits import BodyLimitMiddleware, BodyRefused
 from havre.web.pages import render_error
@@ -59,10 +60,12 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
     app.state.settings = settings
     app.state.regions = regions
     app.state.recommender = recommender_for(settings.recommender)  # one per process: its caches
+    app.state.limiter = RateLimiter(secret=settings.secret_key(), factor=settings.rate_limit_factor)
     # Each added one wraps those before it. All are pure ASGI (no task group per request, as
     # Starlette's BaseHTTPMiddleware would add). Innermost: the body limits judge a body before the
     # route reads it.
-    app.add_middleware(BodyLimitMiddleware, settings=settings, regions=regions, session_is_valid=session_is_valid)
+    app.add_middleware(BodyLimitMiddleware, settings=settings, regions=regions, session_member=session_member,
+                       limiter=app.state.limiter)
     app.add_middleware(CrossingAuditMiddleware)
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(ServingRegionMiddleware)

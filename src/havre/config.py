@@ -99,6 +99,9 @@ class Settings:
     recs_k_anonymity: int = 20
     # Days between "Delete my account" and the deletion; logging in meanwhile cancels it.
     deletion_grace_days: float = 14.0
+    # Multiplies every rate limit of havre.web.rate_limits (1: the documented numbers). Only a load
+    # test of one account from one address has a reason to raise it; it cannot go below 1.
+    rate_limit_factor: float = 1.0
 
     def region_data_dir(self, region: str) -> Path:
         # A single embedded region keeps the flat layout; several get one folder each,
@@ -216,6 +219,16 @@ def _k_anonymity(value: object) -> int:
     return k
 
 
+def _factor(value: object) -> float:
+    try:
+        factor = float(str(value))
+    except ValueError:
+        raise ValueError(f"HAVRE_RATE_LIMIT_FACTOR / rate_limit_factor: {value!r} is not a number") from None
+    if not 1.0 <= factor <= 1e6:  # NaN fails this too
+        raise ValueError(f"HAVRE_RATE_LIMIT_FACTOR / rate_limit_factor: {value!r} must be between 1 and 1000000")
+    return factor
+
+
 def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path | None = None,
                   regions: str | None = None, new_regions: str = "local", served_url: str | None = None,
                   ) -> Settings:
@@ -283,4 +296,6 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
                                               file.get("recs_k_anonymity", Settings.recs_k_anonymity))),
         deletion_grace_days=float(env.get("HAVRE_DELETION_GRACE_DAYS",
                                           file.get("deletion_grace_days", Settings.deletion_grace_days))),
+        rate_limit_factor=_factor(env.get("HAVRE_RATE_LIMIT_FACTOR",
+                                          file.get("rate_limit_factor", Settings.rate_limit_factor))),
     )

@@ -49,3 +49,13 @@ class NotFound(HavreError):
 
 class Forbidden(HavreError):
     status_code = 403
+
+
+class TooManyRequests(HavreError):
+    """A limit on how often something may be done was reached; the client waits ``retry_after_s``."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_s: int, field: str | None = None, **params: object) -> None:
+        super().__init__(message, field=field, **params)
+        self.retry_after_s = max(1, int(retry_after_s))

@@ -9,6 +9,7 @@ from havre.db.base import Base
 from havre.feed import lists as feed_lists  # noqa: F401
 from havre.imports import models as imports_models  # noqa: F401
 from havre.jobs import models as jobs_models  # noqa: F401
+from havre.ratelimit import RateCounter  # noqa: F401
 from havre.recs import events as recs_events  # noqa: F401
 from havre.recs import signals as recs_signals  # noqa: F401
 from havre.regions import audit as audit_models  # noqa: F401

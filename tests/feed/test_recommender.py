@@ -137,8 +137,11 @@ def test_the_players_events_are_checked_and_kept_only_for_members(
         with regions.default.session() as s:
             return s.scalar(select(func.count()).select_from(FeedEvent)) or 0
 
+    make_client().signup("maker")
+    (video,) = add_videos(regions, "maker", ["Clip"])
     with make_client() as visitor:
-        assert visitor.post("/api/events", json={"events": [{"video_id": "abc", "kind": "play"}]}).status_code == 204
+        assert visitor.post("/api/events", json={"events": [{"video_id": video, "kind": "play"}]}).status_code == 204
+        assert visitor.post("/api/events", json={"events": [{"video_id": "abc", "kind": "play"}]}).status_code == 404
     assert stored() == 0  # a visitor's are dropped
     client.signup("viewer")
     bad = client.post("/api/events", json={"events": [{"video_id": "abc", "kind": "play"},
@@ -148,7 +151,7 @@ def test_the_players_events_are_checked_and_kept_only_for_members(
     too_many = client.post("/api/events", json={"events": [{"video_id": "abc", "kind": "play"}] * 201})
     assert too_many.status_code == 422
     assert stored() == 0  # nothing of a refused batch is kept
-    ok = client.post("/api/events", json={"events": [{"video_id": "abc", "kind": "impression"}] * 200})
+    ok = client.post("/api/events", json={"events": [{"video_id": video, "kind": "impression"}] * 200})
     assert ok.status_code == 204 and stored() == 200
 
 

@@ -3,14 +3,10 @@ and every crossing is accounted for (one entry per request; media once per video
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
+import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,14 +19,20 @@ from havre.config import Settings
 from havre.regions import Regions
 from havre.regions.audit import AuditEntry, verify_chain
 from havre.regions.gateway import _MEDIA_SEEN
-from tests.conftest import PASSWORD, ApiClient, free_port, served_in_thread
-from tests.scale_mode import scale_mode
+from tests.conftest import PASSWORD, ApiClient, served_in_thread
+from tests.havre_serve import havre_servers
 from tests.videos.helpers import upload_ready
 
 
 @pytest.fixture
 def region_names() -> tuple[str, ...]:
     return ("eu", "us")
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # Every browser of these tests signs up from 127.0.0.1: more sign-ups than one address may make.
+    return dataclasses.replace(settings, rate_limit_factor=20.0)
 
 
 @dataclass
@@ -162,58 +164,11 @@ def test_eight_threads_of_cross_region_requests_all_succeed_and_are_all_audited(
     assert_accounted(regions, tallies, eu_videos, processes=1)
 
 
-def _server_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
-    """The environment that makes `havre serve` open this test's instance (its stores, its regions)."""
-    env = {**os.environ, "HAVRE_DATA_DIR": str(settings.data_dir), "HAVRE_REGIONS": "eu,us",
-           "HAVRE_SECRET_KEY": settings.secret_key().decode()}
-    if scale_mode():
-        config = tmp_path / "havre.toml"
-        lines = [f'directory_url = "{settings.directory_url}"']
-        for region in settings.regions:
-            lines += [f"[regions.{region.name}]", f'database_url = "{region.database_url}"',
-                      f'blob_url = "{region.blob_url}"']
-        config.write_text("\n".join(lines) + "\n")
-        env["HAVRE_CONFIG"] = str(config)
-    return env
-
-
-@contextmanager
-def havre_servers(settings: Settings, tmp_path: Path, count: int) -> Iterator[list[str]]:
-    env = _server_env(settings, tmp_path)
-    procs: list[tuple[subprocess.Popen[bytes], Path]] = []
-    urls = []
-    try:
-        for n in range(count):
-            port = free_port()
-            log = tmp_path / f"server{n}.log"
-            with open(log, "wb") as out:
-                procs.append((subprocess.Popen([sys.executable, "-m", "havre", "serve", "--port", str(port)], env=env,
-                                               stdout=out, stderr=subprocess.STDOUT), log))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url, (proc, log) in zip(urls, procs, strict=True):
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, log.read_text()[-3000:]
-                try:
-                    if httpx.get(url + "/api/feed/foryou", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, log.read_text()[-3000:]
-                time.sleep(0.2)
-        yield urls
-    finally:
-        for proc, _ in procs:
-            proc.terminate()
-        for proc, _ in procs:
-            proc.wait(15)
-
-
 @pytest.mark.slow
 def test_two_server_processes_share_the_chains_safely(
         settings: Settings, regions: Regions, eu_videos: list[str], tmp_path: Path) -> None:
-    with havre_servers(settings, tmp_path, 2) as urls:
-        tallies = run_browsers(urls, eu_videos, threads=6, requests=120)
+    with havre_servers(settings, tmp_path, 2) as servers:
+        tallies = run_browsers([served.url for served in servers], eu_videos, threads=6, requests=120)
     assert_accounted(regions, tallies, eu_videos, processes=2)
 
 

@@ -106,14 +106,20 @@ def _rate(hits: float, trials: float, prior: float) -> float:
 
 
 def predicted(c: PoolEntry) -> dict[str, float]:
-    """Estimated outcomes of one more play of ``c``, each pulled toward the prior by few plays."""
-    plays = max(c.plays, c.completes + c.skips)
-    audience = max(c.views, plays)
-    watched = _rate(c.completes + 0.5 * max(0, plays - c.completes - c.skips), plays, PRIOR["watch"])
-    return {"complete": _rate(c.completes, plays, PRIOR["complete"]), "watch": min(1.0, watched),
+    """Estimated outcomes of one more play of ``c``, each pulled toward the prior by few plays.
+
+    Completions and skips are outcomes of plays, so they are rated over at least their own sum;
+    likes, shares and "not interested" are rated over the plays, views and impressions sent, never
+    over completions or skips: each signal then moves the score its own way only (more
+    completions never lower the like rate, more skips never lower the "not interested" rate;
+    tests/security/test_signal_integrity.py)."""
+    outcomes = max(c.plays, c.completes + c.skips)
+    audience = max(c.views, c.plays)
+    watched = _rate(c.completes + 0.5 * max(0, outcomes - c.completes - c.skips), outcomes, PRIOR["watch"])
+    return {"complete": _rate(c.completes, outcomes, PRIOR["complete"]), "watch": min(1.0, watched),
             "like": _rate(c.likes, audience, PRIOR["like"]), "share": _rate(c.shares, audience, PRIOR["share"]),
-            "skip": _rate(c.skips, plays, PRIOR["skip"]),
-            "not_interested": _rate(c.not_interested, max(c.impressions, plays), PRIOR["not_interested"])}
+            "skip": _rate(c.skips, outcomes, PRIOR["skip"]),
+            "not_interested": _rate(c.not_interested, max(c.impressions, c.plays), PRIOR["not_interested"])}
 
 
 def quality(c: PoolEntry) -> float:

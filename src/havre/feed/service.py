@@ -18,11 +18,12 @@ from havre.accounts.follows import followed_by_region, followed_in
 from havre.accounts.models import User
 from havre.errors import N_, InvalidInput
 from havre.feed.recommender import Recommender
-from havre.recs import events
+from havre.recs import events, signals
 from havre.regions import Region
 from havre.regions.gateway import Gateway
 from havre.social import marks
 from havre.social.counters import count_for_video
+from havre.videos.access import access_videos
 from havre.videos.cards import (
     OwnerCard,
     Position,
@@ -33,8 +34,6 @@ from havre.videos.cards import (
     videos_with_sound,
     visible_videos,
 )
-
-MAX_WATCH_MS = 60 * 60 * 1000
 
 
 @dataclass(frozen=True)
@@ -118,14 +117,33 @@ def by_owner(gw: Gateway, region: Region, owner: OwnerCard, viewer: User | None,
 
 
 def record_view(s: Session, home: Region, viewer: User | None, video_region: Region, video: VideoCard, *,
-                watch_ms: int, completed: bool, session_secret: str) -> None:
+                watch_ms: int, completed: bool, session_secret: str, visitor_counts: bool = True) -> int:
     """The watch event is the viewer's (home); the view count is the video's (its region), raised
-    once per viewer (or visitor session, ``session_secret``) per window: see social.marks."""
-    if not 0 <= watch_ms <= MAX_WATCH_MS:
+    once per viewer (or visitor session, ``session_secret``) per window: see social.marks. A
+    visitor's view moves the count only while ``visitor_counts`` (its address's allowance).
+    Returns the watch time kept: what the player sent, bounded by what could have been watched."""
+    if not 0 <= watch_ms <= events.MAX_WATCH_MS:
         raise InvalidInput(N_("watch_ms must be between 0 and one hour."), field="watch_ms")
-    if marks.first_time(s, kind=marks.VIEW, video_id=video.id, viewer=viewer, session_secret=session_secret):
+    if (viewer is not None or visitor_counts) and marks.first_time(
+            s, kind=marks.VIEW, video_id=video.id, viewer=viewer, session_secret=session_secret):
         count_for_video(s, home, video_region, video.id, views=1)
+    if viewer is None:
+        return 0
     # Every viewing is a signal for the recommender, counted or not.
-    if viewer is not None:
-        events.record(s, viewer.id, [events.Signal(video_id=video.id, kind=events.COMPLETE if completed
-                                                   else events.WATCH, watch_ms=watch_ms)], kinds=events.KINDS)
+    kept = events.possible_watch_ms(s, viewer.id, watch_ms, duration_s=video.duration_s)
+    events.record(s, viewer.id, [events.Signal(video_id=video.id, kind=events.COMPLETE if completed
+                                               else events.WATCH, watch_ms=kept)], kinds=events.KINDS)
+    return kept
+
+
+def record_events(gw: Gateway, s: Session, viewer: User | None, batch: list[events.Signal]) -> int:
+    """The player's batch of what the viewer did, checked whole before anything is kept: its
+    shape, then that every video exists and is visible to the viewer (404 naming the first that
+    is not). A member's are kept at home and folded soon; a visitor's are checked and dropped."""
+    events.check_batch(batch)
+    access_videos(gw, [e.video_id for e in batch], viewer)
+    if viewer is None or not batch:
+        return 0
+    events.record(s, viewer.id, batch)
+    signals.fold_soon(s)
+    return len(batch)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Table, insert
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Table, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, utcnow
@@ -29,7 +29,12 @@ IMPRESSION, PLAY, WATCH, COMPLETE, LOOP, SKIP, NOT_INTERESTED = (
 PLAYER_KINDS = frozenset({IMPRESSION, PLAY, LOOP, SKIP, NOT_INTERESTED})
 KINDS = PLAYER_KINDS | {WATCH, COMPLETE}
 MAX_BATCH = 200
-MAX_WATCH_MS = 60 * 60 * 1000
+MAX_WATCH_MS = 60 * 60 * 1000  # the most a view may claim at all (the player's counter is in ms)
+# A view's watch time counts at most this many plays of the video: loops past it say no more.
+PLAYS_PER_VIEW = 3
+# One screen plays one video at a time, so a view cannot claim more than the time since the
+# viewer's previous one; requests of one page may arrive this much out of order.
+CLOCK_SLACK_MS = 1000
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 # 64-bit on PostgreSQL (billions of events); SQLite's INTEGER key is 64-bit and autoincrements only so.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
@@ -86,3 +91,15 @@ def record(s: Session, user_id: str, signals: list[Signal], *, kinds: frozenset[
         s.execute(insert(EVENTS_TABLE), [{"user_id": user_id, "video_id": e.video_id, "kind": e.kind,
                                        "watch_ms": e.watch_ms, "at": now} for e in signals])
     return len(signals)
+
+
+def possible_watch_ms(s: Session, user_id: str, watch_ms: int, *, duration_s: float) -> int:
+    """``watch_ms`` bounded by what could have been watched: PLAYS_PER_VIEW plays of the video,
+    and the time since the viewer's previous view (plus CLOCK_SLACK_MS)."""
+    bound = int(max(duration_s, 1.0) * 1000 * PLAYS_PER_VIEW)
+    last = s.scalar(select(FeedEvent.at).where(FeedEvent.user_id == user_id, FeedEvent.kind.in_((WATCH, COMPLETE)))
+                    .order_by(FeedEvent.id.desc()).limit(1))
+    if last is not None:
+        elapsed_ms = int((utcnow() - last).total_seconds() * 1000)
+        bound = min(bound, max(0, elapsed_ms) + CLOCK_SLACK_MS)
+    return max(0, min(watch_ms, bound))

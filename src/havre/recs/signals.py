@@ -11,16 +11,17 @@ viewer.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, CursorResult, ForeignKey, Integer, select, update
+from sqlalchemy import BigInteger, CursorResult, ForeignKey, Integer, Row, select, tuple_, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from havre.db.base import OPERATIONAL, Base, utcnow
 from havre.jobs import enqueue
 from havre.jobs.models import QUEUED, Job
-from havre.recs.events import COMPLETE, IMPRESSION, LOOP, NOT_INTERESTED, PLAY, SKIP, WATCH, FeedEvent
+from havre.recs.events import COMPLETE, IMPRESSION, LOOP, NOT_INTERESTED, PLAY, SKIP, FeedEvent
 from havre.regions import Region
 from havre.regions.directory import Directory
 from havre.regions.gateway import aggregate_writer
@@ -31,6 +32,7 @@ FIELDS = ("impressions", "plays", "completes", "skips", "loops", "not_interested
 _FIELD_OF = {IMPRESSION: "impressions", PLAY: "plays", COMPLETE: "completes", SKIP: "skips", LOOP: "loops",
              NOT_INTERESTED: "not_interested"}
 FOLD_BATCH = 20_000
+PAIRS_PER_READ = 400  # (viewer, video) pairs per statement when reading what was given before
 
 
 class VideoSignals(Base):
@@ -58,13 +60,6 @@ class FoldMark(Base):
     last_event_id: Mapped[int] = mapped_column(BigInteger, default=0, info=OPERATIONAL)
 
 
-def _delta(kind: str, watch_ms: int) -> dict[str, int]:
-    if kind == WATCH:
-        return {"watch_ms": watch_ms}
-    field = _FIELD_OF.get(kind)
-    return {field: 1, "watch_ms": watch_ms} if field else {}
-
-
 @aggregate_writer
 def add_video_signals(s: Session, deltas: dict[str, dict[str, int]], *, delta_id: str | None = None) -> None:
     """Add anonymous event sums (impressions, plays, completes, skips...) to videos."""
@@ -88,8 +83,8 @@ def fold(s: Session, home: Region, directory: Directory) -> int:
     many events were folded. The caller commits: the mark, the home sums and the push jobs go
     together, so a crash folds the same events again and nothing twice."""
     last = s.scalar(select(FoldMark.last_event_id).where(FoldMark.id == 1)) or 0
-    rows = s.execute(select(FeedEvent.id, FeedEvent.video_id, FeedEvent.kind, FeedEvent.watch_ms)
-                     .where(FeedEvent.id > last).order_by(FeedEvent.id).limit(FOLD_BATCH)).all()
+    rows = s.execute(select(FeedEvent.id, FeedEvent.user_id, FeedEvent.video_id, FeedEvent.kind, FeedEvent.watch_ms,
+                            FeedEvent.at).where(FeedEvent.id > last).order_by(FeedEvent.id).limit(FOLD_BATCH)).all()
     if not rows:
         return 0
     # Claim the range first: a conditional update takes the write lock (SQLite) or the row lock
@@ -100,14 +95,11 @@ def fold(s: Session, home: Region, directory: Directory) -> int:
     if claimed != 1:
         s.rollback()
         return 0
-    sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        for field, n in _delta(row.kind, row.watch_ms).items():
-            sums[row.video_id][field] += n
+    sums = _one_viewer_worth(rows, _given_before(s, rows, last))
     homes = directory.regions_of_videos(list(sums))
     by_region: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
     for video_id, delta in sums.items():
-        if video_id in homes:  # an unknown or deleted video has no aggregates to keep
+        if video_id in homes and delta:  # an unknown or deleted video has no aggregates to keep
             by_region[homes[video_id]][video_id] = dict(delta)
     for region_name, deltas in by_region.items():
         if region_name == home.name:
@@ -115,6 +107,60 @@ def fold(s: Session, home: Region, directory: Directory) -> int:
         else:
             enqueue(s, "recs.push_signals", {"region": region_name, "deltas": deltas})
     return len(rows)
+
+
+class _Given:
+    """What one viewer has given one video's sums on one day: the kinds counted, the longest watch."""
+
+    __slots__ = ("kinds", "watch_ms")
+
+    def __init__(self) -> None:
+        self.kinds: set[str] = set()
+        self.watch_ms = 0
+
+    def take(self, kind: str, watch_ms: int) -> dict[str, int]:
+        """The sums' share of one more event: a kind not yet counted today, the watch time past the
+        longest view so far."""
+        delta: dict[str, int] = {}
+        field = _FIELD_OF.get(kind)
+        if field is not None and field not in self.kinds:
+            self.kinds.add(field)
+            delta[field] = 1
+        if watch_ms > self.watch_ms:
+            delta["watch_ms"] = watch_ms - self.watch_ms
+            self.watch_ms = watch_ms
+        return delta
+
+
+GivenKey = tuple[str, str, date]
+EventRows = Sequence[Row[int, str, str, str, int, datetime]]  # id, viewer, video, kind, watch_ms, at
+
+
+def _given_before(s: Session, rows: EventRows, last: int) -> dict[GivenKey, _Given]:
+    """What the viewers of these events gave the same videos on the same days in events folded
+    before (ids up to ``last``), read through ix_feed_events_user_video."""
+    given: dict[GivenKey, _Given] = defaultdict(_Given)
+    since = datetime.combine(min(r.at for r in rows).date(), time.min, tzinfo=UTC)
+    pairs = sorted({(r.user_id, r.video_id) for r in rows})
+    for start in range(0, len(pairs), PAIRS_PER_READ):
+        chunk = pairs[start:start + PAIRS_PER_READ]
+        for user_id, video_id, kind, watch_ms, at in s.execute(
+                select(FeedEvent.user_id, FeedEvent.video_id, FeedEvent.kind, FeedEvent.watch_ms, FeedEvent.at)
+                .where(tuple_(FeedEvent.user_id, FeedEvent.video_id).in_(chunk), FeedEvent.id <= last,
+                       FeedEvent.at >= since)):
+            given[(user_id, video_id, at.date())].take(kind, watch_ms)
+    return given
+
+
+def _one_viewer_worth(rows: EventRows, given: dict[GivenKey, _Given]) -> dict[str, dict[str, int]]:
+    """Per-video sums of these events where a viewer counts at most once per kind, and with the
+    watch time of their longest view, per video per UTC day: whatever one account sends, it moves a
+    video's sums by one viewer's worth a day (docs/recommender.md)."""
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        for field, n in given[(row.user_id, row.video_id, row.at.date())].take(row.kind, row.watch_ms).items():
+            sums[row.video_id][field] += n
+    return sums
 
 
 def signals_of(s: Session, video_ids: list[str]) -> dict[str, dict[str, Any]]:

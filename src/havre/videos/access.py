@@ -36,3 +36,31 @@ def access_creator(gw: Gateway, handle: str) -> tuple[Region, OwnerCard]:
     if region is None or card is None:
         raise NotFound(N_("There is no @%(handle)s on this instance."), handle=handle)
     return region, card
+
+
+def access_videos(gw: Gateway, video_ids: list[str], viewer: User | None) -> dict[str, Region]:
+    """``access_video`` for a batch (the player's events): each distinct video's region, or a 404
+    naming the first one that does not exist or that the viewer may not see."""
+    wanted = list(dict.fromkeys(video_ids))
+    homes = gw.regions.directory.regions_of_videos(wanted)
+    found: dict[str, Region] = {}
+    by_region: dict[str, list[str]] = {}
+    for video_id in wanted:
+        if video_id in homes:
+            by_region.setdefault(homes[video_id], []).append(video_id)
+    for name, ids in by_region.items():
+        region = gw.regions.get(name)
+        seen = {card.id for card in gw.read(region, visible_videos, ids)}
+        rest = [i for i in ids if i not in seen]
+        if rest and viewer is not None and region.name == gw.home.name:  # their own, whatever its state
+            seen.update(i for i in rest if gw.read(region, access_own_card, viewer.id, i) is not None)
+            rest = [i for i in rest if i not in seen]
+        if rest and viewer is not None:
+            followed = followed_in(gw, viewer, region)
+            if followed:
+                seen.update(c.id for c in gw.read(region, visible_videos, rest, followed_owner_ids=followed))
+        found.update((i, region) for i in seen)
+    for video_id in wanted:
+        if video_id not in found:
+            raise NotFound(N_("Video %(video)s does not exist or is not visible to you."), video=video_id)
+    return found

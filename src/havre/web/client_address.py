@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -39,6 +39,11 @@ def _is_trusted(address: Address | None, networks: tuple[Network, ...]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 
+def is_trusted_peer(host: str, trusted: tuple[str, ...]) -> bool:
+    """Whether ``host`` (a peer's address as the socket gives it) is one of the trusted proxies."""
+    return _is_trusted(_address(host), _networks(trusted))
+
+
 def resolve_client(peer: str, forwarded_for: list[str], trusted: tuple[str, ...]) -> str:
     """The client's address: ``peer`` unless it is a trusted proxy, else the last hop of the
     ``X-Forwarded-For`` values (in the order received) that is not a trusted proxy."""
@@ -54,7 +59,7 @@ def resolve_client(peer: str, forwarded_for: list[str], trusted: tuple[str, ...]
     return hops[0] if hops else peer
 
 
-def client_address(request: Request) -> str:
+def client_address(request: HTTPConnection) -> str:
     peer = request.client.host if request.client else "unknown"
     trusted: tuple[str, ...] = request.app.state.settings.trusted_proxies
     return resolve_client(peer, request.headers.getlist("x-forwarded-for"), trusted)

@@ -21,10 +21,12 @@ from havre.accounts.service import SESSION_TTL
 from havre.config import Settings
 from havre.errors import N_, Unauthorized
 from havre.feed.recommender import Recommender
+from havre.ratelimit import RateLimiter
 from havre.regions import Region, Regions, UnknownRegion, serving
 from havre.regions.gateway import CrossingLedger, Gateway, gateway_for
 from havre.web import i18n
 from havre.web.asgi import HttpMiddleware
+from havre.web.client_address import client_address
 from havre.web.csrf import SESSION_COOKIE, set_csrf_cookie
 
 T = TypeVar("T")
@@ -41,6 +43,8 @@ class RequestContext:
     # The request's cross-region reads, appended to the audit chains when it ends (web.crossings).
     ledger: CrossingLedger | None = None
     recommender: Recommender | None = None
+    limiter: RateLimiter  # per-account and per-address limits (web.rate_limits)
+    client: str  # the client's address (web.client_address), for per-address limits
     _signed_in: tuple[User | None, str | None] | None = field(default=None, repr=False)
     _member_id: tuple[str | None] | None = field(default=None, repr=False)
     _shared: Session | None = field(default=None, repr=False)
@@ -160,6 +164,7 @@ def context_of(request: Request) -> RequestContext:
         settings=state.settings, regions=state.regions, region=serving_region_for(state.regions, cookie),
         csrf_token=request.state.csrf_token, locale=i18n.locale_of(request), session_cookie=cookie,
         ledger=getattr(request.state, "crossings", None), recommender=getattr(state, "recommender", None),
+        limiter=state.limiter, client=client_address(request),
     )
     request.state.ctx = ctx
     return ctx
@@ -177,9 +182,11 @@ def require_viewer(ctx: RequestContext = Depends(get_ctx)) -> User:
     return ctx.viewer
 
 
-def session_is_valid(regions: Regions, cookie: str) -> bool:
-    """Whether a session cookie names a live session (checked before a big body is read)."""
-    return _signed_in_as(regions, cookie, accounts.member_id_for_token)[0] is not None
+def session_member(regions: Regions, cookie: str) -> tuple[Region, str] | None:
+    """The home region and id of the member a session cookie names, None unless it is a live
+    session (checked before a big body is read)."""
+    member_id, _ = _signed_in_as(regions, cookie, accounts.member_id_for_token)
+    return (serving_region_for(regions, cookie), member_id) if member_id is not None else None
 
 
 class ServingRegionMiddleware(HttpMiddleware):

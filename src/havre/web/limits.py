@@ -28,9 +28,11 @@ from havre.accounts.avatar import MAX_AVATAR_BYTES
 from havre.config import Settings
 from havre.errors import N_, Forbidden, HavreError, InvalidInput, TooLarge, Unauthorized
 from havre.imports.limits import MAX_EXPORT_BYTES
-from havre.regions import Regions
-from havre.web import i18n
+from havre.ratelimit import RateLimiter
+from havre.regions import Region, Regions
+from havre.web import i18n, rate_limits
 from havre.web.asgi import HttpMiddleware
+from havre.web.client_address import client_address
 from havre.web.csrf import CSRF_COOKIE, SESSION_COOKIE, sent_token_matches
 
 KIB = 1024
@@ -47,14 +49,15 @@ class BodyRule:
     limit: int
     members_only: bool = False  # refuse before reading unless the session cookie is valid
     csrf_header: bool = False  # refuse before reading unless X-CSRF-Token matches the cookie
+    rate: str | None = None  # a members-only route's action in web.rate_limits, counted before reading
 
 
 def body_rules(settings: Settings) -> dict[tuple[str, str], BodyRule]:
     upload = settings.media.max_upload_bytes + FORM_OVERHEAD
     return {
-        ("POST", "/api/videos"): BodyRule(limit=upload, members_only=True, csrf_header=True),
+        ("POST", "/api/videos"): BodyRule(limit=upload, members_only=True, csrf_header=True, rate="upload"),
         ("POST", "/api/imports"): BodyRule(limit=MAX_EXPORT_BYTES + FORM_OVERHEAD, members_only=True,
-                                           csrf_header=True),
+                                           csrf_header=True, rate="import"),
         ("POST", "/api/me/avatar"): BodyRule(limit=MAX_AVATAR_BYTES + FORM_OVERHEAD, members_only=True,
                                              csrf_header=True),
         # A plain HTML form (no script): its CSRF field is in the body, checked once it is read.
@@ -96,11 +99,12 @@ def _too_slow() -> BodyTooSlow:
 
 class BodyLimitMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, settings: Settings, regions: Regions,
-                 session_is_valid: Callable[[Regions, str], bool]) -> None:
+                 session_member: Callable[[Regions, str], tuple[Region, str] | None], limiter: RateLimiter) -> None:
         super().__init__(app)
         self.rules = body_rules(settings)
         self.regions = regions
-        self.session_is_valid = session_is_valid
+        self.session_member = session_member
+        self.limiter = limiter
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.rules.get((scope["method"], scope["path"].rstrip("/") or "/"), BodyRule(limit=DEFAULT_LIMIT))
@@ -135,8 +139,13 @@ class BodyLimitMiddleware(HttpMiddleware):
             return Forbidden(N_("The form expired or came from another site; reload the page and try again."))
         if rule.members_only:
             session = conn.cookies.get(SESSION_COOKIE, "")
-            if not session or not await run_in_threadpool(self.session_is_valid, self.regions, session):
+            member = await run_in_threadpool(self.session_member, self.regions, session) if session else None
+            if member is None:
                 return Unauthorized(N_("Log in to do that."))
+            if rule.rate is not None:
+                region, member_id = member
+                return await run_in_threadpool(rate_limits.refusal, self.limiter, region, rule.rate,
+                                               member_id=member_id, client=client_address(conn))
         return None
 
 
@@ -166,7 +175,9 @@ def _counting(receive: Receive, limit: int, deadline_s: float) -> Receive:
 
 async def _answer(send: Send, conn: HTTPConnection, error: HavreError) -> None:
     body = json.dumps({"detail": error.translated(i18n.translations(i18n.locale_of(conn)).gettext)}).encode()
-    await send({"type": "http.response.start", "status": error.status_code,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close")]
+    if error.retry_after_s is not None:
+        headers.append((b"retry-after", str(error.retry_after_s).encode()))
+    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})

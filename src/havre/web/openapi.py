@@ -32,8 +32,9 @@ ERROR_RESPONSES: dict[int, dict[str, Any]] = {
     408: {"description": "The request body arrived too slowly."},
     409: {"description": "The thing is busy with another operation; try again later."},
     413: {"description": "The request body is larger than this address accepts (see docs/security.md#limits)."},
-    429: {"description": "Too many failed logins; wait as long as `Retry-After` says.",
-          "headers": _retry_after("Seconds until a login may be tried again.")},
+    429: {"description": "Too many requests: too many failed logins, or an action done more often than its rate "
+                         "limit allows (docs/security.md#rate-limits); wait as long as `Retry-After` says.",
+          "headers": _retry_after("Seconds until the request may be tried again.")},
     503: {"description": "The read across regions could not be recorded on the audit log (audit append "
                          "failed), so the answer was withheld; try again.",
           "headers": _retry_after("Seconds to wait before trying again.")},

@@ -22,7 +22,7 @@ from havre.regions import audit
 from havre.social.service import following_ids
 from havre.videos.access import access_creator, access_video
 from havre.videos.cards import video_of_tiktok_id
-from havre.web import i18n
+from havre.web import i18n, rate_limits
 from havre.web.api.interests import suggested
 from havre.web.api.shapes import VideoOut, mp4_size, profile_out, serialize_cards
 from havre.web.client_address import client_address
@@ -187,11 +187,15 @@ def login(request: Request, handle: str = Form(""), password: str = Form(""), ne
 def signup(request: Request, handle: str = Form(""), password: str = Form(""), region: str = Form(""),
            next: str = Form("/"), ctx: RequestContext = Depends(get_ctx)) -> Response:
     try:
+        rate_limits.check(ctx, "signup")  # before the password's hash, the costly part
         signed = signin.sign_up(ctx.regions, handle=handle, password=password, region=region or None,
                                 user_agent=request.headers.get("user-agent", ""))
     except HavreError as exc:
-        return render(request, ctx, "auth.html", status_code=400, mode="signup", next=_safe_next(next),
+        page = render(request, ctx, "auth.html", status_code=exc.status_code, mode="signup", next=_safe_next(next),
                       error=translate(ctx, exc), handle=handle, region=region or ctx.regions.default.name)
+        if exc.retry_after_s is not None:
+            page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
     # Signed up from the feed: "Choose your interests" first, so their first For You is theirs.
     return _signed_in(ctx, signed, "/welcome" if _safe_next(next) == "/" else next)
 

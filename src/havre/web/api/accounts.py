@@ -13,6 +13,7 @@ from havre.blobs import BlobStore
 from havre.errors import N_, NotFound
 from havre.regions.gateway import note_subjects, public_file_reader
 from havre.videos.access import access_creator
+from havre.web import rate_limits
 from havre.web.api.shapes import ProfileOut, profile_out
 from havre.web.blob_response import PUBLIC_MEDIA, blob_response
 from havre.web.client_address import client_address
@@ -43,9 +44,10 @@ class ProfilePatch(BaseModel):
     bio: str | None = None
 
 
-@router.post("/auth/signup", response_model=ProfileOut, status_code=201, responses=errors(body=True))
+@router.post("/auth/signup", response_model=ProfileOut, status_code=201, responses=errors(429, body=True))
 def signup(body: Signup, request: Request, response: Response,
            ctx: RequestContext = Depends(get_ctx)) -> ProfileOut:
+    rate_limits.check(ctx, "signup")  # before the password's hash, the costly part
     signed = signin.sign_up(ctx.regions, handle=body.handle, password=body.password, region=body.region,
                             user_agent=request.headers.get("user-agent", ""))
     set_session_cookie(response, signed.region, signed.token, ctx.settings)

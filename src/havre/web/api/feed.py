@@ -7,10 +7,10 @@ from pydantic import BaseModel, Field
 
 from havre.feed import reasons, service
 from havre.feed.service import Page
-from havre.recs import events, signals
+from havre.recs import events
 from havre.regions.gateway import Gateway
 from havre.videos.access import access_creator, access_video
-from havre.web import i18n
+from havre.web import i18n, rate_limits
 from havre.web.api.shapes import VideoPage, serialize_cards
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
@@ -74,12 +74,16 @@ def by_user(handle: str, cursor: str | None = Cursor, limit: int = Query(30, ge=
         return _page(ctx, gw, service.by_owner(gw, region, owner, ctx.viewer, cursor=cursor, limit=limit))
 
 
-@router.post("/videos/{video_id}/views", status_code=204, responses=errors(404, body=True, crosses=True))
+@router.post("/videos/{video_id}/views", status_code=204, responses=errors(404, 429, body=True, crosses=True))
 def record_view(video_id: str, body: ViewIn, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    """A view, with how long it was watched: bounded by the video's length and by the time since
+    the viewer's previous view (feed.service.record_view)."""
+    rate_limits.check(ctx, "view")
     region, video = access_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
+        counts = ctx.viewer_id is not None or rate_limits.visitor_counts(ctx, s, "view", video.id)
         service.record_view(s, ctx.region, ctx.viewer, region, video, watch_ms=body.watch_ms,
-                            completed=body.completed, session_secret=ctx.csrf_token)
+                            completed=body.completed, session_secret=ctx.csrf_token, visitor_counts=counts)
         s.commit()
     return Response(status_code=204)
 
@@ -93,13 +97,14 @@ class EventsIn(BaseModel):
     events: list[EventIn] = Field(max_length=events.MAX_BATCH)
 
 
-@router.post("/events", status_code=204, responses=errors(400, body=True))
+@router.post("/events", status_code=204, responses=errors(400, 404, 429, body=True, crosses=True))
 def record_events(body: EventsIn, ctx: RequestContext = Depends(get_ctx)) -> Response:
     """The player's batch of what the viewer did (impressions, plays, skips, loops, "not
-    interested"). A visitor's are dropped: they are kept only for members, in their home region."""
-    if ctx.viewer is not None:
-        with ctx.db() as s:
-            events.record(s, ctx.viewer.id, [events.Signal(video_id=e.video_id, kind=e.kind) for e in body.events])
-            signals.fold_soon(s)
-            s.commit()
+    interested"), each about a video the viewer may see. A visitor's are checked and dropped: they
+    are kept only for members, in their home region."""
+    rate_limits.check(ctx, "events", units=max(1, len(body.events)))
+    with ctx.db() as s:
+        service.record_events(ctx.gateway, s, ctx.viewer,
+                              [events.Signal(video_id=e.video_id, kind=e.kind) for e in body.events])
+        s.commit()
     return Response(status_code=204)

@@ -20,7 +20,7 @@ from havre.web.uploads import spool
 router = APIRouter(prefix="/api/imports", tags=["imports"], responses=errors(member=True))
 
 
-@router.post("", status_code=202, responses=errors(body=True))
+@router.post("", status_code=202, responses=errors(429, body=True))
 def start(file: UploadFile | None = File(None), links: str = Form(""), drafts: bool = Form(False),
           ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> dict[str, Any]:
     has_file = file is not None and bool(file.filename)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from havre.accounts.models import User
 from havre.social import service
 from havre.videos.access import access_creator, access_video
+from havre.web import rate_limits
 from havre.web.api.shapes import OwnerOut, owner_out
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
@@ -48,6 +49,7 @@ class FollowOut(BaseModel):
 
 
 def _like(video_id: str, ctx: RequestContext, viewer: User, liked: bool) -> LikeOut:
+    rate_limits.check(ctx, "like")
     region, video = access_video(ctx.gateway, video_id, viewer)
     with ctx.db() as s:
         count = service.set_like(s, ctx.region, viewer, region, video, liked=liked)
@@ -56,13 +58,13 @@ def _like(video_id: str, ctx: RequestContext, viewer: User, liked: bool) -> Like
 
 
 @router.post("/videos/{video_id}/like", response_model=LikeOut,
-             responses=errors(404, unsafe=True, member=True, crosses=True))
+             responses=errors(404, 429, unsafe=True, member=True, crosses=True))
 def like(video_id: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> LikeOut:
     return _like(video_id, ctx, viewer, True)
 
 
 @router.delete("/videos/{video_id}/like", response_model=LikeOut,
-               responses=errors(404, unsafe=True, member=True, crosses=True))
+               responses=errors(404, 429, unsafe=True, member=True, crosses=True))
 def unlike(video_id: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> LikeOut:
     return _like(video_id, ctx, viewer, False)
 
@@ -79,9 +81,10 @@ def list_comments(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> Comm
 
 
 @router.post("/videos/{video_id}/comments", response_model=CommentOut, status_code=201,
-             responses=errors(404, body=True, member=True, crosses=True))
+             responses=errors(404, 429, body=True, member=True, crosses=True))
 def post_comment(video_id: str, body: CommentIn, ctx: RequestContext = Depends(get_ctx),
                  viewer: User = Depends(require_viewer)) -> CommentOut:
+    rate_limits.check(ctx, "comment")
     region, video = access_video(ctx.gateway, video_id, viewer)
     with ctx.db() as s:
         comment = service.add_comment(s, ctx.region, viewer, region, video, body.body)
@@ -90,7 +93,7 @@ def post_comment(video_id: str, body: CommentIn, ctx: RequestContext = Depends(g
 
 
 @router.delete("/comments/{comment_id}", status_code=204,
-               responses=errors(404, unsafe=True, member=True, crosses=True))
+               responses=errors(404, 429, unsafe=True, member=True, crosses=True))
 def delete_comment(comment_id: str, ctx: RequestContext = Depends(get_ctx),
                    viewer: User = Depends(require_viewer)) -> Response:
     with ctx.db() as s:
@@ -99,16 +102,20 @@ def delete_comment(comment_id: str, ctx: RequestContext = Depends(get_ctx),
     return Response(status_code=204)
 
 
-@router.post("/videos/{video_id}/share", response_model=ShareOut, responses=errors(404, unsafe=True, crosses=True))
+@router.post("/videos/{video_id}/share", response_model=ShareOut, responses=errors(404, 429, unsafe=True, crosses=True))
 def share(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> ShareOut:
+    rate_limits.check(ctx, "share")
     region, video = access_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
-        count = service.record_share(s, ctx.region, ctx.viewer, region, video, session_secret=ctx.csrf_token)
+        counts = ctx.viewer_id is not None or rate_limits.visitor_counts(ctx, s, "share", video.id)
+        count = service.record_share(s, ctx.region, ctx.viewer, region, video, session_secret=ctx.csrf_token,
+                                     visitor_counts=counts)
         s.commit()
     return ShareOut(share_count=count, url=ctx.absolute_url(f"/v/{video.id}"))
 
 
 def _follow(handle: str, ctx: RequestContext, viewer: User, following: bool) -> FollowOut:
+    rate_limits.check(ctx, "follow")
     region, creator = access_creator(ctx.gateway, handle)
     with ctx.db() as s:
         count = service.set_follow(s, ctx.region, viewer, region, creator, following=following)
@@ -117,12 +124,12 @@ def _follow(handle: str, ctx: RequestContext, viewer: User, following: bool) -> 
 
 
 @router.post("/users/{handle}/follow", response_model=FollowOut,
-             responses=errors(400, 404, unsafe=True, member=True, crosses=True))
+             responses=errors(400, 404, 429, unsafe=True, member=True, crosses=True))
 def follow(handle: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> FollowOut:
     return _follow(handle, ctx, viewer, True)
 
 
 @router.delete("/users/{handle}/follow", response_model=FollowOut,
-               responses=errors(400, 404, unsafe=True, member=True, crosses=True))
+               responses=errors(400, 404, 429, unsafe=True, member=True, crosses=True))
 def unfollow(handle: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> FollowOut:
     return _follow(handle, ctx, viewer, False)

@@ -38,7 +38,7 @@ class VideoPatch(BaseModel):
     visibility: str | None = None
 
 
-@router.post("", response_model=UploadOut, status_code=201, responses=errors(body=True, member=True))
+@router.post("", response_model=UploadOut, status_code=201, responses=errors(429, body=True, member=True))
 def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibility: str = Form("public"),
                  ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> UploadOut:
     with tempfile.TemporaryDirectory(prefix="havre-upload-") as tmp:
