@@ -32,6 +32,7 @@ from havre.regions import Region, Regions, audit, open_regions
 from havre.videos import service as videos
 from havre.videos.models import Video
 from havre.web.api.shapes import VideoFacts, avatar_url, media_url
+from havre.web.connections import ConnectionGuard, guarded_protocol
 from havre.workers.runner import JobRunner
 
 
@@ -50,7 +51,10 @@ def upgrade_all(settings: Settings) -> dict[str, str | None]:
 def serve_http(settings: Settings, *, host: str, port: int) -> None:
     # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; only the configured proxies may
     # speak for a client (havre.web.client_address applies the same list inside the app).
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+    # Its protocol gets a deadline for request headers and a cap of connections per address, which
+    # spares the same proxies (havre.web.connections).
+    guard = ConnectionGuard(trusted_proxies=settings.trusted_proxies)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", http=guarded_protocol(guard),
                 proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=list(settings.trusted_proxies))
 
 

@@ -24,7 +24,7 @@ from havre.recs.live import train_region
 from havre.recs.model import ItemModel
 from havre.recs.privacy import shareable
 from havre.recs.sharing import NotShareable, publish, put_shared_pairs
-from havre.regions import Regions
+from havre.regions import Regions, ResidencyViolation, serving
 from havre.regions.audit import AuditEntry, verify_chain
 from havre.regions.gateway import Gateway
 from tests.conftest import ApiClient
@@ -195,3 +195,26 @@ def test_a_copy_lands_only_after_its_crossing_is_recorded(regions: Regions, vide
     trained = train_region(regions.get("eu"), embeddings=False, share=_gateway(regions, "eu"), k=20)
     assert trained.version and trained.shared == {}  # logged and skipped: the next training writes again
     assert list(regions.get("us").blobs.keys("recs/")) == [] and _writes_into(regions, "us") == 0
+
+
+def test_a_training_served_for_its_region_shares_its_pairs(regions: Regions, videos: list[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the job runner trains (served for eu): the copy crosses into us through the gateway's door,
+    and still only after its entry is on us's chain (test_retrain_in_server: the same in `havre serve`)."""
+    _viewers_who_complete(regions, "eu", videos[:2], viewers=20, tag="crowd")
+    with serving("eu"):
+        trained = train_region(regions.get("eu"), embeddings=False, share=_gateway(regions, "eu"), k=20)
+    assert trained.shared == {"us": 2} and _writes_into(regions, "us") == 1
+    assert _pairs(_shared_copy(regions, "us", "eu")) == {(videos[0], videos[1]), (videos[1], videos[0])}
+    with serving("eu"), pytest.raises(ResidencyViolation), regions.get("us").session():
+        pass  # the door closed again with the write
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the audit log is full")
+
+    monkeypatch.setattr("havre.regions.audit.record", refuse)
+    with serving("eu"):
+        again = train_region(regions.get("eu"), embeddings=False, share=_gateway(regions, "eu"), k=20)
+    assert again.version != trained.version and again.shared == {}
+    assert regions.get("us").blobs.get_bytes(keys.recs_shared_current("eu")).decode() == trained.version
+    assert _writes_into(regions, "us") == 1

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -193,15 +193,20 @@ class Gateway:
 
         Files are not transactional, so the crossing is recorded first: the writer checks what it
         is given and returns the write, the audit entry commits, and only then does the write run
-        (in a session of its own, for the locks it takes). No file lands unrecorded; an entry
-        whose write then failed is the harmless side."""
+        (in a session of its own, for the locks it takes, through the gateway's door again: the
+        work may be served for the home region). No file lands unrecorded; an entry whose write
+        then failed is the harmless side."""
         if target.name == self.home.name:
             with target.session() as s:
                 write = writer(s, target.blobs, *args, **kwargs)
+            door: AbstractContextManager[None] = nullcontext()
         else:
             self._allowed(writer, _AGGREGATE_WRITERS, "aggregate writer")
             write = self._crossing(target, writer, "write", lambda s: writer(s, target.blobs, *args, **kwargs))
-        with target.session() as s:
+            # The recorded crossing's second half: work served for home (a job, a request) may open
+            # the target only through this door, which _crossing closed when its entry committed.
+            door = crossing_into(target.name)
+        with door, target.session() as s:
             result = write(s)
             s.commit()
             return result
