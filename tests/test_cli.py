@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from havre.accounts.models import Follow
 from havre.app import create_app
+from havre.cli import app
 from havre.config import Settings, load_settings
 from havre.db.migrate import head_revision
 from havre.regions import open_regions
-from tests.cli_runner import havre, plain_environment  # noqa: F401  (plain_environment: autouse)
+from tests.cli_runner import havre, plain_environment, runner  # noqa: F401  (plain_environment: autouse)
 from tests.conftest import ApiClient
 
 
@@ -106,3 +107,11 @@ def test_the_demo_declares_two_regions_and_its_account_follows_creators_in_both(
         assert {regions.home_of_user(user_id).name for user_id in followees} == {"eu", "us"}  # type: ignore[union-attr]
     finally:
         regions.close()
+
+
+def test_users_has_the_deletion_commands_with_help() -> None:
+    listed = runner.invoke(app, ["users", "--help"])
+    assert listed.exit_code == 0 and "audit-deletion" in listed.output and "cancel-deletion" in listed.output
+    for verb, option in (("audit-deletion", "--canary"), ("cancel-deletion", "--json")):
+        shown = runner.invoke(app, ["users", verb, "--help"])
+        assert shown.exit_code == 0 and option in shown.output, shown.output

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from havre.accounts.models import User
 from havre.cli import app as cli
 from havre.config import Settings
 from havre.db.ownership import owned_tables
 from havre.errors import HavreError
-from havre.portability.move import move_user
+from havre.portability.deletion import schedule_deletion
+from havre.portability.move import MoveError, move_user
+from havre.portability.move_requests import request_move
 from havre.portability.residency import audit_residency
 from havre.regions import Regions
 from havre.regions.audit import AuditEntry, entries_about, record, verify_chain
@@ -177,3 +181,59 @@ def test_the_cli_moves_and_reports(client: ApiClient, settings: Settings, region
     assert report["from"] == "us" and report["to"] == "eu" and report["rows"]["videos"] == 1
     again = runner.invoke(cli, args, env={"HAVRE_CONFIG": str(config), "HAVRE_REGIONS": ""})
     assert again.exit_code == 1 and "already lives in eu" in again.output
+
+
+def _cli(settings: Settings, *args: str) -> tuple[int, str]:
+    lines = [f'directory_url = "{settings.directory_url}"']
+    for r in settings.regions:
+        lines += [f"[regions.{r.name}]", f'database_url = "{r.database_url}"', f'blob_url = "{r.blob_url}"']
+    config = settings.data_dir.parent / "havre.toml"
+    config.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, [*args, "--data-dir", str(settings.data_dir)],
+                                env={"HAVRE_CONFIG": str(config), "HAVRE_REGIONS": ""})
+    return result.exit_code, " ".join(result.output.split())  # as one line: the console wraps long ones
+
+
+def test_an_account_whose_deletion_is_pending_does_not_move_until_it_is_cancelled(
+        client: ApiClient, settings: Settings, regions: Regions) -> None:
+    sam = _signup(client, "sam", "us")
+    schedule_deletion(regions, sam, grace=timedelta(days=14))
+    with pytest.raises(MoveError, match="to be deleted after .* cancel-deletion sam"):
+        move_user(regions, "sam", "eu")
+    code, out = _cli(settings, "users", "move", "sam", "--to", "eu")
+    assert code == 1 and "cannot move" in out and "havre users cancel-deletion sam" in out
+    assert regions.directory.region_of_handle("sam") == "us" and regions.directory.pending_move(sam) is None
+
+    code, out = _cli(settings, "users", "cancel-deletion", "sam", "--json")
+    assert code == 0 and json.loads(out) == {"handle": "sam", "cancelled": True}
+    code, out = _cli(settings, "users", "cancel-deletion", "sam")
+    assert code == 0 and "nothing changed" in out
+    code, out = _cli(settings, "users", "move", "sam", "--to", "eu")
+    assert code == 0, out
+    assert regions.directory.region_of_handle("sam") == "eu"
+
+    schedule_deletion(regions, sam, grace=timedelta(0))  # over: being deleted, nothing cancels it
+    with pytest.raises(MoveError, match="being deleted"):
+        move_user(regions, "sam", "us")
+    code, out = _cli(settings, "users", "cancel-deletion", "sam")
+    assert code == 1 and "cannot be cancelled" in out
+
+
+def test_a_move_asked_in_settings_is_not_made_once_the_deletion_is_asked(
+        client: ApiClient, regions: Regions, run_jobs: Callable[..., int]) -> None:
+    sam = _signup(client, "sam", "us")
+    started = client.post("/api/me/move", json={"region": "eu", "password": PASSWORD})
+    assert started.status_code == 202, started.text
+    # Before the move's job runs, sam asks (in another tab) to delete the account.
+    assert client.post("/api/me/deletion", json={"password": PASSWORD}).status_code == 202
+    run_jobs()
+    assert regions.directory.region_of_handle("sam") == "us" and regions.directory.pending_move(sam) is None
+    status = client.get(started.json()["status_url"]).json()
+    assert status["state"] == "failed" and "Log in" in status["error"]
+    with regions.get("us").session() as s:
+        user = s.get(User, sam)
+        assert user is not None and user.delete_after is not None  # the deletion stands
+        s.expunge(user)
+    with pytest.raises(MoveError, match="to be deleted") as refused:  # and a new request is refused
+        request_move(regions, user, target="eu", password=PASSWORD, client="127.0.0.1")
+    assert "Signing in again cancels" in refused.value.template

@@ -147,3 +147,75 @@ def users_delete(handle: Annotated[str, typer.Argument(help="The account to dele
     finally:
         opened.close()
     emit(report.as_dict(), as_json, _deletion_summary(report.as_dict()))
+
+
+@users_app.command("cancel-deletion")
+def users_cancel_deletion(handle: Annotated[str, typer.Argument(help="The account whose deletion to cancel.")],
+                          as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+                          data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Cancel an account's deletion during its grace period, as the person's signing in would.
+
+    Once the grace period is over the deletion has started and cannot be cancelled.
+    """
+    # deferred, like every command's imports: see the module docstring
+    from havre.accounts.service import normalize_handle
+    from havre.portability import deletion
+    from havre.regions import open_regions
+
+    handle = normalize_handle(handle)
+    opened = open_regions(checked_settings(data_dir, regions))
+    try:
+        user_id = opened.directory.user_id_of_handle(handle)
+        if user_id is None:
+            raise fail(f"There is no @{handle} on this instance (or it was deleted already).")
+        cancelled = deletion.cancel_deletion(opened, user_id)
+    except deletion.BeingDeleted:
+        raise fail(f"@{handle} is being deleted already (its grace period is over); it cannot be cancelled.") from None
+    except (HavreError, LookupError) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        opened.close()
+    emit({"handle": handle, "cancelled": cancelled}, as_json,
+         f"@{handle}'s deletion is cancelled." if cancelled else f"@{handle} was not to be deleted; nothing changed.")
+
+
+@users_app.command("audit-deletion")
+def users_audit_deletion(
+        handle: Annotated[str, typer.Argument(help="The handle the deleted account had.")],
+        canary: Annotated[list[str] | None, typer.Option(
+            "--canary", help="A text the person wrote (a comment, a caption, their name), looked for "
+                             "anywhere; repeat for several.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+        data_dir: DataDir = None, regions: Regions = None) -> None:
+    """Look in every store of every region for what a deleted account left: exit 1 naming each place.
+
+    Havre keeps nothing of a deleted person to search with, so say what to look for: the handle
+    (found as a whole value: a column, a JSON field, a list entry) and, with --canary, texts they
+    wrote (found anywhere). Reads every table of every database (job payloads and import reports
+    included), every "Download my data" archive and import source member by member, and text
+    files; not videos, images or models. See docs/deletion.md.
+    """
+    # deferred, like every command's imports: see the module docstring
+    from havre.accounts.service import normalize_handle
+    from havre.portability.deletion_audit import audit_deletion
+    from havre.regions import open_regions
+
+    settings = checked_settings(data_dir, regions)
+    if len(settings.regions) < len(settings.declared):
+        raise fail("The audit reads every region of the instance; run it without --regions.", code=2)
+    handle = normalize_handle(handle)
+    opened = open_regions(settings)
+    try:
+        if opened.directory.user_id_of_handle(handle) is not None:
+            raise fail(f"@{handle} is an account here now (not deleted, or its handle was taken again); "
+                       "the audit looks for what a deleted account left.", code=2)
+        audit = audit_deletion(opened, handle, canary or ())
+    finally:
+        opened.close()
+    checked = f"{audit.rows} rows, {audit.blobs} files ({audit.archives} archives)"
+    emit(audit.as_dict(), as_json,
+         f"nothing of @{handle} found in {checked}." if audit.ok else
+         f"@{handle} is still found in {len(audit.found)} places ({checked} read):\n"
+         + "\n".join(f"  {where}" for where in audit.found))
+    if not audit.ok:
+        raise typer.Exit(1)

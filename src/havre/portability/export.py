@@ -13,6 +13,9 @@ declarations (``db.ownership``, ``blobs.keys``): a table or blob kind added late
   the gateway (audited there), since other people's rows live in those people's home regions;
 - ``files/``: the avatar, each video's original upload and its subtitle tracks;
 - ``manifest.json`` last: format, version, instance, user, time, counts, and each file's size and SHA-256.
+
+The ``data/`` members come first: a deletion reads an archive only that far to learn whether it
+names the deleted person (``portability.deletion_copies``), without reading the videos.
 """
 
 from __future__ import annotations

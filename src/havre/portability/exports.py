@@ -3,6 +3,11 @@
 The row (``accounts.models.DataExport``) carries the progress the Settings page shows; the zip is
 written to a temporary file (flat memory, see ``portability.export``), then stored as
 ``exports/USER/ID.zip`` in the person's home region. An hourly job deletes expired archives.
+
+An archive holds other people's data too (comments on the owner's videos, followers). When one of
+them is deleted, ``portability.deletion_copies`` sends every build in progress back to the queue
+and rebuilds the ready archives that name them: a build only becomes ready through a conditional
+update from "running", so one sent back meanwhile drops what it wrote and builds again.
 """
 
 from __future__ import annotations
@@ -12,9 +17,9 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import DataExport, User
@@ -33,12 +38,18 @@ STALE = timedelta(hours=1)  # an archive takes minutes: one still unbuilt after 
 SWEEP_EVERY_S = 3600.0
 PROGRESS_EVERY_S = 0.5  # the page polls about once a second: no need to commit more often
 QUEUED, RUNNING, READY, FAILED = "queued", "running", "ready", "failed"
+BUILD = "exports.build"
+REBUILDS = 3  # sent back this many times in one run (deletions at that very moment): the runner retries later
 COULD_NOT = N_("Your archive could not be built. Ask again in a few minutes.")
 log = logging.getLogger(__name__)
 
 
 class ExportTooSoon(HavreError):
     status_code = 429
+
+
+class ExportSentBack(RuntimeError):
+    """Deletions kept sending the archive back while it was built: the runner tries again later."""
 
 
 def latest(s: Session, user_id: str) -> DataExport | None:
@@ -76,7 +87,7 @@ def request_export(region: Region, user: User) -> DataExport:
         export = DataExport(user_id=user.id, status=QUEUED)
         s.add(export)
         s.flush()
-        enqueue(s, "exports.build", {"export_id": export.id}, priority=20)  # the row says whose
+        enqueue(s, BUILD, {"export_id": export.id}, priority=20)  # the row says whose
         s.commit()
         s.expunge(export)
         return export
@@ -101,15 +112,44 @@ def _set(region: Region, export_id: str, **values: Any) -> None:
         s.commit()
 
 
-@handler("exports.build")
-def build(ctx: JobContext, payload: dict[str, Any]) -> None:
-    export_id = payload["export_id"]
-    with ctx.region.session() as s:
+def _start(region: Region, export_id: str) -> str | None:
+    """Mark the archive as being built; returns whose it is, or None when there is nothing to build
+    (withdrawn by a parallel request, or built by an earlier attempt)."""
+    with region.session() as s:
         export = s.get(DataExport, export_id)
         if export is None or export.status in (READY, FAILED):
-            return  # withdrawn (a parallel request won), or built by an earlier attempt
-        user_id = export.user_id
-    _set(ctx.region, export_id, status=RUNNING, done=0)
+            return None
+        s.execute(update(DataExport).where(DataExport.id == export_id, DataExport.status.in_((QUEUED, RUNNING)))
+                  .values(status=RUNNING, done=0))
+        s.commit()
+        return export.user_id
+
+
+def _finish(region: Region, export_id: str, size: int) -> bool:
+    """Ready, if nobody sent it back since it started (a deletion of someone it names): False then."""
+    now = utcnow()
+    with region.session() as s:
+        done = s.execute(update(DataExport).where(DataExport.id == export_id, DataExport.status == RUNNING)
+                         .values(status=READY, size_bytes=size, finished_at=now, expires_at=now + KEEP))
+        s.commit()
+        return bool(cast("CursorResult[Any]", done).rowcount)
+
+
+@handler(BUILD)
+def build(ctx: JobContext, payload: dict[str, Any]) -> None:
+    export_id = payload["export_id"]
+    for _ in range(REBUILDS):
+        user_id = _start(ctx.region, export_id)
+        if user_id is None:
+            return
+        if _build_once(ctx, export_id, user_id):
+            return
+    raise ExportSentBack(export_id)
+
+
+def _build_once(ctx: JobContext, export_id: str, user_id: str) -> bool:
+    """Build and store the archive; True when it is ready, False when it was sent back meanwhile
+    (its file is deleted: it may name someone deleted since it was read)."""
     last = 0.0
 
     def progress(done: int, total: int) -> None:
@@ -118,12 +158,13 @@ def build(ctx: JobContext, payload: dict[str, Any]) -> None:
             last = time.monotonic()
             _set(ctx.region, export_id, done=done, total=total)
 
+    key = keys.export_archive(user_id, export_id)
     try:
         with tempfile.TemporaryDirectory(prefix="havre-export-") as tmp:
             path = Path(tmp) / "archive.zip"
             with open(path, "wb") as sink:
                 write_archive(ctx.regions, user_id, sink, instance=ctx.settings.base_url, on_progress=progress)
-            ctx.region.blobs.put_file(keys.export_archive(user_id, export_id), path, content_type="application/zip")
+            ctx.region.blobs.put_file(key, path, content_type="application/zip")
             size = path.stat().st_size
     except Exception:
         if not ctx.last_attempt:
@@ -131,9 +172,11 @@ def build(ctx: JobContext, payload: dict[str, Any]) -> None:
         log.exception("export %s failed", export_id)
         _set(ctx.region, export_id, status=FAILED, finished_at=utcnow(),
              error=COULD_NOT)
-        return
-    now = utcnow()
-    _set(ctx.region, export_id, status=READY, size_bytes=size, finished_at=now, expires_at=now + KEEP)
+        return True
+    if _finish(ctx.region, export_id, size):
+        return True
+    ctx.region.blobs.delete(key)
+    return False
 
 
 def sweep(region: Region) -> int:

@@ -29,7 +29,7 @@ from havre.blobs import keys as blob_keys
 from havre.db.ownership import Owned, owned_tables
 from havre.errors import N_, HavreError, InvalidInput, NotFound
 from havre.jobs.models import QUEUED, RUNNING, Job
-from havre.portability.deletion import deletion_started
+from havre.portability.deletion_grace import deletion_pending, deletion_started
 from havre.regions import Region, Regions, audit
 from havre.regions.directory import PendingMove
 from havre.schema import metadata
@@ -168,6 +168,18 @@ def _delete_source(source: Region, user_id: str, video_ids: list[str], keys: lis
     source.scrub()
 
 
+def refuse_if_deleting(regions: Regions, user_id: str, handle: str) -> None:
+    """A move and a deletion do not mix: an account whose deletion was asked (its grace period, or
+    the deletion itself) does not move; cancelling the deletion comes first."""
+    if deletion_started(regions, user_id):
+        raise MoveError(N_("@%(handle)s is being deleted; it cannot move."), handle=handle)
+    when = deletion_pending(regions, user_id)
+    if when is not None:
+        raise MoveError(N_("@%(handle)s is to be deleted after %(when)s, so it cannot move. Cancel the deletion "
+                           "first (the person signs in, or `havre users cancel-deletion %(handle)s`), then move it."),
+                        handle=handle, when=when.strftime("%Y-%m-%d %H:%M UTC"))
+
+
 def move_user(regions: Regions, handle: str, target_name: str, *, on_files: Callable[[int], None] = lambda n: None,
               on_file: Callable[[str], None] = lambda key: None) -> MoveReport:
     """Move ``handle`` to ``target_name``; resumes a move that was interrupted."""
@@ -177,8 +189,7 @@ def move_user(regions: Regions, handle: str, target_name: str, *, on_files: Call
     user_id = regions.directory.user_id_of_handle(handle)
     if home is None or user_id is None:
         raise NotFound(N_("There is no @%(handle)s on this instance."), handle=handle)
-    if deletion_started(regions, user_id):
-        raise MoveError(N_("@%(handle)s is being deleted; it cannot move."), handle=handle)
+    refuse_if_deleting(regions, user_id, handle)
     move: PendingMove | None = regions.directory.pending_move(user_id)
     if move is not None and move.target != target.name:
         raise MoveError(N_("@%(handle)s is already moving to %(region)s; finish that move first."),

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from havre.accounts.models import User
 from havre.accounts.service import authenticate, lock_member
 from havre.errors import N_, InvalidInput, NotFound
-from havre.jobs import enqueue, handler
+from havre.jobs import PermanentJobError, enqueue, handler
 from havre.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
+from havre.portability.deletion_grace import deletion_pending
 from havre.portability.move import MoveError, move_user
 from havre.regions import Regions
 from havre.regions.gateway import Gateway, public_reader
@@ -55,6 +56,7 @@ def request_move(regions: Regions, user: User, *, target: str, password: str, cl
     if target == home.name:
         raise InvalidInput(N_("Your data already lives in %(region)s."), field="region", region=target)
     secret = secrets.token_urlsafe(24)
+    _refuse_if_deleting(regions, user.id)
     with home.session() as s:
         if _moving(regions, s, user.id):  # said before the password is checked (a slow hash)
             raise MoveError(N_("Your data is already moving; wait for that move to finish."))
@@ -64,10 +66,19 @@ def request_move(regions: Regions, user: User, *, target: str, password: str, cl
         lock_member(s, user.id)  # requests at once take turns: the second sees the first's job
         if _moving(regions, s, user.id):
             raise MoveError(N_("Your data is already moving; wait for that move to finish."))
+        # Again under the lock: a deletion asked meanwhile (on another device) wins; the job checks once
+        # more before it moves anything.
+        _refuse_if_deleting(regions, user.id)
         enqueue(s, KIND, {"user_id": user.id, "target": target, "status": _token_hash(secret)}, priority=10,
                 max_attempts=10)
         s.commit()
     return f"{home.name}.{secret}"
+
+
+def _refuse_if_deleting(regions: Regions, user_id: str) -> None:
+    if deletion_pending(regions, user_id) is not None:
+        raise MoveError(N_("Your account is to be deleted, so your data cannot move. Signing in again cancels "
+                           "the deletion; then you can move your data."))
 
 
 def _moving(regions: Regions, s: Session, user_id: str) -> bool:
@@ -108,6 +119,10 @@ def run_move(ctx: JobContext, payload: dict[str, Any]) -> None:
     handle = ctx.regions.directory.handles_of([payload["user_id"]]).get(payload["user_id"])
     if handle is None:
         return  # the account is gone
+    if deletion_pending(ctx.regions, payload["user_id"]) is not None:
+        # Its deletion was asked after the move was: the deletion wins, and a later retry must not
+        # move the data once a sign-in cancels it (the person asks again then).
+        raise PermanentJobError("the account's deletion was asked; the move is not made")
     total = 1
 
     def on_files(count: int) -> None:
