@@ -55,7 +55,8 @@ run_pytest .venv/bin/python -m pytest
 # (Media, blob-store and Celery tests are mode-independent and ran above.)
 echo "== scale mode: PostgreSQL, S3 (SeaweedFS), Celery on Redis =="
 HAVRE_TEST_MODE=scale run_pytest .venv/bin/python -m pytest tests/db tests/regions tests/jobs tests/accounts tests/videos \
-  tests/social tests/feed tests/imports tests/web tests/e2e tests/portability tests/security/test_authz_matrix.py
+  tests/social tests/feed tests/imports tests/web tests/e2e tests/portability tests/security/test_authz_matrix.py \
+  tests/security/test_signal_integrity.py tests/test_ratelimit.py
 if [ $audit_rc -ne 0 ]; then
   echo "pip-audit found known vulnerabilities (exit $audit_rc): see test-output/pip-audit.txt"
   exit 1

@@ -26,6 +26,8 @@ HANDLE_RE = re.compile(r"^[a-z0-9_][a-z0-9_.]{1,29}$")
 MIN_PASSWORD = 8
 # Far beyond any passphrase; argon2 and the request body need no more.
 MAX_PASSWORD_BYTES = 1024
+MAX_DISPLAY_NAME = 64
+MAX_BIO = 500
 # The most frequent leaked passwords (scripts/common_passwords.py says where they come from).
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 SESSION_TTL = timedelta(days=30)
@@ -192,12 +194,13 @@ def end_session(s: Session, token: str) -> None:
 def update_profile(s: Session, user: User, *, display_name: str | None = None, bio: str | None = None) -> User:
     if display_name is not None:
         display_name = display_name.strip()
-        if not 1 <= len(display_name) <= 64:
-            raise AccountError(N_("Display names are 1 to 64 characters."), field="display_name")
+        if not 1 <= len(display_name) <= MAX_DISPLAY_NAME:
+            raise AccountError(N_("Display names are 1 to %(max)s characters."), field="display_name",
+                               max=MAX_DISPLAY_NAME)
         user.display_name = display_name
     if bio is not None:
-        if len(bio) > 500:
-            raise AccountError(N_("Bios are at most 500 characters."), field="bio")
+        if len(bio) > MAX_BIO:
+            raise AccountError(N_("Bios are at most %(max)s characters."), field="bio", max=MAX_BIO)
         user.bio = bio.strip()
     return user
 

@@ -17,7 +17,8 @@ from havre.web.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["feed"])
 Cursor = Query(None, max_length=200)
-Limit = Query(10, ge=1, le=50)
+MAX_PAGE, MAX_PROFILE_PAGE = 50, 100  # videos a feed page (a profile's page) may ask for
+Limit = Query(10, ge=1, le=MAX_PAGE)
 
 
 class ViewIn(BaseModel):
@@ -67,7 +68,7 @@ def by_sound(sound: str, cursor: str | None = Cursor, limit: int = Limit,
 
 
 @router.get("/users/{handle}/videos", response_model=VideoPage, responses=errors(400, 404, crosses=True))
-def by_user(handle: str, cursor: str | None = Cursor, limit: int = Query(30, ge=1, le=100),
+def by_user(handle: str, cursor: str | None = Cursor, limit: int = Query(30, ge=1, le=MAX_PROFILE_PAGE),
             ctx: RequestContext = Depends(get_ctx)) -> Response:
     with ctx.one_session() as gw:
         region, owner = access_creator(gw, handle)
