@@ -90,21 +90,33 @@ class RateLimiter:
         the caller's transaction; the seconds to wait before the window that would take them (0:
         within the limit, go ahead). Units past the limit are counted too: a client that keeps
         trying keeps its window full."""
-        rate = rate.scaled(self.factor) if scaled else rate
+        return self.spend_all(s, [(key, rate)], units=units, now=now, scaled=scaled)
+
+    def spend_all(self, s: Session, limits: list[tuple[str, Rate]], *, units: int = 1, now: float | None = None,
+                  scaled: bool = True) -> int:
+        """``spend`` for several (key, rate) pairs of distinct keys, in one statement (a request
+        checks an action's limits per member and per address at once); the longest wait."""
+        if not limits:
+            return 0
         now = time.time() if now is None else now
-        start = int(now // rate.per_s) * rate.per_s
-        end = start + rate.per_s
+        rows, windows = [], {}
+        for key, rate in limits:
+            rate = rate.scaled(self.factor) if scaled else rate
+            start = int(now // rate.per_s) * rate.per_s
+            rows.append({"key_hash": key, "window_start": start, "window_end": start + rate.per_s, "count": units})
+            windows[key] = (rate.count, start + rate.per_s)
         insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(COUNTERS).values(key_hash=key, window_start=start, window_end=end, count=units)
+        stmt = insert(COUNTERS).values(rows)
         same_window = COUNTERS.c.window_start == stmt.excluded.window_start
         upsert = stmt.on_conflict_do_update(index_elements=["key_hash"], set_={
             "count": case((same_window, COUNTERS.c.count + stmt.excluded.count), else_=stmt.excluded.count),
             "window_start": stmt.excluded.window_start, "window_end": stmt.excluded.window_end,
-        }).returning(COUNTERS.c.count)
-        count: Any = s.execute(upsert).scalar_one()
+        }).returning(COUNTERS.c.key_hash, COUNTERS.c.count)
+        counted: list[Any] = list(s.execute(upsert))
         if next(self._counted) % PRUNE_EVERY == 0:
             s.execute(delete(RateCounter).where(RateCounter.window_end < now - KEEP_S))
-        return 0 if count <= rate.count else max(1, int(end - now + 0.999))
+        waits = [max(1, int(windows[key][1] - now + 0.999)) for key, count in counted if count > windows[key][0]]
+        return max(waits, default=0)
 
     def allows(self, s: Session, key: str, rate: Rate, *, now: float | None = None) -> bool:
         """Count one unit; whether it was within ``rate`` as written (never scaled: it is a rule of

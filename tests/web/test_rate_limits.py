@@ -127,3 +127,15 @@ def test_parallel_comments_never_pass_the_limit(
 def test_the_security_page_lists_every_rate_limit_as_the_code_has_it() -> None:
     page = (ROOT / "docs" / "security.md").read_text()
     assert rate_limits.docs_table() in page, "regenerate docs/security.md's table: python scripts/docs_tables.py"
+
+
+def test_refused_event_batches_count_too_and_the_limit_counts_events_not_requests(
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions) -> None:
+    video = _video(regions, make_client)
+    client.signup("prober")
+    unknown = {"events": [{"video_id": "nosuchvideo", "kind": "play"}] * 20}
+    assert [client.post("/api/events", json=unknown).status_code for _ in range(29)] == [404] * 29  # 580 events
+    good = {"events": [{"video_id": video, "kind": "play"}] * 20}
+    assert client.post("/api/events", json=good).status_code == 204  # 600: the last within the minute
+    refused = client.post("/api/events", json={"events": [{"video_id": video, "kind": "play"}]})
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60

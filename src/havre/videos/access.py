@@ -9,7 +9,15 @@ from havre.accounts.service import normalize_handle
 from havre.errors import N_, NotFound
 from havre.regions import Region
 from havre.regions.gateway import Gateway
-from havre.videos.cards import OwnerCard, VideoCard, access_own_card, public_profile, visible_videos
+from havre.videos.cards import (
+    OwnerCard,
+    VideoCard,
+    access_own_card,
+    own_ids,
+    public_profile,
+    visible_ids,
+    visible_videos,
+)
 
 
 def access_video(gw: Gateway, video_id: str, viewer: User | None) -> tuple[Region, VideoCard]:
@@ -50,15 +58,15 @@ def access_videos(gw: Gateway, video_ids: list[str], viewer: User | None) -> dic
             by_region.setdefault(homes[video_id], []).append(video_id)
     for name, ids in by_region.items():
         region = gw.regions.get(name)
-        seen = {card.id for card in gw.read(region, visible_videos, ids)}
+        seen = set(gw.read(region, visible_ids, ids))
         rest = [i for i in ids if i not in seen]
         if rest and viewer is not None and region.name == gw.home.name:  # their own, whatever its state
-            seen.update(i for i in rest if gw.read(region, access_own_card, viewer.id, i) is not None)
+            seen.update(gw.read(region, own_ids, viewer.id, rest))
             rest = [i for i in rest if i not in seen]
         if rest and viewer is not None:
             followed = followed_in(gw, viewer, region)
             if followed:
-                seen.update(c.id for c in gw.read(region, visible_videos, rest, followed_owner_ids=followed))
+                seen.update(gw.read(region, visible_ids, rest, followed_owner_ids=followed))
         found.update((i, region) for i in seen)
     for video_id in wanted:
         if video_id not in found:

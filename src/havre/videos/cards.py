@@ -146,6 +146,29 @@ def _card_rows(s: Session, video_ids: list[str]) -> Iterator[tuple[Any, ...]]:
         yield from s.connection().execute(_BY_IDS[size], slots.filled("id", chunk, size))
 
 
+def _shown(status: str, visibility: str, owner_id: str, followed: set[str]) -> bool:
+    """Whether a viewer who follows ``followed`` may see a video: ready, and public or
+    followers-only of someone they follow (their own private videos are read at home apart)."""
+    return status == READY and (visibility == PUBLIC_VIS or (visibility == FOLLOWERS_VIS and owner_id in followed))
+
+
+@public_reader
+def visible_ids(s: Session, video_ids: list[str], *, followed_owner_ids: tuple[str, ...] = ()) -> list[str]:
+    """Which of these videos may be seen (``visible_videos``' rule, without building cards)."""
+    followed = set(followed_owner_ids)
+    rows = s.execute(select(Video.id, Video.owner_id, Video.status, Video.visibility)
+                     .where(Video.id.in_(video_ids))).all() if video_ids else []
+    shown = [(video_id, owner_id) for video_id, owner_id, status, visibility in rows
+             if _shown(status, visibility, owner_id, followed)]
+    note_subjects({owner_id for _, owner_id in shown})
+    return [video_id for video_id, _ in shown]
+
+
+def own_ids(s: Session, owner_id: str, video_ids: list[str]) -> list[str]:
+    """Which of these videos are ``owner_id``'s own, whatever their state (read at home only)."""
+    return list(s.scalars(select(Video.id).where(Video.owner_id == owner_id, Video.id.in_(video_ids))))
+
+
 @lru_cache(maxsize=8192)
 def _sorted_hashtags(caption: str) -> tuple[str, ...]:
     """A card's hashtags: the same captions come back page after page."""
@@ -167,7 +190,7 @@ def visible_videos(s: Session, video_ids: list[str], *, followed_owner_ids: tupl
     for (video_id, owner_id, caption, visibility, status, posted_at, duration_s, width, height, poster_key, mp4_key,
          hls_key, like_count, comment_count, share_count, view_count, allow_comments, sound_title, legacy_counts,
          subtitle_langs, *owner) in _card_rows(s, video_ids):
-        if status != READY or not (visibility == PUBLIC_VIS or (visibility == FOLLOWERS_VIS and owner_id in followed)):
+        if not _shown(status, visibility, owner_id, followed):
             continue
         owner_card_ = owners.get(owner_id)
         if owner_card_ is None:

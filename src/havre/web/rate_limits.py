@@ -14,11 +14,13 @@ address whose members live in several regions gets each region's allowance.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from havre.errors import N_, TooManyRequests
+from havre.errors import N_, HavreError, TooManyRequests
 from havre.ratelimit import Rate, RateLimiter
 from havre.regions import Region
 from havre.web.deps import RequestContext
@@ -62,12 +64,10 @@ def wait_s(limiter: RateLimiter, s: Session, action: str, *, member_id: str | No
     """Count ``units`` of ``action`` for this member (if signed in) and address in the caller's
     transaction; the seconds to wait (0: go ahead). Every limit of the action counts the units."""
     limits = ACTIONS[action]
-    waits = [limiter.spend(s, limiter.key(action, "address", client, str(rate.per_s)), rate, units=units)
-             for rate in limits.address]
+    keyed = [(limiter.key(action, "address", client, str(rate.per_s)), rate) for rate in limits.address]
     if member_id is not None:
-        waits += [limiter.spend(s, limiter.key(action, "member", member_id, str(rate.per_s)), rate, units=units)
-                  for rate in limits.member]
-    return max(waits, default=0)
+        keyed += [(limiter.key(action, "member", member_id, str(rate.per_s)), rate) for rate in limits.member]
+    return limiter.spend_all(s, keyed, units=units)
 
 
 def too_often(wait: int) -> TooManyRequests:
@@ -78,14 +78,30 @@ def too_often(wait: int) -> TooManyRequests:
                            retry_after_s=wait, seconds=wait)
 
 
-def check(ctx: RequestContext, action: str, *, units: int = 1) -> None:
-    """Count this request's ``action`` (its own transaction, so a refused or failed action still
-    counts: a client cannot probe for free); raise 429 past a limit."""
-    with ctx.db() as s:
-        wait = wait_s(ctx.limiter, s, action, member_id=ctx.viewer_id, client=ctx.client, units=units)
-        s.commit()
+@contextmanager
+def counted(ctx: RequestContext, s: Session, action: str, *, units: int = 1) -> Iterator[None]:
+    """Count this request's ``action`` in the transaction of ``s``, which the caller commits with
+    its work: past a limit the count is committed and 429 raised; when the work fails, the count
+    is committed alone and the error goes on (a failed attempt counts: a client cannot probe for
+    free). The player's events take this path, one commit a batch."""
+    wait = wait_s(ctx.limiter, s, action, member_id=ctx.viewer_id, client=ctx.client, units=units)
     if wait:
+        s.commit()
         raise too_often(wait)
+    try:
+        yield
+    except HavreError:
+        s.rollback()
+        wait_s(ctx.limiter, s, action, member_id=ctx.viewer_id, client=ctx.client, units=units)
+        s.commit()
+        raise
+
+
+def check(ctx: RequestContext, action: str, *, units: int = 1) -> None:
+    """Count this request's ``action`` in a transaction of its own, before the action; raise 429
+    past a limit."""
+    with ctx.db() as s, counted(ctx, s, action, units=units):
+        s.commit()
 
 
 def refusal(limiter: RateLimiter, region: Region, action: str, *, member_id: str | None,

@@ -103,9 +103,9 @@ def record_events(body: EventsIn, ctx: RequestContext = Depends(get_ctx)) -> Res
     """The player's batch of what the viewer did (impressions, plays, skips, loops, "not
     interested"), each about a video the viewer may see. A visitor's are checked and dropped: they
     are kept only for members, in their home region."""
-    rate_limits.check(ctx, "events", units=max(1, len(body.events)))
-    with ctx.db() as s:
-        service.record_events(ctx.gateway, s, ctx.viewer,
-                              [events.Signal(video_id=e.video_id, kind=e.kind) for e in body.events])
+    batch = [events.Signal(video_id=e.video_id, kind=e.kind) for e in body.events]
+    # One session and one commit: the viewer, the limits, the checks at home and the batch.
+    with ctx.one_session() as gw, gw.home_db() as s, rate_limits.counted(ctx, s, "events", units=max(1, len(batch))):
+        service.record_events(gw, s, ctx.viewer, batch)
         s.commit()
     return Response(status_code=204)
