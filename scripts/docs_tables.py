@@ -3,9 +3,8 @@ tables' declarations, db/ownership.py) and the rate limits of docs/security.md (
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 from havre.portability.catalog import with_table
 from havre.web.rate_limits import docs_table

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from havre.portability.export_schema import render
+from havre.portability.export_schema import render, render_module
 
-SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "export-format.schema.json"
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "docs" / "export-format.schema.json"
+MODULE = ROOT / "src" / "havre" / "imports" / "archive_schema.py"  # the importer's copy
 
 if __name__ == "__main__":
     SCHEMA.write_text(render())
-    print(f"wrote {SCHEMA}")
+    MODULE.write_text(render_module())
+    print(f"wrote {SCHEMA} and {MODULE}")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from havre.imports.tiktok_export import ExportError, Limits, read_export
+from tests.imports.archives import declare_size
 from tests.imports.exports import (
     middle_layout,
     newest_layout,
@@ -101,12 +102,24 @@ def test_a_zip_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
         read_export(bomb, limits=Limits(max_member_bytes=8 << 20))
 
 
-def test_a_bomb_that_lies_about_its_size_is_still_stopped(tmp_path: Path) -> None:
+def test_a_member_over_the_limit_is_refused_before_unpacking(tmp_path: Path) -> None:
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("user_data_tiktok.json", b" " * (4 << 20))
+    with pytest.raises(ExportError, match=r"user_data_tiktok.json in big.zip is 4.0 MiB once unpacked, more than the "
+                                          r"1.0 MiB .*refused before unpacking"):
+        read_export(big, limits=Limits(max_member_bytes=1 << 20, max_ratio=10**9))
+
+
+def test_a_bomb_that_lies_about_its_size_is_stopped_at_what_it_declared(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.zip"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("user_data_tiktok.json", b" " * (4 << 20))
-    with pytest.raises(ExportError, match="zip bomb"):
-        read_export(bomb, limits=Limits(max_member_bytes=1 << 20, max_ratio=10**9))
+        z.writestr("user_data_tiktok.json", b"[" + b" " * (256 << 20) + b"]")
+    declare_size(bomb, "user_data_tiktok.json", 1024)  # 256 MiB of text, said to be 1 KiB
+    with zipfile.ZipFile(bomb) as z:
+        assert z.getinfo("user_data_tiktok.json").file_size == 1024
+    with pytest.raises(ExportError, match="bomb.zip is damaged: user_data_tiktok.json cannot be read"):
+        read_export(bomb)
 
 
 def test_names_that_climb_out_are_reported_and_never_written(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def test_nesting_beyond_a_real_export_is_refused_whatever_the_depth(tmp_path: Pa
 def test_an_unforeseen_error_reading_an_export_fails_the_run_too(
         client: ApiClient, regions: Regions, tmp_path: Path, run_jobs: Callable[..., int],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(path: Path) -> None:
+    def broken(path: Path, **kwargs: object) -> None:
         raise KeyError("a layout nobody foresaw")
 
     monkeypatch.setattr(tasks, "plan_export", broken)

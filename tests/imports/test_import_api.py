@@ -116,6 +116,7 @@ def test_without_the_allowlist_the_same_member_imports_fetch_nothing_from_loopba
         export = write_zip(tmp_path / "export.zip", middle_layout(
             [post("2021-06-01 10:00:00", cdn.link("a.mp4"), Title="Bonjour")], profilePhoto=cdn.link("me.jpg")))
         from_export = _start(client, zip_path=export).json()["id"]
+        run_jobs()  # one import at a time: the next starts once this one is done
         page = PAGE.format(7001)
         asked = tiktok_pages(monkeypatch, {page: cdn.link("a.mp4")})
         from_links = _start(client, links=page).json()["id"]

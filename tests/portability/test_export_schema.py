@@ -13,10 +13,11 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]  # no stubs installed
 
 from havre.accounts.models import DataExport
+from havre.imports import archive_schema
 from havre.imports.havre_archive import MANIFEST, data_name
 from havre.imports.models import ImportItem, ImportRun, TikTokFollower
 from havre.portability.export import export_to_file
-from havre.portability.export_schema import export_json_schema, render, sections
+from havre.portability.export_schema import export_json_schema, render, render_module, sections
 from havre.regions import Regions
 from havre.videos.models import Rendition
 from tests.conftest import ApiClient
@@ -51,6 +52,23 @@ def _validator(schema: dict[str, Any], name: str) -> Draft202012Validator:
 def test_the_committed_schema_is_the_one_the_tables_make() -> None:
     assert SCHEMA.exists() and SCHEMA.read_text() == render(), \
         "docs/export-format.schema.json is out of date: run `python scripts/export_schema.py`"
+
+
+def test_the_importer_validates_archives_with_the_same_schema() -> None:
+    """The importer sits a floor below the schema's maker, so it carries a copy (havre/imports/archive_schema.py)."""
+    assert Path(archive_schema.__file__).read_text() == render_module(), \
+        "src/havre/imports/archive_schema.py is out of date: run `python scripts/export_schema.py`"
+    assert archive_schema.SCHEMA == export_json_schema()
+
+
+def test_the_json_columns_an_import_reads_have_their_shape() -> None:
+    videos = export_json_schema()["$defs"]["videos"]["items"]["properties"]
+    counts = Draft202012Validator(videos["legacy_counts"])
+    assert counts.is_valid({"likes": 1200}) and not counts.is_valid({"likes": "lots"})
+    assert not counts.is_valid({"likes": -1}) and not counts.is_valid({"likes": 2**63})
+    langs = Draft202012Validator(videos["subtitle_langs"])
+    assert langs.is_valid(["fr", "pt-BR"]) and not langs.is_valid(["../x"]) and not langs.is_valid([1])
+    assert videos["tiktok_id"]["maxLength"] == 32  # a String(32) column: PostgreSQL refuses more
 
 
 def test_the_schema_is_valid_draft_2020_12() -> None:

@@ -3,15 +3,19 @@ from the constants and settings named in it, and a row no check covers fails the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from havre.accounts import throttle
 from havre.accounts.avatar import MAX_AVATAR_BYTES
 from havre.accounts.service import MAX_BIO, MAX_DISPLAY_NAME, MAX_PASSWORD_BYTES, MIN_PASSWORD
 from havre.config import MediaLimits, Settings
+from havre.imports import havre_archive, jsonread, quota
 from havre.imports.fetch import FetchPolicy
 from havre.imports.limits import MAX_EXPORT_BYTES
 from havre.imports.plan import MAX_PHOTOS
+from havre.imports.tiktok_export import Limits as TikTokLimits
+from havre.imports.ytdlp import SUBTITLE_MAX
 from havre.net.guarded import Guard
 from havre.social.service import MAX_COMMENT
 from havre.videos.service import MAX_CAPTION
@@ -35,14 +39,33 @@ def _n(value: float) -> str:
 
 def expected() -> dict[str, list[str]]:
     """For each row, the figures its limit cell must state, from the code."""
-    media, settings = MediaLimits(), Settings()
+    media, settings, tiktok = MediaLimits(), Settings(), TikTokLimits()
     download = FetchPolicy()
     return {
         "request body, by default": [f"{limits.DEFAULT_LIMIT // KIB} KiB"],
         "sign-in and sign-up forms (page and API)": [f"{limits.SIGN_IN_LIMIT // KIB} KiB"],
         "video upload (`POST /api/videos`)": [f"{limits.FORM_OVERHEAD // KIB} KiB"],
-        "TikTok export upload (`POST /api/imports`)": [f"{MAX_EXPORT_BYTES // MIB} MiB",
-                                                       f"{limits.FORM_OVERHEAD // KIB} KiB"],
+        "export or archive upload (`POST /api/imports`)": [f"{MAX_EXPORT_BYTES // MIB} MiB",
+                                                           f"{limits.FORM_OVERHEAD // KIB} KiB"],
+        "imports running at once, per member": [f"Retry-After: {quota.BUSY_RETRY_S}",
+                                                "over a day old" if quota.ABANDONED == timedelta(days=1) else "?"],
+        "files in an uploaded zip": [f"{_n(tiktok.max_members)} (TikTok export)",
+                                     f"{_n(havre_archive.MAX_MEMBERS)} (Havre archive)"],
+        "a zip member's size": ["declared size judged before inflating"],
+        "compression ratio of a zip member over 1 MiB": [f"{tiktok.max_ratio} to 1"],
+        "everything a zip unpacks to": [f"{tiktok.max_total_bytes // MIB} MiB (TikTok",
+                                        f"{havre_archive.MAX_TOTAL_BYTES >> 30} GiB (Havre"],
+        "Havre archive: an original, a subtitle track, the avatar": [
+            f"{SUBTITLE_MAX // MIB} MiB and WebVTT", f"{MAX_AVATAR_BYTES // MIB} MiB"],
+        "Havre archive: manifest.json": [f"{havre_archive.MANIFEST_MAX // MIB} MiB",
+                                         f"fits {havre_archive.MANIFEST_BUDGET // MIB} MiB"],
+        "Havre archive: a data file, one record": [f"{havre_archive.DATA_MAX // MIB} MiB read one record",
+                                                   f"{havre_archive.RECORD_MAX // MIB} MiB a record"],
+        "TikTok export: user_data*.json or the TXT files": [
+            f"{tiktok.max_member_bytes // MIB} MiB a file", f"{tiktok.max_total_bytes // MIB} MiB together",
+            f"fit {tiktok.parse_budget // MIB} MiB"],
+        "JSON nesting in an export or archive": [f"{jsonread.MAX_DEPTH} levels"],
+        "follows, others' comments, interests kept from an archive": [f"{_n(havre_archive.MAX_KEPT)} each"],
         "profile picture (`POST /api/me/avatar`, the settings form)": [f"{MAX_AVATAR_BYTES // MIB} MiB"],
         "time to send a request's headers (slowloris)": [f"{connections.HEADER_TIMEOUT_S:g} s"],
         "open connections per client address": [f"{connections.MAX_CONNECTIONS_PER_ADDRESS}"],

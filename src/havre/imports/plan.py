@@ -86,9 +86,9 @@ def plan_folder(folder: Path) -> Plan:
     return plan
 
 
-def plan_export(path: Path) -> Plan:
+def plan_export(path: Path, *, label: str | None = None) -> Plan:
     """Every post of an export (the archive's own limits bound the reading); see ``capped``."""
-    export = read_export(path)
+    export = read_export(path, label=label)
     return Plan(kind=EXPORT, source=str(path), items=export.videos, profile=export.profile,
                 following=export.following, followers=export.followers, problems=export.problems)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import socket
 import tempfile
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from havre.imports.models import (
 )
 from havre.imports.plan import EXPORT, TOO_MANY, URL, URLS, Plan
 from havre.imports.profile import apply_profile
+from havre.imports.quota import admit
 from havre.jobs import enqueue
 from havre.media.slideshow import make_slideshow
 from havre.net.guarded import Guard
@@ -52,8 +52,6 @@ from havre.videos import service as videos
 from havre.videos.models import PRIVATE_VIS, Video
 
 LEASE = timedelta(seconds=60)
-SUBTITLE_MAX = 1 << 20
-LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)
 
@@ -78,7 +76,9 @@ def member_guard(settings: Settings) -> Guard:
 
 
 def start_import(s: Session, user: User, plan: Plan, *, drafts: bool) -> ImportRun:
-    """Write the run and its items (the caller commits)."""
+    """Write the run and its items (the caller commits): the operator's CLI, one import at a time
+    for a member (``quota.admit``)."""
+    admit(s, user, from_page=False)
     run = ImportRun(user_id=user.id, source_kind=plan.kind, source=plan.source, drafts=drafts)
     s.add(run)
     s.flush()
@@ -96,14 +96,18 @@ def add_plan(s: Session, run: ImportRun, plan: Plan) -> None:
         s.merge(TikTokFollower(user_id=run.user_id, handle=handle[:64],
                                since=datetime.fromisoformat(since) if since else None))
     for position, spec in enumerate(plan.items):
+        tiktok_id = spec.get("tiktok_id")  # a TikTok id is 19 digits; the column keeps 32
+        spec["tiktok_id"] = tiktok_id if isinstance(tiktok_id, str) and 0 < len(tiktok_id) <= 32 else None
         s.add(ImportItem(run_id=run.id, user_id=run.user_id, position=position,
-                         label=str(spec.get("label", ""))[:500], tiktok_id=spec.get("tiktok_id"), spec=spec))
+                         label=str(spec.get("label", ""))[:500], tiktok_id=spec["tiktok_id"], spec=spec))
     s.flush()
 
 
 def plan_later(s: Session, user: User, *, kind: str, source: str, drafts: bool, source_key: str | None = None,
                run_id: str | None = None) -> ImportRun:
-    """An import started from the page: the job reads the source (an uploaded zip, links) and plans it."""
+    """An import started from the page: the job reads the source (an uploaded zip, links) and plans it.
+    One at a time for a member (``quota.admit``)."""
+    admit(s, user, from_page=True)
     run = ImportRun(id=run_id or new_id(), user_id=user.id, source_kind=kind, source=source, drafts=drafts)
     s.add(run)
     s.flush()
@@ -119,6 +123,8 @@ def start_from_export(region: Region, user: User, export: Path, *, filename: str
         if f.read(4) != b"PK\x03\x04":
             raise InvalidInput(N_("%(name)s is not a zip archive. Upload the .zip file TikTok or Havre gave you."),
                                field="file", name=filename or "file")
+    with region.session() as s:  # refused before the upload is stored; checked again below, under the lock
+        admit(s, user, from_page=True)
     run_id = new_id()
     key = keys.import_source(user.id, run_id)
     region.blobs.put_file(key, export)
@@ -199,8 +205,11 @@ def _fetch(spec: dict[str, Any], workdir: Path, policy: FetchPolicy, limits: Med
             if archive is None:
                 return Outcome(failure=(N_("The archive of this import is no longer here; start it again."), {}))
             path = archive.extract(spec["archive_member"], workdir / "original")
-            subtitles = {lang: archive.read(member) for lang, member in (spec.get("subtitle_members") or {}).items()
-                         if LANG.fullmatch(lang)}
+            # The same checks as yt-dlp's tracks get (a language tag, 1 MiB, WebVTT); the archive's
+            # reader refused a larger one before reading it.
+            tracks = {lang: archive.read(member) for lang, member in (spec.get("subtitle_members") or {}).items()
+                      if ytdlp.LANG.fullmatch(lang)}
+            subtitles = {lang.lower(): data for lang, data in tracks.items() if ytdlp.subtitle_ok(lang, data)}
             return Outcome(path=path, inspected=videos.inspect_upload(path, limits), subtitles=subtitles)
         if spec.get("local_path"):
             path = Path(spec["local_path"])
@@ -237,8 +246,9 @@ def subtitles_beside(media: Path) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for vtt in sorted(media.parent.glob(f"{media.stem}.*.vtt")):
         lang = vtt.name[len(media.stem) + 1:-len(".vtt")]
-        data = vtt.read_bytes()[:SUBTITLE_MAX + 1]
-        if LANG.fullmatch(lang) and len(data) <= SUBTITLE_MAX and data.lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT"):
+        with open(vtt, "rb") as f:
+            data = f.read(ytdlp.SUBTITLE_MAX + 1)
+        if ytdlp.subtitle_ok(lang, data):
             found[lang.lower()] = data
     return found
 

@@ -1,24 +1,29 @@
 """TikTok's "Download your data" archive: a .zip or its extracted folder, in JSON or TXT form.
 
 The JSON layout has changed at least three times, so every level is looked up with fallbacks
-and without regard to case. Members of a zip are read in memory with hard limits (count, total
-size, compression ratio): nothing is extracted to disk, and names that climb out of the archive
-are reported, never followed. A malformed entry becomes a problem in the report; the rest imports.
+and without regard to case. Members of a zip are read in memory through the one bounded zip
+reader (``zipread``: count, sizes judged before inflating, total, compression ratio, every read
+counted) and parsed only when what parsing takes fits the budget (``jsonread``): nothing is
+extracted to disk, and names that climb out of the archive are reported, never followed. A
+malformed entry becomes a problem in the report; the rest imports.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import re
-import zipfile
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from havre.errors import N_
+from havre.imports import jsonread, zipread
+from havre.imports.jsonread import BadJSON
 from havre.imports.ytdlp import tiktok_id_of
+from havre.imports.zipread import SafeZip
 
 JSON_NAMES = ("user_data_tiktok.json", "user_data.json")
 TXT_POSTS = ("posts.txt", "videos.txt", "post.txt", "video.txt")
@@ -36,9 +41,17 @@ class ExportError(Exception):
 @dataclass(frozen=True, kw_only=True)
 class Limits:
     max_members: int = 20_000
-    max_member_bytes: int = 256 << 20
-    max_total_bytes: int = 1 << 30
-    max_ratio: int = 200  # a 1 KiB member inflating to more than 200 KiB is a bomb
+    # The files read (user_data*.json, the TXT lists) are parsed whole, so what parsing one takes is
+    # judged before parsing (``parse_budget``: its bytes and everything parsed from them, bounded by
+    # jsonread.parse_cost): with the process's own 150 MB, under the 300 MB an import may use. A
+    # real JSON export is mostly links and dates, which cost about 8 times their size: the budget
+    # takes one of 13 MiB (years of activity). A larger file could not be parsed anyway, so it is
+    # not even read: 32 MiB, and the bytes held while judging it (it, and a copy without its
+    # strings) stay under 64 MiB.
+    max_member_bytes: int = 32 << 20
+    max_total_bytes: int = 64 << 20  # every file read, together (the JSON, or the TXT files)
+    max_ratio: int = 200  # a member over 1 MiB inflating more than 200-fold is a bomb
+    parse_budget: int = 112 << 20
 
 
 @dataclass
@@ -52,87 +65,81 @@ class Export:
 
 # -- reading the archive safely ------------------------------------------------------------
 
-def _safe_name(name: str) -> bool:
-    path = PurePosixPath(name.replace("\\", "/"))
-    return not (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in path.parts)
+NOT_A_ZIP = N_("%(name)s is not a zip archive (or it is damaged). Request a fresh export from TikTok "
+               "(Settings → Account → Download your data), JSON format.")
 
 
-def _read_zip(path: Path, wanted: Iterable[str], limits: Limits, problems: list[str]) -> dict[str, bytes]:
-    """The members whose base name is in ``wanted`` (lower case), checked against the limits."""
+def _chosen(keys: Iterable[str]) -> list[str]:
+    """Which of an export's files to read: its JSON alone when it has one, else its TXT files. Only
+    those are held in memory, never both layouts at once."""
+    keys = list(keys)
+    return next(([name] for name in JSON_NAMES if name in keys), keys)
+
+
+def _key(relative: str) -> str:
+    base = PurePosixPath(relative).name.lower()
+    return base if base in JSON_NAMES else relative.lower()
+
+
+def _read_zip(path: Path, label: str, wanted: Iterable[str], limits: Limits, problems: list[str]) -> dict[str, bytes]:
+    """The members whose base name is in ``wanted`` (lower case), through the bounded reader: their
+    declared sizes are judged before any is inflated, and every read is counted."""
     names = set(wanted)
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise ExportError(N_("%(name)s is not a zip archive (or it is damaged). Request a fresh export from TikTok "
-                             "(Settings → Account → Download your data), JSON format."), name=path.name) from None
-    found: dict[str, bytes] = {}
-    total = 0
-    with archive:
-        members = archive.infolist()
-        if len(members) > limits.max_members:
-            raise ExportError(N_("%(name)s holds %(count)s files; an export has far fewer. Is it the right file?"),
-                              name=path.name, count=len(members))
-        for info in members:
-            base = PurePosixPath(info.filename.replace("\\", "/")).name.lower()
-            if not _safe_name(info.filename):
-                problems.append(f"ignored {info.filename!r}: its name points outside the archive")
-                continue
-            if base not in names or info.is_dir():
-                continue
-            if info.file_size > limits.max_member_bytes or (
-                    info.compress_size and info.file_size > 1 << 20
-                    and info.file_size / info.compress_size > limits.max_ratio):
-                raise ExportError(N_("%(member)s in %(name)s inflates to %(size)s MiB: refused as a zip bomb."),
-                                  member=info.filename, name=path.name, size=info.file_size >> 20)
-            try:
-                with archive.open(info) as f:  # read no more than the limit, whatever the header claims
-                    data = f.read(limits.max_member_bytes + 1)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise ExportError(N_("%(name)s is damaged (%(error)s). Request a fresh export from TikTok "
-                                     "(Settings → Account → Download your data), JSON format."), name=path.name,
-                                  error=str(exc)[:120]) from None
-            total += len(data)
-            if len(data) > limits.max_member_bytes or total > limits.max_total_bytes:
-                raise ExportError(N_("%(member)s in %(name)s inflates beyond the limit: refused as a zip bomb."),
-                                  member=info.filename, name=path.name)
-            found.setdefault(base if base in JSON_NAMES else info.filename.lower(), data)
-    return found
+
+    def limit_of(name: str) -> int | None:
+        return limits.max_member_bytes if PurePosixPath(name).name.lower() in names else None
+
+    archive = SafeZip(path, label=label, error=ExportError, unreadable=NOT_A_ZIP, limits=zipread.Limits(
+        max_members=limits.max_members, max_total_bytes=limits.max_total_bytes, limit_of=limit_of,
+        max_ratio=limits.max_ratio))
+    with closing(archive):
+        problems += [f"ignored {name!r}: its name points outside the archive" for name in archive.unsafe]
+        members: dict[str, str] = {}
+        for name in archive.files:
+            if PurePosixPath(name).name.lower() in names:
+                members.setdefault(_key(name), name)
+        return {key: archive.read(members[key]) for key in _chosen(members)}
 
 
 def _read_folder(path: Path, wanted: Iterable[str], limits: Limits) -> dict[str, bytes]:
     names = set(wanted)
-    found: dict[str, bytes] = {}
+    files: dict[str, Path] = {}
     for file in sorted(path.rglob("*")):
         if file.is_file() and not file.is_symlink() and file.name.lower() in names:
-            if file.stat().st_size > limits.max_member_bytes:
-                raise ExportError(N_("%(member)s is too large for an export file."), member=file.name)
-            key = file.name.lower() if file.name.lower() in JSON_NAMES else file.relative_to(path).as_posix().lower()
-            found.setdefault(key, file.read_bytes())
+            files.setdefault(_key(file.relative_to(path).as_posix()), file)
+    found: dict[str, bytes] = {}
+    for key in _chosen(files):
+        with open(files[key], "rb") as f:
+            found[key] = f.read(limits.max_member_bytes + 1)  # no more than the limit, even if it grew
+        if len(found[key]) > limits.max_member_bytes:
+            raise ExportError(N_("%(member)s is too large for an export file."), member=files[key].name)
     return found
 
 
-def read_export(path: Path, *, limits: Limits = Limits()) -> Export:
-    """Parse an export (.zip or folder). Raises ExportError when nothing usable is found."""
+def read_export(path: Path, *, limits: Limits = Limits(), label: str | None = None) -> Export:
+    """Parse an export (.zip or folder). Raises ExportError when nothing usable is found; ``label``
+    is what its messages call it (the name it was uploaded with)."""
+    label = label or path.name
     problems: list[str] = []
     wanted = (*JSON_NAMES, *TXT_POSTS, *TXT_FOLLOWING, *TXT_FOLLOWERS, "profile info.txt")
     if path.is_dir():
         files = _read_folder(path, wanted, limits)
     elif path.is_file():
-        files = _read_zip(path, wanted, limits, problems)
+        files = _read_zip(path, label, wanted, limits, problems)
     else:
         raise ExportError(N_("%(name)s does not exist."), name=str(path))
     for name in JSON_NAMES:
         if name in files:
-            export = _parse_json(files[name], name)
+            export = _parse_json(files[name], name, limits)
             export.problems[:0] = problems
             return export
     if any(PurePosixPath(k).name in TXT_POSTS for k in files):
-        export = _parse_txt(files)
+        export = _parse_txt(files, limits)
         export.problems[:0] = problems
         return export
     raise ExportError(N_("No TikTok data found in %(name)s (no user_data_tiktok.json, user_data.json or "
                          "Posts.txt). Request a fresh export from TikTok (Settings → Account → Download your data), "
-                         "JSON format."), name=path.name)
+                         "JSON format."), name=label)
 
 
 # -- values ------------------------------------------------------------------------------
@@ -146,6 +153,11 @@ def _get(obj: Any, *keys: str) -> Any:
         if key.lower() in lowered:
             return lowered[key.lower()]
     return None
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else none: a layout that changed gives no entries, not a crash."""
+    return value if isinstance(value, list) else []
 
 
 def _path(obj: Any, *levels: tuple[str, ...]) -> Any:
@@ -167,17 +179,28 @@ def _date(value: Any) -> str | None:
     return None
 
 
+BIGINT = 2**63 - 1
+
+
 def _count(value: Any) -> int | None:
+    """A count as TikTok writes it (12, "1.2K", "3,400"); None for anything else (NaN, infinity,
+    negative, beyond what a database column holds)."""
+    if isinstance(value, bool):
+        return None
     if isinstance(value, int | float):
-        return int(value)
-    if not isinstance(value, str) or not value.strip():
+        number = float(value) if isinstance(value, float) else value
+    elif isinstance(value, str) and value.strip():
+        text = value.strip().replace(",", "").upper()
+        scale = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}.get(text[-1:], 1)
+        try:
+            number = float(text.rstrip("KMB")) * scale
+        except ValueError:
+            return None
+    else:
         return None
-    text = value.strip().replace(",", "").upper()
-    scale = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}.get(text[-1:], 1)
-    try:
-        return int(float(text.rstrip("KMB")) * scale)
-    except ValueError:
+    if not math.isfinite(number) or not 0 <= number <= BIGINT:
         return None
+    return int(number)
 
 
 def _flag(value: Any) -> bool | None:
@@ -186,6 +209,11 @@ def _flag(value: Any) -> bool | None:
     if isinstance(value, str) and value.strip():
         return value.strip().lower() in ("yes", "true", "on", "1", "everyone", "allow")
     return None
+
+
+def _tiktok_id(value: str) -> str | None:
+    """A TikTok id is digits (19 of them): anything else, or longer than the column, is no id."""
+    return value if value.isdigit() and len(value) <= 32 else None
 
 
 VISIBILITY = {"everyone": "public", "public": "public", "friends": "followers", "followers": "followers",
@@ -207,8 +235,8 @@ def _video(entry: Any, where: str, problems: list[str]) -> dict[str, Any] | None
     counts = {k: c for k, c in (("likes", _count(_get(entry, "Likes", "LikesCount"))),) if c is not None}
     return {
         "label": posted[:10], "links": links, "slideshow": len(links) > 1, "posted_at": posted,
-        "tiktok_id": next((i for i in map(tiktok_id_of, links) if i), None)
-        or (str(_get(entry, "VideoId", "id") or "") or None),
+        "tiktok_id": _tiktok_id(next((i for i in map(tiktok_id_of, links) if i), None)
+                                or str(_get(entry, "VideoId", "id") or "")),
         "caption": str(_get(entry, "Title", "Description", "VideoDescription", "Caption") or ""),
         "sound": _get(entry, "Sound", "SoundTitle") or None, "location": _get(entry, "Location") or None,
         "cover_url": _get(entry, "CoverImage", "Cover") or None, "legacy_counts": counts,
@@ -221,41 +249,28 @@ def _video(entry: Any, where: str, problems: list[str]) -> dict[str, Any] | None
 # -- JSON --------------------------------------------------------------------------------
 
 ACTIVITY = (("Activity", "Your Activity", "Profile And Settings", "Profile"),)
-MAX_DEPTH = 64  # real exports nest about 6 levels
 
 
-def _too_deep(name: str) -> ExportError:
-    return ExportError(N_("%(name)s is nested too deeply to be a TikTok export (more than %(limit)s levels of "
-                          "lists or objects). Request a fresh export from TikTok (Settings → Account → Download "
-                          "your data), JSON format."), name=name, limit=MAX_DEPTH)
-
-
-def _deeper_than(root: Any, limit: int) -> bool:
-    """Whether lists/objects nest more than ``limit`` levels (iterative: no recursion to overflow)."""
-    stack = [(root, 1)]
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth + 1 > limit:
-                    return True
-                stack.append((child, depth + 1))
-    return False
-
-
-def _parse_json(data: bytes, name: str) -> Export:
+def _parse_json(data: bytes, name: str, limits: Limits) -> Export:
     try:
-        root = json.loads(data.decode("utf-8-sig"))
-    except RecursionError:  # the parser recurses once per level: thousands of nested [ exhaust the stack
-        raise _too_deep(name) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+        root = jsonread.loads(data, budget=limits.parse_budget)
+    except BadJSON as exc:
+        if exc.reason == BadJSON.DEEP:  # what parsed could still overflow later (str(), the JSON columns)
+            raise ExportError(N_("%(name)s is nested too deeply to be a TikTok export (more than %(limit)s levels of "
+                                 "lists or objects). Request a fresh export from TikTok (Settings → Account → "
+                                 "Download your data), JSON format."), name=name, limit=exc.params["limit"]) from None
+        if exc.reason == BadJSON.COSTLY:
+            raise ExportError(N_("%(name)s would take %(cost)s MiB of memory to read, more than the %(budget)s MiB an "
+                                 "import may use. If it is a real TikTok export, import it in parts: ask whoever "
+                                 "runs this Havre instance."), name=name, **exc.params) from None
+        if exc.reason == BadJSON.TEXT:
+            raise ExportError(N_("%(name)s holds text no database can store (a NUL character or half of a surrogate "
+                                 "pair). Request a fresh export from TikTok (Settings → Account → Download your "
+                                 "data), JSON format."), name=name) from None
+        where = f" (line {exc.params['line']})" if exc.params.get("line") else ""
         raise ExportError(N_("%(name)s is not valid JSON%(where)s. Request a fresh export from TikTok "
                              "(Settings → Account → Download your data), JSON format."),
                           name=name, where=where) from None
-    if _deeper_than(root, MAX_DEPTH):  # what parsed could still overflow later (str(), the JSON columns)
-        raise _too_deep(name)
     if not isinstance(root, dict):
         raise ExportError(N_("%(name)s has an unknown layout. Request a fresh export from TikTok "
                              "(Settings → Account → Download your data), JSON format."), name=name)
@@ -281,10 +296,10 @@ def _parse_json(data: bytes, name: str) -> Export:
         block = _get(root, section)
         following = _path(block, ("Following List", "Following"), ("Following",))
         followers = _path(block, ("Follower List", "Follower", "Followers"), ("FansList", "Fans"))
-        export.following += [str(_get(f, "UserName", "username")) for f in following or []
+        export.following += [str(_get(f, "UserName", "username")) for f in _list(following)
                              if _get(f, "UserName", "username")]
         export.followers += [(str(_get(f, "UserName", "username")), _date(_get(f, "Date")))
-                             for f in followers or [] if _get(f, "UserName", "username")]
+                             for f in _list(followers) if _get(f, "UserName", "username")]
     return export
 
 
@@ -306,9 +321,21 @@ def _blocks(data: bytes) -> list[dict[str, str]]:
     return records
 
 
-def _parse_txt(files: dict[str, bytes]) -> Export:
+def _parse_txt(files: dict[str, bytes], limits: Limits) -> Export:
     export = Export()
     by_base = {PurePosixPath(k).name: v for k, v in files.items()}
+    cost = 0
+    for name, data in by_base.items():  # all are held at once; each line may become a dict entry and two strings
+        if b"\x00" in data:
+            raise ExportError(N_("%(name)s holds text no database can store (a NUL character). Request a fresh "
+                                 "export from TikTok (Settings → Account → Download your data), JSON format."),
+                              name=name)
+        cost += len(data) * 6 + data.count(b"\n") * 2 * jsonread.PER_STRING
+        if cost > limits.parse_budget:
+            raise ExportError(N_("%(name)s would take %(cost)s MiB of memory to read, more than the %(budget)s MiB "
+                                 "an import may use. If it is a real TikTok export, import it in parts: ask whoever "
+                                 "runs this Havre instance."), name=name, cost=cost >> 20,
+                              budget=limits.parse_budget >> 20)
     posts = next((by_base[n] for n in TXT_POSTS if n in by_base), b"")
     for i, record in enumerate(_blocks(posts)):
         video = _video(record, f"post {i + 1}", export.problems)

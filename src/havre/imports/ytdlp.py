@@ -37,7 +37,15 @@ TIKTOK_DOMAINS = ("tiktok.com", "tiktokv.com", "tiktokv.us", "tiktokv.eu", "tikt
                   "tiktokcdn-eu.com")
 SAFE = re.compile(r"[^A-Za-z0-9_-]")
 SUBTITLE_MAX = 1 << 20
+LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # a language tag, as a subtitle track is named
 log = logging.getLogger(__name__)
+
+
+def subtitle_ok(lang: str, data: bytes) -> bool:
+    """Whether a subtitle track may be kept, wherever it came from (yt-dlp, a folder, an archive):
+    a language tag, at most ``SUBTITLE_MAX`` bytes, and WebVTT. Browsers parse it, never the server."""
+    return (LANG.fullmatch(lang) is not None and len(data) <= SUBTITLE_MAX
+            and data.lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT"))
 
 
 def polite_sleep(url: str) -> float:

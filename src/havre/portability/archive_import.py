@@ -29,14 +29,15 @@ def import_archive(regions: Regions, settings: Settings, *, handle: str, path: P
                    on_progress: imports.Progress = lambda done, total: None) -> ImportRun:
     """Import (or resume importing) the archive at ``path`` into @handle; returns the finished run."""
     region, owner = access_account(regions, handle)
-    archive = verify(path)  # nothing is written before the whole archive checks out
+    archive = verify(path, media=settings.media)  # nothing is written before the whole archive checks out
     try:
         source = f"{path.name} ({archive.manifest['created_at']})"
         with region.session() as s:  # the same archive, not finished: resume it
             run = s.scalar(select(ImportRun).where(ImportRun.user_id == owner.id, ImportRun.source == source,
                                                    ImportRun.source_kind == HAVRE, ImportRun.status != DONE))
             if run is None:
-                run = imports.start_import(s, owner, plan_archive(archive, source), drafts=drafts)
+                plan = plan_archive(archive, source, max_items=settings.import_max_items)
+                run = imports.start_import(s, owner, plan, drafts=drafts)
                 s.commit()
             run_id = run.id
         # The operator's command: the archive names no address to fetch, the guard is not consulted.

@@ -18,11 +18,20 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, String, 
 from havre.db.base import Base, UTCDateTime
 from havre.db.ownership import Owned
 from havre.imports.havre_archive import FORMAT, VERSION, data_name
+from havre.imports.ytdlp import LANG
 from havre.portability.export import EXPORTED, exported_columns
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DATE_TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 SHA256 = "^[0-9a-f]{64}$"
+BIGINT = 2**63 - 1
+# A JSON column whose values an import reads says their shape here (its type alone would let an
+# archive put anything in them); the others are kept as they are and only said to be an object or list.
+JSON_SHAPES: dict[tuple[str, str], dict[str, Any]] = {
+    ("videos", "legacy_counts"): {"type": "object", "propertyNames": {"maxLength": 32},
+                                  "additionalProperties": {"type": "integer", "minimum": 0, "maximum": BIGINT}},
+    ("videos", "subtitle_langs"): {"type": "array", "items": {"type": "string", "pattern": f"^{LANG.pattern}$"}},
+}
 
 
 def _nullable(schema: dict[str, Any], nullable: bool) -> dict[str, Any]:
@@ -60,11 +69,11 @@ def column_schema(table: Table, column: Column[Any]) -> dict[str, Any]:
         schema = {"type": "integer"}
     elif isinstance(kind, Float):  # Double too
         schema = {"type": "number"}
-    elif isinstance(kind, String):  # Text too
-        schema = {"type": "string"}
+    elif isinstance(kind, String):  # Text too; a length is what the database keeps (PostgreSQL refuses more)
+        schema = {"type": "string", **({"maxLength": kind.length} if kind.length else {})}
     elif isinstance(kind, JSON):
         json_kind = _json_kind(table, column)
-        schema = {"type": json_kind} if json_kind else {}
+        schema = JSON_SHAPES.get((table.name, column.name)) or ({"type": json_kind} if json_kind else {})
     else:  # a new column type: decide how it is written before the schema can say it
         raise TypeError(f"{table.name}.{column.name}: no JSON Schema for the column type {kind!r}")
     return _nullable(schema, bool(column.nullable))
@@ -155,3 +164,31 @@ def export_json_schema() -> dict[str, Any]:
 def render() -> str:
     """The schema as docs/export-format.schema.json holds it."""
     return json.dumps(export_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_module() -> str:
+    """The same schema as ``havre.imports.archive_schema`` carries it for the importer, which sits a
+    floor below this module (the schema needs every table) and validates every archive with it.
+    The same JSON, one definition a line."""
+    schema = export_json_schema()
+    head = json.dumps({k: v for k, v in schema.items() if k != "$defs"}, ensure_ascii=False)
+    defs = ",\n".join(f"{json.dumps(name)}: {json.dumps(part, ensure_ascii=False)}"
+                       for name, part in schema["$defs"].items())
+    return MODULE.format(text=f'{head[:-1]}, "$defs": {{\n{defs}\n}}}}\n')
+
+
+MODULE = '''"""The JSON Schema of a Havre archive, as docs/export-format.schema.json publishes it, for the importer.
+
+Written by scripts/export_schema.py from ``havre.portability.export_schema`` (a floor above the
+importer: it is made from every table); tests/portability/test_export_schema.py fails when they differ.
+"""
+
+# ruff: noqa: E501 (the published JSON, as it is)
+from __future__ import annotations
+
+import json
+from typing import Any
+
+TEXT = r"""{text}"""
+SCHEMA: dict[str, Any] = json.loads(TEXT)
+'''
