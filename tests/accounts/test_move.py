@@ -23,6 +23,7 @@ from havre.portability.residency import audit_residency
 from havre.regions import Regions
 from havre.regions.audit import AuditEntry, entries_about, record, verify_chain
 from havre.schema import metadata
+from tests.cli_runner import havre_on
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready
 
@@ -184,14 +185,8 @@ def test_the_cli_moves_and_reports(client: ApiClient, settings: Settings, region
 
 
 def _cli(settings: Settings, *args: str) -> tuple[int, str]:
-    lines = [f'directory_url = "{settings.directory_url}"']
-    for r in settings.regions:
-        lines += [f"[regions.{r.name}]", f'database_url = "{r.database_url}"', f'blob_url = "{r.blob_url}"']
-    config = settings.data_dir.parent / "havre.toml"
-    config.write_text("\n".join(lines) + "\n")
-    result = CliRunner().invoke(cli, [*args, "--data-dir", str(settings.data_dir)],
-                                env={"HAVRE_CONFIG": str(config), "HAVRE_REGIONS": ""})
-    return result.exit_code, " ".join(result.output.split())  # as one line: the console wraps long ones
+    code, output = havre_on(settings, *args)
+    return code, " ".join(output.split())  # as one line: the console wraps long ones
 
 
 def test_an_account_whose_deletion_is_pending_does_not_move_until_it_is_cancelled(

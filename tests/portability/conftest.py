@@ -9,13 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
 
 from havre.accounts.models import DataExport, User
 from havre.blobs import keys
 from havre.blobs.local import LocalBlobStore
-from havre.cli import app as cli
-from havre.config import Settings
 from havre.imports.models import ImportRun
 from havre.jobs.models import Job
 from havre.recs.live import train_region
@@ -167,15 +164,3 @@ def scan(regions: Regions, needles: Iterable[str], *, logs: str = "") -> list[st
                 found += [f"{region.name} job {kind}: {n}" for n in wanted if n in json.dumps(payload)]
     found += [f"logs: {n}" for n in wanted if n in logs]
     return found
-
-
-def havre_cli(settings: Settings, *args: str) -> tuple[int, str]:
-    """`havre ARGS` against the test instance (every region, as its config file declares them)."""
-    lines = [f'directory_url = "{settings.directory_url}"']
-    for r in settings.regions:
-        lines += [f"[regions.{r.name}]", f'database_url = "{r.database_url}"', f'blob_url = "{r.blob_url}"']
-    config = settings.data_dir.parent / "havre.toml"
-    config.write_text("\n".join(lines) + "\n")
-    result = CliRunner().invoke(cli, [*args, "--data-dir", str(settings.data_dir)],
-                                env={"HAVRE_CONFIG": str(config), "HAVRE_REGIONS": ""})
-    return result.exit_code, result.output

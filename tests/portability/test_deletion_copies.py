@@ -30,8 +30,9 @@ from havre.portability.export import export_to_file
 from havre.portability.residency import audit_residency
 from havre.regions import Regions
 from havre.regions.work import JobContext
+from tests.cli_runner import havre_on
 from tests.conftest import ApiClient
-from tests.portability.conftest import REGIONS, havre_cli, ok, scan
+from tests.portability.conftest import REGIONS, ok, scan
 from tests.videos.helpers import upload_ready
 
 HANDLE = "zed_q7x"
@@ -138,7 +139,7 @@ def test_a_deleted_member_leaves_no_copy_in_import_reports_or_kept_archives(
     assert len(held) == 2 and all(HANDLE.encode() in data and WORDS.encode() in data for data in held.values())
 
     if how == "cli":  # `havre users delete --now`: every region opened by the command
-        code, out = havre_cli(settings, "users", "delete", HANDLE, "--now", "--json")
+        code, out = havre_on(settings, "users", "delete", HANDLE, "--now", "--json")
         assert code == 0, out
         report = json.loads(out)
         assert report["elsewhere"]["eu"]["archives_rebuilt"] == report["elsewhere"]["us"]["archives_rebuilt"] == 1
@@ -164,7 +165,7 @@ def test_a_deleted_member_leaves_no_copy_in_import_reports_or_kept_archives(
     assert scan(regions, [HANDLE, WORDS, zed]) == []
     residency = audit_residency(settings, regions)  # the crossings into eu are on its chain, naming none of zed
     assert residency.ok, residency.as_dict()
-    code, out = havre_cli(settings, "users", "audit-deletion", HANDLE, "--canary", WORDS, "--json")
+    code, out = havre_on(settings, "users", "audit-deletion", HANDLE, "--canary", WORDS, "--json")
     assert code == 0, out
     audit = json.loads(out)
     assert audit["ok"] and audit["found"] == [] and audit["checked"]["archives"] == 2
@@ -257,21 +258,21 @@ def test_the_audit_names_each_place_a_deleted_member_is_left_in(
     archive = keys.export_archive(cid, "e1")
     us.blobs.put_bytes(archive, buffer.getvalue())
 
-    code, out = havre_cli(settings, "users", "audit-deletion", f"@{HANDLE.upper()}", "--canary", WORDS, "--json")
+    code, out = havre_on(settings, "users", "audit-deletion", f"@{HANDLE.upper()}", "--canary", WORDS, "--json")
     assert code == 1, out
     found = json.loads(out)["found"]
     assert f"eu database: import_runs.extras (id={run_id}): handle" in found
     assert f"eu database: jobs.payload (id={job_id}): canary {WORDS!r}" in found
     assert f"us blob {archive} (data/followers.json): handle" in found
     assert len(found) == 3, found  # "bea" and "clean" are not them; "something else" is no canary
-    code, out = havre_cli(settings, "users", "audit-deletion", HANDLE)
+    code, out = havre_on(settings, "users", "audit-deletion", HANDLE)
     assert code == 1 and f"@{HANDLE} is still found in 2 places" in out and "import_runs.extras" in out
 
-    code, out = havre_cli(settings, "users", "audit-deletion", "cid")  # not deleted: refused
+    code, out = havre_on(settings, "users", "audit-deletion", "cid")  # not deleted: refused
     assert code == 2 and "is an account here now" in out
-    code, out = havre_cli(settings, "users", "audit-deletion", HANDLE, "--regions", "us")
+    code, out = havre_on(settings, "users", "audit-deletion", HANDLE, "--regions", "us")
     assert code == 2 and "every region" in out
-    code, out = havre_cli(settings, "users", "audit-deletion", "--help")
+    code, out = havre_on(settings, "users", "audit-deletion", "--help")
     assert code == 0 and "--canary" in out and "--json" in out
 
 
