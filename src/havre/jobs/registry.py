@@ -1,6 +1,6 @@
 """Job handlers by kind. Domain packages register theirs in their ``tasks.py``.
 
-The registry knows kinds and functions only; what a handler is given (``regions.JobContext``)
+The registry knows kinds and functions only; what a handler is given (``regions.work.JobContext``)
 and which modules register handlers (``workers.handlers``) live above it.
 """
 

@@ -163,13 +163,6 @@ def _one_viewer_worth(rows: EventRows, given: dict[GivenKey, _Given]) -> dict[st
     return sums
 
 
-def signals_of(s: Session, video_ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not video_ids:
-        return {}
-    rows = s.scalars(select(VideoSignals).where(VideoSignals.video_id.in_(video_ids)))
-    return {r.video_id: {f: getattr(r, f) for f in FIELDS} for r in rows}
-
-
 def fold_soon(s: Session, *, delay_s: float = 2.0) -> None:
     """Ask for a fold of the new events in a moment, unless one is already waiting: a burst of
     batches is folded once."""

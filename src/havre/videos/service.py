@@ -1,4 +1,4 @@
-"""Every write to videos happens here; reads for viewers go through ``videos.finder``."""
+"""Every write to videos happens here; reads for viewers go through ``videos.access`` and ``videos.cards``."""
 
 from __future__ import annotations
 
