@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, CursorResult, ForeignKey, Integer, Row, select, tuple_, update
+from sqlalchemy import BigInteger, CursorResult, ForeignKey, Integer, Row, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from havre.db.base import OPERATIONAL, Base, utcnow
@@ -32,7 +32,7 @@ FIELDS = ("impressions", "plays", "completes", "skips", "loops", "not_interested
 _FIELD_OF = {IMPRESSION: "impressions", PLAY: "plays", COMPLETE: "completes", SKIP: "skips", LOOP: "loops",
              NOT_INTERESTED: "not_interested"}
 FOLD_BATCH = 20_000
-PAIRS_PER_READ = 400  # (viewer, video) pairs per statement when reading what was given before
+VIDEOS_PER_READ = 500  # a viewer's videos per statement when reading what they gave before
 
 
 class VideoSignals(Base):
@@ -138,17 +138,22 @@ EventRows = Sequence[Row[int, str, str, str, int, datetime]]  # id, viewer, vide
 
 def _given_before(s: Session, rows: EventRows, last: int) -> dict[GivenKey, _Given]:
     """What the viewers of these events gave the same videos on the same days in events folded
-    before (ids up to ``last``), read through ix_feed_events_user_video."""
+    before (ids up to ``last``): one statement per viewer, ``user_id = ? AND video_id IN (...)``,
+    which both stores serve from ix_feed_events_user_video (SQLite would scan the whole table for
+    a row-value ``(user_id, video_id) IN (...)``)."""
     given: dict[GivenKey, _Given] = defaultdict(_Given)
     since = datetime.combine(min(r.at for r in rows).date(), time.min, tzinfo=UTC)
-    pairs = sorted({(r.user_id, r.video_id) for r in rows})
-    for start in range(0, len(pairs), PAIRS_PER_READ):
-        chunk = pairs[start:start + PAIRS_PER_READ]
-        for user_id, video_id, kind, watch_ms, at in s.execute(
-                select(FeedEvent.user_id, FeedEvent.video_id, FeedEvent.kind, FeedEvent.watch_ms, FeedEvent.at)
-                .where(tuple_(FeedEvent.user_id, FeedEvent.video_id).in_(chunk), FeedEvent.id <= last,
-                       FeedEvent.at >= since)):
-            given[(user_id, video_id, at.date())].take(kind, watch_ms)
+    videos_of: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        videos_of[row.user_id].add(row.video_id)
+    for user_id, videos in videos_of.items():
+        ordered = sorted(videos)
+        for start in range(0, len(ordered), VIDEOS_PER_READ):
+            for video_id, kind, watch_ms, at in s.execute(
+                    select(FeedEvent.video_id, FeedEvent.kind, FeedEvent.watch_ms, FeedEvent.at)
+                    .where(FeedEvent.user_id == user_id, FeedEvent.video_id.in_(ordered[start:start + VIDEOS_PER_READ]),
+                           FeedEvent.id <= last, FeedEvent.at >= since)):
+                given[(user_id, video_id, at.date())].take(kind, watch_ms)
     return given
 
 
