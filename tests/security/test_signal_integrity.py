@@ -206,6 +206,11 @@ def test_one_address_visitors_count_as_two_however_many_cookies(
         app: FastAPI, regions: Regions, people: Callable[[str], ApiClient]) -> None:
     people("maker")
     (video,) = add_videos(regions, "maker", ["Shared"])
+    with ApiClient(app, address="203.0.113.5") as repeating:  # repeats of one visitor spend nothing
+        repeating.prime_csrf()
+        for _ in range(3):
+            assert repeating.post(f"/api/videos/{video}/share").status_code == 200
+            assert repeating.post(f"/api/videos/{video}/views", json={"watch_ms": 800}).status_code == 204
     for _ in range(30):  # a fresh cookie every time, one address
         with ApiClient(app, address="203.0.113.5") as visitor:
             visitor.prime_csrf()

@@ -9,6 +9,7 @@ stays in their home region and is used only there.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -117,15 +118,16 @@ def by_owner(gw: Gateway, region: Region, owner: OwnerCard, viewer: User | None,
 
 
 def record_view(s: Session, home: Region, viewer: User | None, video_region: Region, video: VideoCard, *,
-                watch_ms: int, completed: bool, session_secret: str, visitor_counts: bool = True) -> int:
+                watch_ms: int, completed: bool, session_secret: str,
+                visitor_allowed: Callable[[str, str], bool] = marks.anyone) -> int:
     """The watch event is the viewer's (home); the view count is the video's (its region), raised
-    once per viewer (or visitor session, ``session_secret``) per window: see social.marks. A
-    visitor's view moves the count only while ``visitor_counts`` (its address's allowance).
+    once per viewer (or visitor session, ``session_secret``, within ``visitor_allowed``) per
+    window: see social.marks.
     Returns the watch time kept: what the player sent, bounded by what could have been watched."""
     if not 0 <= watch_ms <= events.MAX_WATCH_MS:
         raise InvalidInput(N_("watch_ms must be between 0 and one hour."), field="watch_ms")
-    if (viewer is not None or visitor_counts) and marks.first_time(
-            s, kind=marks.VIEW, video_id=video.id, viewer=viewer, session_secret=session_secret):
+    if marks.first_time(s, kind=marks.VIEW, video_id=video.id, viewer=viewer, session_secret=session_secret,
+                        visitor_allowed=visitor_allowed):
         count_for_video(s, home, video_region, video.id, views=1)
     if viewer is None:
         return 0

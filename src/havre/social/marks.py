@@ -16,6 +16,7 @@ the same mark exactly one wins (the database settles it, in any process).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,8 +38,15 @@ def visitor_key(session_secret: str) -> str:
     return hashlib.sha256(f"counts|{session_secret}".encode()).hexdigest()
 
 
-def first_time(s: Session, *, kind: str, video_id: str, viewer: User | None, session_secret: str) -> bool:
-    """Claim the mark of this view or share; True if this one is to be counted."""
+def anyone(_kind: str, _video_id: str) -> bool:
+    return True
+
+
+def first_time(s: Session, *, kind: str, video_id: str, viewer: User | None, session_secret: str,
+               visitor_allowed: Callable[[str, str], bool] = anyone) -> bool:
+    """Claim the mark of this view or share; True if this one is to be counted. A visitor's first
+    one is counted only if ``visitor_allowed(kind, video_id)`` too (its address's allowance,
+    web.rate_limits), asked only then: a visitor repeating themself spends nothing of it."""
     now = utcnow()
     # Marks past their use are dropped here: nothing else needs them, and nobody should keep them.
     s.execute(delete(CountMark).where(CountMark.kind == VIEW, CountMark.at < now - VIEW_WINDOW))
@@ -49,7 +57,7 @@ def first_time(s: Session, *, kind: str, video_id: str, viewer: User | None, ses
                       now=now, stale_before=stale)
     return _claim(s, VisitorMark.__table__,
                   {"session_hash": visitor_key(session_secret), "video_id": video_id, "kind": kind},
-                  now=now, stale_before=stale)
+                  now=now, stale_before=stale) and visitor_allowed(kind, video_id)
 
 
 def _claim(s: Session, table: Any, key: dict[str, str], *, now: datetime, stale_before: datetime | None) -> bool:

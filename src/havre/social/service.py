@@ -6,6 +6,7 @@ the public counts they change live with the video or creator, through ``social.c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -203,13 +204,11 @@ def following_ids(s: Session, viewer: User | None, owner_ids: list[str]) -> set[
 
 
 def record_share(s: Session, home: Region, viewer: User | None, video_region: Region, video: VideoCard, *,
-                 session_secret: str, visitor_counts: bool = True) -> int:
-    """Count a share once per member (ever) or visitor session, see social.marks; a visitor's only
-    while ``visitor_counts`` (its address's allowance). Returns the share count as the sharer
-    will now see it."""
-    if viewer is None and not visitor_counts:
-        return video.share_count
-    if not marks.first_time(s, kind=marks.SHARE, video_id=video.id, viewer=viewer, session_secret=session_secret):
+                 session_secret: str, visitor_allowed: Callable[[str, str], bool] = marks.anyone) -> int:
+    """Count a share once per member (ever) or visitor session, see social.marks (a visitor's
+    within ``visitor_allowed``). Returns the share count as the sharer will now see it."""
+    if not marks.first_time(s, kind=marks.SHARE, video_id=video.id, viewer=viewer, session_secret=session_secret,
+                            visitor_allowed=visitor_allowed):
         return video.share_count
     count_for_video(s, home, video_region, video.id, shares=1)
     return video.share_count + 1

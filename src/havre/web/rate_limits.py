@@ -14,7 +14,7 @@ address whose members live in several regions gets each region's allowance.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -114,11 +114,13 @@ def refusal(limiter: RateLimiter, region: Region, action: str, *, member_id: str
     return too_often(wait) if wait else None
 
 
-def visitor_counts(ctx: RequestContext, s: Session, kind: str, video_id: str) -> bool:
-    """Whether a visitor's view or share of ``video_id`` may still move its public count: one
-    address's visitors count as a few, however many cookies they bring."""
-    key = ctx.limiter.key("visitors", kind, video_id, ctx.client)
-    return ctx.limiter.allows(s, key, VISITORS_PER_ADDRESS)
+def visitor_allowance(ctx: RequestContext, s: Session) -> Callable[[str, str], bool]:
+    """Whether a visitor's first view or share of a video may still move its public count (asked
+    by social.marks once the visitor's own mark is new): one address's visitors count as a few,
+    however many cookies they bring."""
+    def allowed(kind: str, video_id: str) -> bool:
+        return ctx.limiter.allows(s, ctx.limiter.key("visitors", kind, video_id, ctx.client), VISITORS_PER_ADDRESS)
+    return allowed
 
 
 def docs_table() -> str:

@@ -82,9 +82,9 @@ def record_view(video_id: str, body: ViewIn, ctx: RequestContext = Depends(get_c
     rate_limits.check(ctx, "view")
     region, video = access_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
-        counts = ctx.viewer_id is not None or rate_limits.visitor_counts(ctx, s, "view", video.id)
         service.record_view(s, ctx.region, ctx.viewer, region, video, watch_ms=body.watch_ms,
-                            completed=body.completed, session_secret=ctx.csrf_token, visitor_counts=counts)
+                            completed=body.completed, session_secret=ctx.csrf_token,
+                            visitor_allowed=rate_limits.visitor_allowance(ctx, s))
         s.commit()
     return Response(status_code=204)
 
@@ -104,8 +104,11 @@ def record_events(body: EventsIn, ctx: RequestContext = Depends(get_ctx)) -> Res
     interested"), each about a video the viewer may see. A visitor's are checked and dropped: they
     are kept only for members, in their home region."""
     batch = [events.Signal(video_id=e.video_id, kind=e.kind) for e in body.events]
-    # One session and one commit: the viewer, the limits, the checks at home and the batch.
-    with ctx.one_session() as gw, gw.home_db() as s, rate_limits.counted(ctx, s, "events", units=max(1, len(batch))):
-        service.record_events(gw, s, ctx.viewer, batch)
-        s.commit()
+    # One session and one commit: the viewer (read once: the limits take its id), the limits, the
+    # checks at home and the batch.
+    with ctx.one_session() as gw, gw.home_db() as s:
+        viewer = ctx.viewer
+        with rate_limits.counted(ctx, s, "events", units=max(1, len(batch))):
+            service.record_events(gw, s, viewer, batch)
+            s.commit()
     return Response(status_code=204)

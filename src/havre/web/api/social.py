@@ -107,9 +107,8 @@ def share(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> ShareOut:
     rate_limits.check(ctx, "share")
     region, video = access_video(ctx.gateway, video_id, ctx.viewer)
     with ctx.db() as s:
-        counts = ctx.viewer_id is not None or rate_limits.visitor_counts(ctx, s, "share", video.id)
         count = service.record_share(s, ctx.region, ctx.viewer, region, video, session_secret=ctx.csrf_token,
-                                     visitor_counts=counts)
+                                     visitor_allowed=rate_limits.visitor_allowance(ctx, s))
         s.commit()
     return ShareOut(share_count=count, url=ctx.absolute_url(f"/v/{video.id}"))
 
