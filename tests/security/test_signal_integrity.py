@@ -34,7 +34,13 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def people(app: FastAPI) -> Iterator[Callable[[str], ApiClient]]:
+def still_clock(app: FastAPI) -> None:
+    """The limits' clock held still (30 s into a minute and a day): no window ends mid-test."""
+    app.state.limiter.clock = lambda: 1_800_000_030.0
+
+
+@pytest.fixture
+def people(app: FastAPI, still_clock: None) -> Iterator[Callable[[str], ApiClient]]:
     """Signed-up members, each in a browser (and at an address) of their own."""
     opened: list[ApiClient] = []
 

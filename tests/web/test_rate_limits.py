@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -19,6 +20,14 @@ from tests.conftest import ApiClient
 from tests.feed.rows import add_videos
 
 ROOT = Path(__file__).resolve().parents[2]
+HALF_A_MINUTE_IN = 1_800_000_030.0  # 30 s into a minute, an hour and a day
+
+
+@pytest.fixture(autouse=True)
+def still_clock(app: FastAPI) -> None:
+    """The limits' clock held still: windows are fixed, and one ending in the middle of a test
+    would let its next requests through."""
+    app.state.limiter.clock = lambda: HALF_A_MINUTE_IN
 
 
 def _video(regions: Regions, make_client: Callable[[], ApiClient]) -> str:
