@@ -189,3 +189,47 @@ def test_a_video_seen_once_is_left_out_but_one_watched_again_may_come_back(
             assert response.status_code == 204
     ids = {v["id"] for v in _page(client)["items"]}
     assert ids == {twice, other}
+
+
+def _follow(client: ApiClient, handle: str) -> None:
+    response = client.post(f"/api/users/{handle}/follow")
+    assert response.status_code in (200, 201, 204), response.text
+
+
+def _all_pages(client: ApiClient, url: str, pages: int, limit: int) -> list[str]:
+    seen: list[str] = []
+    cursor = None
+    for _ in range(pages):
+        response = client.get(url, params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+        assert response.status_code == 200, response.text
+        seen += [v["id"] for v in response.json()["items"]]
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            break
+    return seen
+
+
+def test_not_interested_lasts_however_far_the_member_scrolls(
+        client: ApiClient, make_client: Callable[[], ApiClient], regions: Regions) -> None:
+    """Issue 23: a marked video came back about 45 swipes later (it had left the latest events)."""
+    make_client().signup("prolific")
+    ids = add_videos(regions, "prolific", [f"Clip {n} #daily" for n in range(60)], plays=50, completes=20)
+    client.signup("viewer")
+    _follow(client, "prolific")
+    first = _page(client, limit=5)
+    marked = first["items"][0]["id"]
+    sent = client.post("/api/events", json={"events": [{"video_id": marked, "kind": "not_interested"}]})
+    assert sent.status_code == 204
+    # Then swipe through everything else, the way the player reports it: far more events than
+    # the latest ones For You reads.
+    others = [v for v in ids if v != marked]
+    player = [{"video_id": v, "kind": kind} for v in others for kind in ("impression", "play", "skip", "loop")]
+    for start in range(0, len(player), 200):
+        assert client.post("/api/events", json={"events": player[start:start + 200]}).status_code == 204
+    for _ in range(3):  # a reload each time: a new session over the same history
+        shown = _all_pages(client, "/api/feed/foryou", pages=10, limit=10)
+        assert shown, "For You still has videos to show"
+        assert marked not in shown
+    following = _all_pages(client, "/api/feed/following", pages=20, limit=7)
+    assert marked not in following
+    assert set(following) == set(others), "Following skips only the marked video, and pages on past it"

@@ -88,12 +88,30 @@ def _merge(pages: list[list[VideoCard]], limit: int) -> Page:
     return Page(videos=merged, next_cursor=cursor_after(merged[-1]) if more else None)
 
 
+# Following pages skip what the viewer said "not interested" to; a page of nothing but those
+# reads on, at most this many times (the cursor then goes on after the last one read).
+FOLLOWING_READS = 4
+
+
 def following(gw: Gateway, viewer: User, *, cursor: str | None = None, limit: int = 10) -> Page:
+    """The newest videos of the creators the viewer follows, without those they said "not
+    interested" to (kept in their home region, read there)."""
     after = _decode(cursor)
     followed = followed_by_region(gw, viewer)
-    pages = [gw.read(region, videos_of_owners, list(followed[region.name]), followed_owner_ids=followed[region.name],
-                     after=after, limit=limit + 1) for region in gw.regions if region.name in followed]
-    return _merge(pages, limit)
+    dismissed = gw.read(gw.home, events.dismissed, viewer.id)
+    shown: list[VideoCard] = []
+    for _ in range(FOLLOWING_READS):
+        pages = [gw.read(region, videos_of_owners, list(followed[region.name]),
+                         followed_owner_ids=followed[region.name], after=after, limit=limit + 1)
+                 for region in gw.regions if region.name in followed]
+        page = _merge(pages, limit)
+        shown += [card for card in page.videos if card.id not in dismissed]
+        if len(shown) > limit or (len(shown) == limit and page.next_cursor is not None):
+            return Page(videos=shown[:limit], next_cursor=cursor_after(shown[limit - 1]))
+        if page.next_cursor is None:
+            return Page(videos=shown, next_cursor=None)
+        after = page.videos[-1].position
+    return Page(videos=shown, next_cursor=cursor_after(page.videos[-1]))  # goes on after what was read
 
 
 def by_tag(gw: Gateway, tag: str, *, cursor: str | None = None, limit: int = 10) -> Page:

@@ -36,6 +36,7 @@ from havre.social.models import CountMark, Like
 
 RECENT_EVENTS = 200
 RECENT_LIKES = 50
+
 SEEN_DAYS = 3
 # How much each thing a viewer did says about what they want more of (negative: less).
 ANCHOR_WEIGHTS = {events.COMPLETE: 2.0, events.LOOP: 2.0, "like": 3.0, "share": 4.0, events.WATCH: 0.5,
@@ -60,6 +61,7 @@ class HomeFacts(NamedTuple):
     shared: list[str]
     followed: set[str]
     interests: list[str]
+    dismissed: set[str]  # every video the viewer said "not interested" to (the newest ``events.MAX_DISMISSED``)
 
 
 Event = tuple[int, str, str, float]
@@ -101,8 +103,13 @@ def _home_facts_statement() -> Any:
               .limit(RECENT_LIKES))
     followed = _part("follow", Follow.followee_id).where(Follow.follower_id == viewer)
     chosen = _part("interest", Interest.tag).where(Interest.user_id == viewer)
+    # "Not interested" wherever it lies in the history (events.dismissed, in this one round trip):
+    # the latest events alone forget it after about forty swipes.
+    dismissed = (_part("dismissed", FeedEvent.video_id, n=FeedEvent.id)
+                 .where(FeedEvent.user_id == viewer, FeedEvent.kind == events.NOT_INTERESTED)
+                 .order_by(FeedEvent.id.desc()).limit(events.MAX_DISMISSED))
     # Each limited part is a subquery (SQLite allows no LIMIT inside a compound otherwise).
-    parts = [select(*q.subquery().c) for q in (new_events, liked, shared)] + [held, followed, chosen]
+    parts = [select(*q.subquery().c) for q in (new_events, liked, shared, dismissed)] + [held, followed, chosen]
     both = union_all(*parts).subquery()
     return select(*both.c).order_by(both.c.part, both.c.n.desc(), both.c.at.desc(), both.c.value)
 
@@ -118,7 +125,7 @@ def _home_facts(s: Session, viewer_id: str) -> HomeFacts:
     interests."""
     for _ in range(2):
         held = LATEST_EVENTS.get(viewer_id) or []
-        facts = HomeFacts([], [], [], set(), [])
+        facts = HomeFacts([], [], [], set(), [], set())
         arrived: list[Event] = []
         count = 0
         params = {"viewer": viewer_id, "after": held[0][0] if held else 0, "oldest": held[-1][0] if held else 1}
@@ -133,6 +140,8 @@ def _home_facts(s: Session, viewer_id: str) -> HomeFacts:
                 facts.shared.append(value)
             elif part == "follow":
                 facts.followed.add(value)
+            elif part == "dismissed":
+                facts.dismissed.add(value)
             else:
                 facts.interests.append(value)
         if count == len(held):
@@ -150,7 +159,7 @@ def read_taste(s: Session, viewer_id: str | None, cands: Candidates, *, model: S
     taste = Taste()
     if viewer_id is None:
         return taste
-    recent, liked, shared, taste.followed, interests = _home_facts(s, viewer_id)
+    recent, liked, shared, taste.followed, interests, taste.not_interested = _home_facts(s, viewer_id)
     entries, index = cands.entries, cands.index
     anchors: dict[str, float] = {}
     how: dict[str, str] = {}

@@ -35,6 +35,9 @@ PLAYS_PER_VIEW = 3
 # One screen plays one video at a time, so a view cannot claim more than the time since the
 # viewer's previous one; requests of one page may arrive this much out of order.
 CLOCK_SLACK_MS = 1000
+# "Not interested" lasts: the newest this many marks of a viewer are read wherever they fall in
+# their history (``ix_feed_events_user_kind``), by For You (feed.taste) and Following.
+MAX_DISMISSED = 1_000
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 # 64-bit on PostgreSQL (billions of events); SQLite's INTEGER key is 64-bit and autoincrements only so.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
@@ -47,6 +50,8 @@ class FeedEvent(Base):
     __table_args__ = (
         Index("ix_feed_events_user", "user_id", "id"),
         Index("ix_feed_events_user_video", "user_id", "video_id"),
+        # A viewer's "not interested" marks, read on every page wherever they are in the history.
+        Index("ix_feed_events_user_kind", "user_id", "kind", "id"),
         {"info": owned("user_id", note="what the viewer did with a video (played, watched to the end, "
                                        "skipped, not interested...): the recommender's signals")},
     )
@@ -103,3 +108,10 @@ def possible_watch_ms(s: Session, user_id: str, watch_ms: int, *, duration_s: fl
         elapsed_ms = int((utcnow() - last).total_seconds() * 1000)
         bound = min(bound, max(0, elapsed_ms) + CLOCK_SLACK_MS)
     return max(0, min(watch_ms, bound))
+
+
+def dismissed(s: Session, viewer_id: str) -> set[str]:
+    """The videos the viewer said "not interested" to, the newest ``MAX_DISMISSED``."""
+    return set(s.scalars(select(FeedEvent.video_id)
+                         .where(FeedEvent.user_id == viewer_id, FeedEvent.kind == NOT_INTERESTED)
+                         .order_by(FeedEvent.id.desc()).limit(MAX_DISMISSED)))
