@@ -70,7 +70,7 @@ def havre_side(url: str, count: int, workers: int, tmp: Path) -> None:
         z.writestr("user_data_tiktok.json", json.dumps({"Post": {"Posts": {"VideoList": posts}}}))
     report = import_tiktok(settings, handle="bench", source=str(export), workers=workers)
     assert len(report["imported"]) == count, report["failed"][:3]
-    process_jobs(settings, kinds={"media.process"})
+    process_jobs(settings, kinds={"videos.process"})
 
 
 def baseline_side(url: str, count: int, workers: int, tmp: Path) -> None:

@@ -55,7 +55,7 @@ def main() -> None:
         settings, regions = instance.settings, instance.regions
         region = regions.default
         owner = instance.creator("bench")
-        runner = JobRunner(regions=regions, settings=settings, kinds={"media.process"})
+        runner = JobRunner(regions=regions, settings=settings, kinds={"videos.process"})
 
         def havre_publish() -> None:
             videos.upload(region, regions.directory, owner, clip, limits=settings.media)

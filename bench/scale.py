@@ -42,7 +42,7 @@ def ladder_rate(workers: int, clip: Path, count: int, tmp: Path) -> float:
         for _ in range(count):
             videos.create_upload(region, regions.directory, s, owner, clip, limits=settings.media)
         s.commit()
-    JobRunner(regions=regions, settings=settings, kinds={"media.process"}).drain()  # playable first
+    JobRunner(regions=regions, settings=settings, kinds={"videos.process"}).drain()  # playable first
     env = {**os.environ, "HAVRE_DATA_DIR": str(data)}
     start = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-m", "havre", "worker"], env=env, stdout=subprocess.DEVNULL,
@@ -51,7 +51,7 @@ def ladder_rate(workers: int, clip: Path, count: int, tmp: Path) -> float:
         while True:
             with region.session() as s:
                 done = s.scalar(select(func.count()).select_from(Job)
-                                .where(Job.kind == "media.ladder", Job.status == DONE))
+                                .where(Job.kind == "videos.ladder", Job.status == DONE))
             if done == count:
                 break
             time.sleep(0.2)

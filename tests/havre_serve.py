@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from havre.config import Settings
-from tests.conftest import free_port
+from tests.conftest import CHEAP_PAGE, free_port
 from tests.scale_mode import scale_mode
 
 START_S = 60.0  # a cold start imports the app and migrates; on a busy CI machine it takes a while
@@ -50,7 +50,7 @@ def server_env(settings: Settings, tmp_path: Path, extra: Mapping[str, str] | No
 @contextmanager
 def havre_servers(settings: Settings, tmp_path: Path, count: int, *,
                   env: Mapping[str, str] | None = None) -> Iterator[list[Served]]:
-    """``count`` `havre serve` processes, each answering its first page; stopped afterwards."""
+    """``count`` `havre serve` processes, each answering a first request; stopped afterwards."""
     environment = server_env(settings, tmp_path, env)
     procs: list[tuple[subprocess.Popen[bytes], Served]] = []
     try:
@@ -65,7 +65,9 @@ def havre_servers(settings: Settings, tmp_path: Path, count: int, *,
             while True:
                 assert proc.poll() is None, served.log_text()[-3000:]
                 try:
-                    if httpx.get(served.url + "/api/feed/foryou", timeout=2).status_code == 200:
+                    # A page that reads nothing: a feed read here, served for the first region,
+                    # would fill the candidate pools before the test's own requests.
+                    if httpx.get(served.url + CHEAP_PAGE, timeout=2).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException
 from havre.config import Settings, load_settings
 from havre.errors import N_, HavreError
 from havre.feed.recommender import recommender_for
+from havre.feed.state import FeedState
 from havre.ratelimit import RateLimiter
 from havre.regions import Regions, open_regions
 from havre.web import i18n
@@ -28,7 +30,7 @@ from havre.web.api.videos import media_router
 from havre.web.api.videos import router as videos_router
 from havre.web.crossings import CrossingAuditMiddleware
 from havre.web.csrf import CsrfCookieMiddleware, csrf_protect
-from havre.web.deps import ServingRegionMiddleware, session_member
+from havre.web.deps import RequestContext, ServingRegionMiddleware, session_member
 from havre.web.headers import SecurityHeadersMiddleware
 from havre.web.limits import BodyLimitMiddleware, BodyRefused
 from havre.web.pages import render_error
@@ -59,7 +61,10 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
                   dependencies=[Depends(csrf_protect), Depends(plain_path)])
     app.state.settings = settings
     app.state.regions = regions
-    app.state.recommender = recommender_for(settings.recommender)  # one per process: its caches
+    # What For You keeps between requests, one per app, told of the video changes this process commits.
+    app.state.feed = FeedState()
+    app.state.feed.listen(regions)
+    app.state.recommender = recommender_for(settings.recommender, app.state.feed)
     app.state.limiter = RateLimiter(secret=settings.secret_key(), factor=settings.rate_limit_factor)
     # Each added one wraps those before it. All are pure ASGI (no task group per request, as
     # Starlette's BaseHTTPMiddleware would add). Innermost: the body limits judge a body before the
@@ -80,8 +85,12 @@ def create_app(settings: Settings | None = None, *, regions: Regions | None = No
 
 
 def _gettext_for(request: Request) -> Callable[[str], str]:
-    """The reader's language, decided as for pages (cookie, then Accept-Language)."""
-    return i18n.translations(i18n.locale_of(request)).gettext
+    """The reader's language, decided as for pages: the member's choice when the request has looked
+    them up (no lookup here, on the event loop), else the cookie, which logging in and choosing set
+    too, then Accept-Language."""
+    ctx = getattr(request.state, "ctx", None)
+    known = ctx.known_locale() if isinstance(ctx, RequestContext) else None
+    return i18n.translations(known or i18n.locale_of(request)).gettext
 
 
 def _wants_json(request: Request) -> bool:
@@ -100,11 +109,13 @@ _PAGE_MESSAGES = {
 
 def _install_error_handlers(app: FastAPI) -> None:
     async def render(request: Request, status: int, message: str, field: str | None = None,
-                     headers: Mapping[str, str] | None = None) -> Response:
+                     headers: Mapping[str, str] | None = None, retry_at: datetime | None = None) -> Response:
         if _wants_json(request):
             body: dict[str, object] = {"detail": message}
             if field:
                 body["field"] = field
+            if retry_at is not None:
+                body["retry_at"] = retry_at.isoformat()
             return JSONResponse(body, status_code=status, headers=headers)
         page = render_error(request, status, message)
         page.headers.update(headers or {})  # Allow (405), Retry-After (429) hold for pages too
@@ -113,7 +124,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HavreError)
     async def domain_error(request: Request, exc: HavreError) -> Response:
         headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else None
-        return await render(request, exc.status_code, exc.translated(_gettext_for(request)), exc.field, headers)
+        return await render(request, exc.status_code, exc.translated(_gettext_for(request)), exc.field, headers,
+                            exc.retry_at)
 
     # Starlette's class, not FastAPI's subclass: the router raises Starlette's own for an unknown
     # URL or a wrong method, and those must reach the page too.

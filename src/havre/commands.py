@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import getpass
+import socket
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from havre.accounts import signin
 from havre.accounts.access import access_account
 from havre.accounts.models import User
 from havre.app import create_app
-from havre.config import Settings
+from havre.config import Settings, record_base_url
 from havre.db.base import utcnow
 from havre.db.migrate import current_revision, upgrade
 from havre.errors import N_, NotFound
@@ -48,14 +51,52 @@ def upgrade_all(settings: Settings) -> dict[str, str | None]:
         regions.close()
 
 
-def serve_http(settings: Settings, *, host: str, port: int) -> None:
-    # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; only the configured proxies may
-    # speak for a client (havre.web.client_address applies the same list inside the app).
-    # Its protocol gets a deadline for request headers and a cap of connections per address, which
-    # spares the same proxies (havre.web.connections).
+class PortTaken(Exception):
+    """Another program (or another Havre) listens on the port a server was asked to use."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(f"port {port} is taken (by another program); pick another with --port N")
+        self.port = port
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before the app starts: a taken port is said plainly (PortTaken)
+    instead of uvicorn's raw ``[Errno 98]`` after "Application startup complete"."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortTaken(port) from None
+        raise
+    return sock
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise PortTaken now if the port is taken: the demo checks before its minute of seeding."""
+    listen_socket(host, port).close()
+
+
+def uvicorn_config(settings: Settings, *, host: str, port: int) -> uvicorn.Config:
+    """The app as `havre serve` hands it to uvicorn.
+
+    uvicorn believes X-Forwarded-For from 127.0.0.1 by default; only the configured proxies may
+    speak for a client (havre.web.client_address applies the same list inside the app). Its
+    protocol gets a deadline for request headers and a cap of connections per address, which
+    spares the same proxies (havre.web.connections)."""
     guard = ConnectionGuard(trusted_proxies=settings.trusted_proxies)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", http=guarded_protocol(guard),
-                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=list(settings.trusted_proxies))
+    return uvicorn.Config(create_app(settings), host=host, port=port, log_level="info",
+                          http=guarded_protocol(guard), proxy_headers=bool(settings.trusted_proxies),
+                          forwarded_allow_ips=list(settings.trusted_proxies))
+
+
+def serve_http(settings: Settings, *, host: str, port: int) -> None:
+    sock = listen_socket(host, port)
+    record_base_url(settings)  # listening: the other commands' links now point here
+    with sock:
+        uvicorn.Server(uvicorn_config(settings, host=host, port=port)).run(sockets=[sock])
 
 
 def create_account(settings: Settings, *, handle: str, password: str, region: str | None) -> User:
@@ -256,7 +297,34 @@ def list_jobs(settings: Settings, *, status: str | None = None, limit: int = 50)
                     query = query.where(Job.status == status)
                 items += [{"region": region.name, "id": j.id, "kind": j.kind, "status": j.status,
                            "attempts": j.attempts, "progress": j.progress, "last_error": j.last_error,
-                           "created_at": j.created_at.isoformat()} for j in s.scalars(query)]
+                           "created_at": j.created_at.isoformat(), "run_after": j.run_after.isoformat(),
+                           "locked_until": j.locked_until.isoformat() if j.locked_until else None}
+                          for j in s.scalars(query)]
         return items
+    finally:
+        regions.close()
+
+
+def job_backlog(settings: Settings) -> dict[str, Any]:
+    """What no runner can take now, and why: jobs queued for later (a retry's backoff, a grace
+    period, a schedule), with the first and last time one comes due; jobs another live runner holds
+    (its lease not run out: a server or worker at work)."""
+    now = utcnow()
+    regions = open_regions(settings)
+    try:
+        later, held = 0, 0
+        first: datetime | None = None
+        last: datetime | None = None
+        for region in regions:
+            with region.session() as s:
+                n, low, high = s.execute(select(func.count(), func.min(Job.run_after), func.max(Job.run_after))
+                                         .where(Job.status == QUEUED, Job.run_after > now)).one()
+                held += s.scalar(select(func.count()).select_from(Job)
+                                 .where(Job.status == RUNNING, Job.locked_until >= now)) or 0
+            if n:
+                later += n
+                first = low if first is None else min(first, low)
+                last = high if last is None else max(last, high)
+        return {"later": later, "next_due": first, "last_due": last, "held": held}
     finally:
         regions.close()

@@ -25,6 +25,9 @@ REGIONS_FILE = "regions.json"
 # Where an instance's regions are declared, strongest first. IN_LAYOUT: a data dir made before
 # REGIONS_FILE existed, read from its folders.
 IN_ENV, IN_CONFIG, IN_DATA_DIR, IN_LAYOUT = "HAVRE_REGIONS", "the config file", REGIONS_FILE, "its folders"
+# The address the last `havre serve`/`demo` on this data dir gave its links (written by
+# ``record_base_url``), so the other commands print links to where the instance really is.
+SERVED_FILE = "served.json"
 
 
 class UndeclaredRegion(LookupError):
@@ -229,6 +232,30 @@ def _factor(value: object) -> float:
     return factor
 
 
+def served_base_url(data_dir: Path) -> str | None:
+    """The base URL the last server of ``data_dir`` used; None if none was recorded (or unreadable)."""
+    try:
+        url = json.loads((data_dir / SERVED_FILE).read_text()).get("base_url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+
+
+def record_base_url(settings: Settings) -> None:
+    """Remember where a starting server's links point, for the commands run beside it (replaced
+    at once: a reader never sees half a file)."""
+    if served_base_url(settings.data_dir) == settings.base_url:
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=settings.data_dir, prefix=SERVED_FILE + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(json.dumps({"base_url": settings.base_url}) + "\n")
+        os.replace(name, settings.data_dir / SERVED_FILE)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
 def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path | None = None,
                   regions: str | None = None, new_regions: str = "local", served_url: str | None = None,
                   ) -> Settings:
@@ -236,7 +263,8 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
 
     ``regions`` selects among the declared regions (UndeclaredRegion for any other); on a data
     dir that declares none yet, it (else ``new_regions``) names the regions to declare.
-    ``served_url``: where this process serves, the base URL unless HAVRE_BASE_URL says otherwise.
+    ``served_url``: where this process serves, the base URL unless HAVRE_BASE_URL says otherwise;
+    without it, where the data dir's last server served (``record_base_url``).
     """
     env = os.environ
     config_file = config_file or env.get("HAVRE_CONFIG")
@@ -272,7 +300,8 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         replaced_file_grace_s=float(env.get("HAVRE_REPLACED_FILE_GRACE_S",
                                             limits.get("replaced_file_grace_s", MediaLimits.replaced_file_grace_s))),
     )
-    base_url = env.get("HAVRE_BASE_URL", file.get("base_url", served_url or Settings.base_url))
+    base_url = env.get("HAVRE_BASE_URL", file.get("base_url", served_url or served_base_url(data)
+                                                  or Settings.base_url))
     return Settings(
         data_dir=data,
         regions=region_configs,

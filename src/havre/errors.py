@@ -8,6 +8,7 @@ template marked with ``N_`` plus named parameters, so each reader gets it in the
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention extraction tools look for
@@ -18,6 +19,8 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention extraction t
 class HavreError(Exception):
     status_code = 400
     retry_after_s: int | None = None  # sent as Retry-After (throttled, busy)
+    # When it may be asked again, for a page to say in the reader's own time zone (JSON ``retry_at``).
+    retry_at: datetime | None = None
 
     def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
         self.template = message

@@ -20,9 +20,9 @@ from havre.portability.deletion import schedule_deletion
 from havre.portability.move import MoveError, move_user
 from havre.portability.move_requests import request_move
 from havre.portability.residency import audit_residency
+from havre.portability.tables import metadata
 from havre.regions import Regions
 from havre.regions.audit import AuditEntry, entries_about, record, verify_chain
-from havre.schema import metadata
 from tests.cli_runner import havre_on
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready

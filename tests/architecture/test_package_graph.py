@@ -15,10 +15,13 @@ FLOORS: tuple[tuple[str, frozenset[str]], ...] = (
     ("stores and tools", frozenset({"errors", "config", "kept", "db", "blobs", "jobs", "media", "net", "ratelimit"})),
     ("regions", frozenset({"regions"})),
     ("domains", frozenset({"accounts", "videos", "social", "feed", "imports", "recs"})),
-    ("the whole instance", frozenset({"schema", "portability"})),
+    ("the whole instance", frozenset({"portability"})),
     ("outside: web, runtime, CLI", frozenset({"web", "workers", "app", "commands", "cli", "demo", "__main__",
                                               "migrations"})),
 )
+
+# Inside the domain floor, bottom to top: each domain imports only those before it.
+DOMAINS = ("accounts", "videos", "social", "recs", "feed", "imports")
 
 
 def _node(path: Path) -> str:
@@ -65,6 +68,14 @@ def test_every_package_is_on_a_floor_and_imports_only_downwards() -> None:
     upward = [where for source, targets in _graph().items() for target, wheres in targets.items()
               if _floor(target) > _floor(source) for where in wheres]
     assert upward == [], "imports from a higher floor:\n" + "\n".join(upward)
+
+
+def test_domains_import_only_the_domains_below_them() -> None:
+    assert set(DOMAINS) == FLOORS[2][1], "DOMAINS orders exactly the domain floor"
+    graph = _graph()
+    upward = [where for source in DOMAINS for target, wheres in graph.get(source, {}).items()
+              if target in DOMAINS and DOMAINS.index(target) > DOMAINS.index(source) for where in wheres]
+    assert upward == [], (f"a domain imports one above it (order: {' -> '.join(DOMAINS)}):\n" + "\n".join(upward))
 
 
 def test_no_packages_import_each_other_in_a_loop() -> None:

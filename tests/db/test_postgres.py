@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from havre.db.engine import make_engine
 from havre.db.migrate import upgrade
-from havre.schema import metadata
+from havre.portability.tables import metadata
 
 ADMIN_URL = os.environ.get("HAVRE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

@@ -5,9 +5,9 @@ from alembic.migration import MigrationContext
 
 from havre.db.base import DATA_CLASSES
 from havre.db.ownership import holds_personal_data, ownership_of
+from havre.portability.tables import metadata
 from havre.regions import Regions
 from havre.regions.directory import DirectoryBase
-from havre.schema import metadata
 from tests.scale_mode import scale_mode
 
 

@@ -1,4 +1,4 @@
-"""The query planner gets statistics: after migrations, and from the daily ``db.analyze`` job, so
+"""The query planner gets statistics: after migrations, and from the daily ``workers.analyze`` job, so
 plans chosen on an empty database do not stay once it has grown."""
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ def test_the_daily_job_gives_the_planner_the_rows_it_has_now(regions: Regions,
         s.execute(insert(Video), [{"id": new_id(), "owner_id": owner.id, "status": READY, "visibility": "public",
                                    "caption": f"video {n}", "original_key": f"o/{n}", "original_sha256": "0" * 64,
                                    "posted_at": utcnow()} for n in range(ROWS)])
-        enqueue(s, "db.analyze", {})
+        enqueue(s, "workers.analyze", {})
         s.commit()
     assert _videos_the_planner_knows(regions) < ROWS  # the statistics were taken on an empty table
-    assert run_jobs({"db.analyze"}) == 1
+    assert run_jobs({"workers.analyze"}) == 1
     assert _videos_the_planner_knows(regions) >= ROWS * 0.9  # PostgreSQL's count is an estimate
     with region.session() as s:  # and the next time is booked
-        assert s.scalar(select(func.count()).select_from(Job).where(Job.kind == "db.analyze",
+        assert s.scalar(select(func.count()).select_from(Job).where(Job.kind == "workers.analyze",
                                                                     Job.status == QUEUED)) == 1

@@ -321,8 +321,8 @@ def test_phone_bar_fits_on_one_line_in_french(browser: Browser, live_server: str
     context = phone(browser, french=True)
     page = context.new_page()
     page.goto(live_server + "/")
-    assert _bar_items(page)[:3] == ["Accueil", "Se connecter", "S'inscrire"]
-    expect(page.locator("nav.nav").get_by_role("link", name="S'inscrire")).to_have_attribute("href", "/signup")
+    assert _bar_items(page)[:3] == ["Accueil", "Se connecter", "S’inscrire"]
+    expect(page.locator("nav.nav").get_by_role("link", name="S’inscrire")).to_have_attribute("href", "/signup")
     log_in(page, live_server)
     wait_playing(page, 0)
     assert _bar_items(page) == ["Accueil", "Publier", "Profil", "Réglages"]
@@ -341,14 +341,18 @@ def test_phone_bar_fits_on_one_line_in_french(browser: Browser, live_server: str
     slide.locator("a.handle").click()
     expect(page.locator("#follow-btn")).to_have_text("Abonné·e")
 
-    # Log out and the language live in the settings.
+    # Log out and the language live in the settings; the language is the account's, so the
+    # demo account goes back to following the browser (later tests log in as demo too).
     page.goto(live_server + "/settings")
     page.select_option("#language", "en")
     page.get_by_role("button", name="Changer").click()
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    page.select_option("#language", "")
+    page.get_by_role("button", name="Change").click()
+    expect(page.get_by_role("heading", name="Réglages")).to_be_visible()
+    page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(live_server + "/")
-    expect(page.locator("nav.nav").get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.locator("nav.nav").get_by_role("link", name="Se connecter")).to_be_visible()
     context.close()
 
 
@@ -367,7 +371,7 @@ def test_why_this_video_and_not_interested(browser: Browser, live_server: str) -
     page.screenshot(path="test-output/why-this-video-fr.png")
     page.click("#about-not-interested")
     expect(about).to_be_hidden()
-    expect(page.locator("#toast")).to_have_text("C’est noté : moins de vidéos comme celle-ci.")
+    expect(page.locator("#toast")).to_have_text("C’est noté\u202f: moins de vidéos comme celle-ci.")
     expect(page.locator(f".slide[data-id='{disliked}']")).to_have_count(0)
     # Kept at home at once (sent with keepalive): a new session leaves the video out.
     ids: list[str] = []

@@ -10,14 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from havre.accounts.models import Interest
 from havre.accounts.signin import sign_up
 from havre.db.base import utcnow
 from havre.errors import InvalidInput
 from havre.feed.candidates import Candidates
-from havre.feed.interests import MAX_INTERESTS, choices, interests_of, set_interests, suggested_interests
+from havre.feed.interests import MAX_INTERESTS, Interest, choices, interests_of, set_interests, suggested_interests
 from havre.feed.pool import PoolEntry
-from havre.portability import deletion, export, move
+from havre.portability import archive_writer, deletion, move
 from havre.regions import Region, Regions
 
 THREADS, ROUNDS = 8, 10
@@ -87,7 +86,7 @@ def test_parallel_writes_of_one_member_end_with_one_of_the_sets_whole(regions: R
 
 def test_interests_are_the_members_data_everywhere_it_is_carried() -> None:
     # Declared owned: the export writes them, a move copies them, a deletion erases them.
-    for carried in (export.EXPORTED, move.COPIED, deletion.ERASED):
+    for carried in (archive_writer.EXPORTED, move.COPIED, deletion.ERASED):
         assert Interest.__tablename__ in {table.name for table, _ in carried}
 
 

@@ -1,4 +1,4 @@
-"""The viewer's latest events that a process holds between pages (``feed.taste.LATEST_EVENTS``):
+"""The viewer's latest events that a process holds between pages (``latest_events`` of ``feed.state.FeedState``):
 a page reads only what arrived since, yet never ranks from a window the database no longer has."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select
 from havre.accounts.models import User
 from havre.db.base import utcnow
 from havre.feed import taste
+from havre.feed.state import FeedState
 from havre.kept import Kept
 from havre.recs import events
 from havre.recs.events import EVENTS_TABLE, FeedEvent
@@ -38,19 +39,18 @@ def _record(region: Region, user_id: str, video_ids: list[str], kind: str = even
         return list(s.scalars(select(FeedEvent.id).where(FeedEvent.user_id == user_id).order_by(FeedEvent.id)))
 
 
-def _recent(region: Region, user_id: str) -> list[tuple[str, str]]:
+# What this test's process holds, as its app's feed state would.
+HELD = FeedState().latest_events
+
+
+def _recent(region: Region, user_id: str, held: taste.LatestEvents = HELD) -> list[tuple[str, str]]:
     with region.session() as s:
-        return [(video_id, kind) for video_id, kind, _ in taste._home_facts(s, user_id).recent]
+        return [(video_id, kind) for video_id, kind, _ in taste._home_facts(s, user_id, held).recent]
 
 
 def _read_afresh(region: Region, user_id: str) -> list[tuple[str, str]]:
     """What a process holding nothing reads."""
-    held: Kept[str, list[taste.Event]] = Kept(max_items=10, ttl_s=60)
-    kept, taste.LATEST_EVENTS = taste.LATEST_EVENTS, held
-    try:
-        return _recent(region, user_id)
-    finally:
-        taste.LATEST_EVENTS = kept
+    return _recent(region, user_id, Kept(max_items=10, ttl_s=60))
 
 
 def test_a_page_reads_what_arrived_since_the_last_one_on_top_of_what_is_held(region: Region) -> None:
@@ -59,7 +59,7 @@ def test_a_page_reads_what_arrived_since_the_last_one_on_top_of_what_is_held(reg
     assert _recent(region, viewer) == [("b", "play"), ("a", "play")]
     _record(region, viewer, ["c"], kind=events.LOOP)
     assert _recent(region, viewer) == [("c", "loop"), ("b", "play"), ("a", "play")]
-    assert [video_id for _, video_id, _, _ in taste.LATEST_EVENTS.get(viewer) or []] == ["c", "b", "a"]
+    assert [video_id for _, video_id, _, _ in HELD.get(viewer) or []] == ["c", "b", "a"]
 
 
 def test_the_window_keeps_only_the_latest_events(region: Region) -> None:
@@ -111,7 +111,7 @@ def test_held_windows_are_bounded_and_forgotten_after_a_while() -> None:
     stale: Kept[str, int] = Kept(max_items=2, ttl_s=0.0)
     stale.put("a", 1)
     assert stale.get("a") is None
-    assert taste.LATEST_EVENTS.ttl_s <= 600 and taste.LATEST_EVENTS.max_items <= 2_000
+    assert HELD.ttl_s <= 600 and HELD.max_items <= 2_000
 
 
 def test_pages_read_while_events_arrive_end_on_the_database_window(region: Region) -> None:

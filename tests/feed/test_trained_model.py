@@ -78,10 +78,10 @@ def test_a_trained_model_brings_what_the_same_viewers_watched(
     first = version
     again = train_region(eu)
     assert again.version and again.version != first
-    recommender = app.state.recommender
-    recommender.models.check_s = 0.0
+    models = app.state.feed.models  # the app's feed state (feed.state)
+    models.check_s = 0.0
     client.get("/api/feed/foryou")
-    assert recommender.models.get(eu).version == again.version
+    assert models.get(eu).version == again.version
 
 
 def test_too_little_to_learn_from_trains_nothing(regions: Regions) -> None:

@@ -92,7 +92,12 @@ def test_what_comes_along_shows_sound_page_tiktok_counts_and_comment_setting(
     fan.signup("marco")
     refused = fan.post(f"/api/videos/{video_id}/comments", json={"body": "hello"})
     assert refused.status_code == 403 and "turned off" in refused.json()["detail"]
-    assert client.post(f"/api/videos/{video_id}/comments", json={"body": "mine"}).status_code == 201
+    # Kept off for the creator too, as on TikTok: they turn it back on themselves.
+    mine = client.post(f"/api/videos/{video_id}/comments", json={"body": "mine"})
+    assert mine.status_code == 403 and "turned off" in mine.json()["detail"]
+    assert client.get(f"/api/videos/{video_id}/comments").json() == {"items": [], "allow_comments": False}
+    assert client.patch(f"/api/videos/{video_id}", json={"allow_comments": True}).json()["allow_comments"] is True
+    assert fan.post(f"/api/videos/{video_id}/comments", json={"body": "hello"}).status_code == 201
 
 
 def test_pasted_links_are_read_by_yt_dlp_and_their_media_fetched_from_the_allowlisted_cdn(

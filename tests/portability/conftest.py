@@ -10,14 +10,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from havre.accounts.models import DataExport, User
+from havre.accounts.models import User
 from havre.blobs import keys
 from havre.blobs.local import LocalBlobStore
 from havre.imports.models import ImportRun
 from havre.jobs.models import Job
+from havre.portability.models import DataExport
+from havre.portability.tables import metadata
 from havre.recs.live import train_region
 from havre.regions import Regions
-from havre.schema import metadata
 from havre.videos.models import Video
 from tests.conftest import PASSWORD, ApiClient
 from tests.videos.helpers import upload_ready

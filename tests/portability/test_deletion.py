@@ -128,14 +128,14 @@ def test_a_due_deletion_is_done_by_the_scheduled_job_and_a_later_one_waits(
     assert deletion.deletion_started(regions, life.sam) and not deletion.deletion_started(regions, life.lou)
     for region in regions:
         with region.session() as s:
-            enqueue(s, "accounts.delete_due", {})
+            enqueue(s, "portability.delete_due", {})
             s.commit()
     run_jobs()
     assert regions.directory.user_id_of_handle("sam") is None
     with regions.get("us").session() as s:
         lou = s.get(User, life.lou)
         assert lou is not None and lou.delete_after is not None  # not due yet: left alone
-        assert s.scalar(select(func.count()).select_from(Job).where(Job.kind == "accounts.delete_due",
+        assert s.scalar(select(func.count()).select_from(Job).where(Job.kind == "portability.delete_due",
                                                                     Job.status == QUEUED)) == 1  # the next look
     after = counts(regions, life)
     assert after["eu.like_count"] == before["eu.like_count"] - 1 and after["us.follower_count"] == 0

@@ -17,16 +17,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from havre.accounts.models import DataExport, User
+from havre.accounts.models import User
 from havre.blobs import keys
 from havre.config import Settings
 from havre.imports.models import ImportRun
 from havre.jobs import enqueue
 from havre.jobs.models import Job
-from havre.portability import deletion, exports
-from havre.portability import export as export_module
+from havre.portability import archive_writer as export_module
+from havre.portability import deletion, export_requests
+from havre.portability.archive_writer import export_to_file
 from havre.portability.deletion_copies import archive_data
-from havre.portability.export import export_to_file
+from havre.portability.models import DataExport
 from havre.portability.residency import audit_residency
 from havre.regions import Regions
 from havre.regions.work import JobContext
@@ -124,12 +125,12 @@ def test_a_deleted_member_leaves_no_copy_in_import_reports_or_kept_archives(
     cid = make_client().signup("cid", region="us")["id"]
     make_client().signup("dan", region="us")
     ok(bea_c.post("/api/users/dan/follow"))  # bea follows zed, then dan
-    exports.request_export(regions.get("eu"), _user(regions, bea))  # bea's archive, kept 7 days
+    export_requests.request_export(regions.get("eu"), _user(regions, bea))  # bea's archive, kept 7 days
     run_jobs()
     # cid brings bea's archive in: zed's comment is kept read-only in cid's import report, and the
     # archive's follows (zed among them) in its lists of handles...
     run_id = _import_report(regions, cid, tmp_path / "bea.zip", bea, settings)
-    exports.request_export(regions.get("us"), _user(regions, cid))  # ...which cid's own archive holds
+    export_requests.request_export(regions.get("us"), _user(regions, cid))  # ...which cid's own archive holds
     run_jobs()
     with regions.get("us").session() as s:
         extras = s.scalars(select(ImportRun.extras).where(ImportRun.id == run_id)).one()
@@ -147,7 +148,7 @@ def test_a_deleted_member_leaves_no_copy_in_import_reports_or_kept_archives(
     else:  # the scheduled job, served for zed's region: bea's archive in eu is reached through the gateway
         deletion.schedule_deletion(regions, zed, grace=timedelta(0))
         with regions.get("us").session() as s:
-            enqueue(s, "accounts.delete_due", {})
+            enqueue(s, "portability.delete_due", {})
             s.commit()
     run_jobs()  # (the deletion, then) the archives built again for bea and cid
 
@@ -183,7 +184,7 @@ def test_an_archive_built_while_the_member_is_deleted_leaves_them_out(
         regions: Regions, h264_clip: Path, run_jobs: Callable[..., int], monkeypatch: pytest.MonkeyPatch) -> None:
     zed, bea, _ = _zed_and_bea(client, make_client, h264_clip, run_jobs)
     eu = regions.get("eu")
-    export = exports.request_export(eu, _user(regions, bea))
+    export = export_requests.request_export(eu, _user(regions, bea))
     paused, go_on = threading.Event(), threading.Event()
 
     def wait_once() -> None:
@@ -198,7 +199,7 @@ def test_an_archive_built_while_the_member_is_deleted_leaves_them_out(
             written = real_write(*args, **kwargs)
             wait_once()
             return written
-        monkeypatch.setattr(exports, "write_archive", slow_write)  # the name the build calls
+        monkeypatch.setattr(export_requests, "write_archive", slow_write)  # the name the build calls
     else:  # stored, about to be marked ready
         real_put = eu.blob_store.put_file
 
@@ -217,7 +218,7 @@ def test_an_archive_built_while_the_member_is_deleted_leaves_them_out(
         except BaseException as exc:  # noqa: BLE001 - the test thread reports it
             failures.append(exc)
 
-    builder = threading.Thread(target=run, args=(lambda: exports.build(ctx, {"export_id": export.id}),))
+    builder = threading.Thread(target=run, args=(lambda: export_requests.build(ctx, {"export_id": export.id}),))
     builder.start()
     assert paused.wait(120)
     deleter = threading.Thread(target=run, args=(lambda: deletion.delete_account(regions, zed),))
@@ -247,7 +248,7 @@ def test_the_audit_names_each_place_a_deleted_member_is_left_in(
     with eu.session() as s:  # leftovers as the issue found them: an import report, a job, an archive
         run = ImportRun(user_id=bea, source_kind="havre", source="old.zip",
                         extras={"archived_comments": [{"author": HANDLE, "body": "something else"}]})
-        job = Job(kind="exports.build", payload={"note": f"said {WORDS}"})
+        job = Job(kind="portability.build_export", payload={"note": f"said {WORDS}"})
         s.add_all([run, job])
         s.commit()
         run_id, job_id = run.id, job.id
@@ -291,7 +292,7 @@ class _Counted(io.BytesIO):
 
 def test_an_archive_is_read_only_as_far_as_its_data() -> None:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", allowZip64=True) as zf:  # as ``portability.export`` writes one
+    with zipfile.ZipFile(buffer, "w", allowZip64=True) as zf:  # as ``portability.archive_writer`` writes one
         for name, data, deflated in (("data/comments_on_my_videos.json", json.dumps([{"author": HANDLE}]), True),
                                      ("data/likes.json", "[]", False), ("files/videos/v/original.mp4", "x" * 1_000_000,
                                                                         False)):

@@ -22,12 +22,12 @@ from havre.db.migrate import upgrade
 from havre.db.ownership import owned_tables
 from havre.imports.havre_archive import ArchiveError, verify
 from havre.imports.models import ImportRun
-from havre.portability import export
+from havre.portability import archive_writer
 from havre.portability.archive_import import import_archive
-from havre.portability.export import export_to_file
+from havre.portability.archive_writer import export_to_file
+from havre.portability.tables import metadata
 from havre.regions import Regions, open_regions
 from havre.regions.declared import record
-from havre.schema import metadata
 from havre.videos import service as videos
 from havre.videos.models import Video
 from havre.workers.runner import JobRunner
@@ -255,11 +255,11 @@ def test_a_good_archive_verifies(sam: tuple[str, list[str]], regions: Regions, t
 
 
 def test_every_kind_of_file_is_exported_or_said_why_not() -> None:
-    assert set(export.FILES_IN) | set(export.FILES_LEFT_OUT) == set(keys.KINDS)
+    assert set(archive_writer.FILES_IN) | set(archive_writer.FILES_LEFT_OUT) == set(keys.KINDS)
 
 
 def test_every_table_a_person_owns_is_exported() -> None:
-    exported = {table.name for table, _ in export.EXPORTED}
+    exported = {table.name for table, _ in archive_writer.EXPORTED}
     audit_only = {table.name for table, owner in owned_tables(metadata) if owner.on_move == "audit"}
     assert exported | audit_only == {table.name for table, _ in owned_tables(metadata)}
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]  # no stubs installed
 
-from havre.accounts.models import DataExport
 from havre.imports import archive_schema
 from havre.imports.havre_archive import MANIFEST, data_name
 from havre.imports.models import ImportItem, ImportRun, TikTokFollower
-from havre.portability.export import export_to_file
+from havre.portability.archive_writer import export_to_file
 from havre.portability.export_schema import export_json_schema, render, render_module, sections
+from havre.portability.models import DataExport
 from havre.regions import Regions
 from havre.videos.models import Rendition
 from tests.conftest import ApiClient

@@ -10,9 +10,9 @@ from havre.blobs import keys
 from havre.db.ownership import Owned, owned_tables, ownership_of
 from havre.portability import move
 from havre.portability.catalog import with_table
+from havre.portability.tables import metadata
 from havre.regions import Regions
 from havre.regions.audit import AuditSubject
-from havre.schema import metadata
 
 RESIDENCY_PAGE = Path(__file__).resolve().parents[2] / "docs" / "residency.md"
 USER, VIDEO = "u-owner", "v-owned"

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 from typer.testing import CliRunner
 
-from havre.recs.cli import recs_app
+import havre.cli  # noqa: F401  (importing the CLI registers its commands)
+from havre.cli.apps import recs_app
 from tests.recs.synthetic import item_features, two_clusters, write_csv
 
 runner = CliRunner()

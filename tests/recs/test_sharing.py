@@ -16,12 +16,12 @@ from sqlalchemy import delete, func, select
 from havre.accounts.models import User
 from havre.blobs import keys
 from havre.config import load_settings
-from havre.feed.models_store import ModelStore
 from havre.portability.deletion import clean_models
 from havre.recs import events
 from havre.recs.events import FeedEvent
 from havre.recs.live import train_region
 from havre.recs.model import ItemModel
+from havre.recs.models_store import ModelStore
 from havre.recs.privacy import shareable
 from havre.recs.sharing import NotShareable, publish, put_shared_pairs
 from havre.regions import Regions, ResidencyViolation, serving

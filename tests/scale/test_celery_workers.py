@@ -102,7 +102,7 @@ def test_two_workers_finish_a_batch_exactly_once_even_when_one_is_killed(
         assert statuses == [READY] * 6 and ladders == 6, (tmp_path / "worker1.log").read_text()[-3000:]
         # One job per step per video, each done once: nothing published twice.
         # (and the replaced remuxes are scheduled for removal after their grace period).
-        assert sorted(jobs) == sorted([("media.process", DONE)] * 6 + [("media.ladder", DONE)] * 6
+        assert sorted(jobs) == sorted([("videos.process", DONE)] * 6 + [("videos.ladder", DONE)] * 6
                                       + [("videos.drop_files", QUEUED)] * 6)
     finally:
         relay.stop()

@@ -141,7 +141,7 @@ def world(browsers: Callable[[], ApiClient], regions: Regions, h264_clip: Path,
     assert started.status_code == 202, started.text
     export = owner.post("/api/me/exports")
     assert export.status_code == 202, export.text
-    run_jobs({"exports.build"})
+    run_jobs({"portability.build_export"})
     return World(people=people, videos=videos, comments=comments, run_id=started.json()["id"],
                  export_id=export.json()["id"])
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -38,12 +37,11 @@ def _client(app: Any, peer: str) -> ApiClient:
 def served_like_havre_serve(settings: Settings, monkeypatch: pytest.MonkeyPatch, peer: str) -> Iterator[ApiClient]:
     """The app as `havre serve` hands it to uvicorn (with uvicorn's own handling of forwarded
     headers), reached from ``peer``."""
-    seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(app=app, kwargs=kwargs))
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
-    commands.serve_http(settings, host="127.0.0.1", port=8000)
-    app: FastAPI = seen["app"]
-    config = uvicorn.Config(app, **{**seen["kwargs"], "log_config": None})  # leave logging alone
+    config = commands.uvicorn_config(settings, host="127.0.0.1", port=8000)
+    config.log_config = None  # leave logging alone
+    app = config.app
+    assert isinstance(app, FastAPI)
     config.load()
     client = _client(config.loaded_app, peer)
     try:

@@ -26,7 +26,7 @@ def test_upload_is_playable_by_remux_first_then_gets_the_ladder(
     assert response.status_code == 201
     video_id = response.json()["id"]
     assert response.json()["status"] == "processing"
-    assert run_jobs({"media.process"}) == 1  # the instant-publish step only
+    assert run_jobs({"videos.process"}) == 1  # the instant-publish step only
     video = client.get(f"/api/videos/{video_id}").json()
     assert video["status"] == "ready" and video["mp4_url"].endswith("/play.mp4") and video["hls_url"] is None
     assert video["hashtags"] == ["cuisine", "recette"]

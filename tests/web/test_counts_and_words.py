@@ -101,8 +101,8 @@ def test_a_region_has_one_name_on_every_page(app: FastAPI, region_names: tuple[s
 def test_settings_residency_sentence_reads_as_natural_french(client: ApiClient, region_names: tuple[str, ...]) -> None:
     client.signup("lea")
     french = _text(client.get("/settings", headers=FR).text)
-    assert ("Des personnes d'autres régions ont vu ton contenu public 0 fois. Chaque consultation est "
-            "consignée dans le journal d'audit de la région EU.") in french
+    assert ("Des personnes d’autres régions ont vu ton contenu public 0 fois. Chaque consultation est "
+            "consignée dans le journal d’audit de la région EU.") in french
     assert "chaque fois est inscrite" not in french
 
 

@@ -14,14 +14,14 @@ def test_an_unknown_address_shows_the_not_found_page(client: ApiClient) -> None:
     assert "Page not found" in page.text and "There is nothing at this address." in page.text
     assert '{"detail"' not in page.text
     french = client.get("/no/such/page", headers=FR)
-    assert french.status_code == 404 and "Il n&#39;y a rien à cette adresse." in french.text
+    assert french.status_code == 404 and "Il n’y a rien à cette adresse." in french.text
     assert '<html lang="fr">' in french.text
 
 
 def test_a_wrong_method_on_a_page_shows_the_error_page(client: ApiClient) -> None:
     page = client.put("/settings", headers=FR)
     assert page.status_code == 405 and page.headers["content-type"].startswith("text/html")
-    assert "Cette page ne s&#39;utilise pas de cette façon." in page.text
+    assert "Cette page ne s’utilise pas de cette façon." in page.text
     assert "GET" in page.headers["allow"]  # what the address does accept, as for API clients
 
 

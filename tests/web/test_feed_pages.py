@@ -69,7 +69,7 @@ def test_the_bar_holds_feeds_upload_profile_and_settings_hold_the_account(
         client: ApiClient, make_client: Callable[[], ApiClient]) -> None:
     visitor = make_client()
     bar = _nav(visitor.get("/", headers=FRENCH).text)
-    assert 'href="/signup"' in bar and "S&#39;inscrire" in bar and 'name="language"' in bar
+    assert 'href="/signup"' in bar and "S’inscrire" in bar and 'name="language"' in bar
     client.signup("sam")
     bar = _nav(client.get("/", headers=FRENCH).text)
     assert re.findall(r'<span>([^<]+)</span>', bar) == ["Accueil", "Publier", "Profil", "Réglages"]

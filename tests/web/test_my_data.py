@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from havre.accounts.models import DataExport, User
+from havre.accounts.models import User
 from havre.blobs import keys
 from havre.config import Settings
 from havre.jobs.models import Job
-from havre.portability import exports
+from havre.portability import export_requests
+from havre.portability.models import DataExport
 from havre.portability.residency import audit_residency
 from havre.regions import Regions
 from tests.conftest import PASSWORD, ApiClient
@@ -36,7 +37,7 @@ def test_download_my_data_builds_in_the_background_then_offers_the_archive(
     started = client.post("/api/me/exports")
     assert started.status_code == 202, started.text
     assert started.json()["status"] == "queued" and started.json()["download_url"] is None
-    run_jobs({"exports.build"})
+    run_jobs({"portability.build_export"})
     ready = client.get("/api/me/exports/latest").json()
     assert ready["status"] == "ready" and ready["done"] == ready["total"] > 0
     archive = client.get(ready["download_url"])
@@ -57,7 +58,7 @@ def test_someone_elses_archive_is_not_found(client: ApiClient, make_client: Call
                                              run_jobs: Callable[..., int]) -> None:
     client.signup("nina", region="eu")
     url = client.post("/api/me/exports").json()["id"]
-    run_jobs({"exports.build"})
+    run_jobs({"portability.build_export"})
     other = make_client()
     other.signup("omar", region="eu")
     assert other.get(f"/api/me/exports/{url}/archive.zip").status_code == 404
@@ -73,14 +74,14 @@ def test_many_requests_at_once_build_one_archive(client: ApiClient, regions: Reg
     assert len({a.json()["id"] for a in answers if a.status_code == 202}) == 1
     with regions.get("eu").session() as s:
         assert s.scalar(select(func.count()).select_from(DataExport).where(DataExport.user_id == user_id)) == 1
-    run_jobs({"exports.build"})
+    run_jobs({"portability.build_export"})
     assert client.get("/api/me/exports/latest").json()["status"] == "ready"
 
 
 def test_expired_archives_are_deleted(client: ApiClient, regions: Regions, run_jobs: Callable[..., int]) -> None:
     user_id = client.signup("nina", region="eu")["id"]
     export_id = client.post("/api/me/exports").json()["id"]
-    run_jobs({"exports.build"})
+    run_jobs({"portability.build_export"})
     eu = regions.get("eu")
     with eu.session() as s:
         row = s.get(DataExport, export_id)
@@ -88,7 +89,7 @@ def test_expired_archives_are_deleted(client: ApiClient, regions: Regions, run_j
         row.expires_at = row.created_at  # seven days later
         s.commit()
     assert client.get("/api/me/exports/latest").json()["status"] == "expired"
-    assert exports.sweep(eu) == 1
+    assert export_requests.sweep(eu) == 1
     assert not eu.blobs.exists(keys.export_archive(user_id, export_id))
     assert client.get("/api/me/exports/latest").json() is None
 
@@ -98,7 +99,9 @@ def test_moving_my_data_from_settings(client: ApiClient, settings: Settings, reg
     user_id = client.signup("nina", region="us")["id"]
     upload_ready(client, h264_clip, run_jobs, caption="déménagement")
     wrong = client.post("/api/me/move", json={"region": "eu", "password": "not my password"})
-    assert wrong.status_code == 400 and wrong.json()["field"] == "password"
+    assert wrong.status_code == 403 and wrong.json()["field"] == "password"
+    # Only a password was asked: the refusal speaks of the password alone, not "handle or password".
+    assert wrong.json()["detail"] == "That is not your password; your account was not changed."
     same = client.post("/api/me/move", json={"region": "us", "password": PASSWORD})
     assert same.status_code == 400 and "already lives" in same.json()["detail"]
     started = client.post("/api/me/move", json={"region": "eu", "password": PASSWORD})
@@ -121,8 +124,13 @@ def test_moving_my_data_from_settings(client: ApiClient, settings: Settings, reg
 
 def test_deleting_my_account_from_settings_then_changing_my_mind(client: ApiClient, regions: Regions) -> None:
     user_id = client.signup("nina", region="eu")["id"]
-    wrong = client.post("/settings/delete", data={"password": "not it", "csrf_token": client.cookies["havre_csrf"]})
-    assert wrong.status_code == 403 and "not your password" in wrong.text
+    wrong = client.post("/settings/delete", data={"password": "not it", "csrf_token": client.cookies["havre_csrf"]},
+                        follow_redirects=False)
+    # Back to Settings, saying why: the address names the page shown, and a reload posts nothing again.
+    assert wrong.status_code == 303 and wrong.headers["location"] == "/settings?delete_error=password#delete"
+    shown = client.get(wrong.headers["location"])
+    assert shown.status_code == 200 and "That is not your password; your account was not changed." in shown.text
+    assert "not your password" not in client.get("/settings?delete_error=Hacked").text  # a code, never text
     page = client.post("/settings/delete", data={"password": PASSWORD, "csrf_token": client.cookies["havre_csrf"]})
     assert page.status_code == 200 and "will be deleted on" in page.text
     assert client.get("/api/me").status_code == 401  # logged out
@@ -150,7 +158,8 @@ def test_many_move_requests_at_once_start_one_move(client: ApiClient, regions: R
     assert sorted(a.status_code for a in answers).count(202) == 1, [a.text for a in answers]
     assert {a.status_code for a in answers} <= {202, 409}
     with regions.get("us").session() as s:
-        moves = [j for j in s.scalars(select(Job).where(Job.kind == "moves.run")) if j.payload["user_id"] == user_id]
+        moves = [j for j in s.scalars(select(Job).where(Job.kind == "portability.move"))
+                 if j.payload["user_id"] == user_id]
         assert len(moves) == 1
 
 
@@ -161,6 +170,6 @@ def test_a_password_body_over_the_limit_is_refused_before_it_is_read(client: Api
         response = client.post(url, json={"region": "eu", "password": huge})
         assert response.status_code == 413, (url, response.text)
     with regions.get("us").session() as s:
-        assert s.scalar(select(func.count()).select_from(Job).where(Job.kind == "moves.run")) == 0
+        assert s.scalar(select(func.count()).select_from(Job).where(Job.kind == "portability.move")) == 0
         user = s.get(User, user_id)
         assert user is not None and user.delete_after is None

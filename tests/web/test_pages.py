@@ -106,10 +106,10 @@ def test_errors_speak_the_readers_language(client: ApiClient) -> None:
     client.signup("lea")
     french = {"Accept-Language": "fr-FR,fr;q=0.9"}
     taken = client.post("/api/auth/signup", json={"handle": "lea", "password": PASSWORD}, headers=french)
-    assert taken.json()["detail"] == "L'identifiant @lea est déjà pris ; choisis-en un autre."
+    assert taken.json()["detail"] == "L’identifiant @lea est déjà pris\u202f; choisis-en un autre."
     assert client.get("/api/videos/nope", headers=french).json()["detail"] == \
-        "Cette vidéo n'existe pas ou ne t'est pas visible."
+        "Cette vidéo n’existe pas ou ne t’est pas visible."
     page = client.get("/v/nope", headers=french)
-    assert page.status_code == 404 and "Cette vidéo n&#39;existe pas" in page.text
+    assert page.status_code == 404 and "Cette vidéo n’existe pas" in page.text
     english = client.post("/api/auth/signup", json={"handle": "lea", "password": PASSWORD})
     assert english.json()["detail"] == "The handle @lea is taken; pick another."

@@ -44,7 +44,7 @@ def test_comments_past_the_limit_get_429_with_retry_after_in_french_too(
     refused = client.post(f"/api/videos/{video}/comments", json={"body": "again"}, headers={"Accept-Language": "fr"})
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
-    assert re.fullmatch(r"Tu fais ça trop souvent ; réessaie dans \d+ secondes\.", refused.json()["detail"])
+    assert re.fullmatch(r"Tu fais ça trop souvent\u202f; réessaie dans \d+ secondes\.", refused.json()["detail"])
     with regions.default.session() as s:
         assert s.scalar(select(func.count()).select_from(Comment)) == 10  # nothing of a refused one is kept
 

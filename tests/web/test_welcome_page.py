@@ -54,7 +54,7 @@ def test_a_bad_body_is_refused_saying_what_was_wrong(client: ApiClient) -> None:
     assert bad.status_code == 400 and bad.json()["field"] == "tags"
     assert bad.json()["detail"].startswith("“no spaces” is not a hashtag")
     french = client.put("/api/me/interests", json={"tags": ["a-b"]}, headers={"Accept-Language": "fr"})
-    assert french.status_code == 400 and french.json()["detail"].startswith("« a-b » n’est pas un hashtag")
+    assert french.status_code == 400 and french.json()["detail"].startswith("«\u202fa-b\u202f» n’est pas un hashtag")
     too_many = client.put("/api/me/interests", json={"tags": [f"t{n}" for n in range(11)]})
     assert too_many.status_code == 400 and too_many.json()["detail"] == "Choose at most 10 interests."
     assert client.put("/api/me/interests", json={"tags": "skate"}).status_code == 422

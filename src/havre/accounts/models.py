@@ -35,6 +35,9 @@ class User(Base):
     # When the account is to be deleted (``portability.deletion``): a date ahead is the grace period,
     # which logging in cancels; a date passed means it is being deleted and logins are refused.
     delete_after: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True, info=PERSONAL)
+    # The language the member chose in Settings ("en", "fr"); None: follow the browser (web.i18n).
+    # Read on every signed-in request with the session, exported and restored by an archive import.
+    language: Mapped[str | None] = mapped_column(String(8), info=PERSONAL)
 
 
 class AuthSession(Base):
@@ -88,36 +91,3 @@ class Follow(Base):
                                              info=PERSONAL)
     followee_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
-
-
-class Interest(Base):
-    """A hashtag the member chose for For You ("Choose your interests", feed.interests): what
-    their first pages follow before they have watched anything."""
-
-    __tablename__ = "interests"
-    __table_args__ = {"info": owned("user_id", note="hashtags the member chose for For You")}
-
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
-                                         info=PERSONAL)
-    # Lower case, without "#"; as long as a hashtag may be (videos.hashtags, video_hashtags.tag).
-    tag: Mapped[str] = mapped_column(String(100), primary_key=True, info=PERSONAL)
-    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
-
-
-class DataExport(Base):
-    """A "Download my data" archive being built or ready (``portability.export``): the zip itself is a
-    blob at ``exports/USER/ID.zip`` in the person's home region, deleted when ``expires_at`` passes."""
-
-    __tablename__ = "data_exports"
-    __table_args__ = {"info": owned("user_id", note="an archive of the person's data, kept 7 days")}
-
-    id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_id, info=PUBLIC)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info=PERSONAL)
-    status: Mapped[str] = mapped_column(String(16), default="queued", info=OPERATIONAL)  # queued|running|ready|failed
-    done: Mapped[int] = mapped_column(Integer, default=0, info=OPERATIONAL)  # files written so far
-    total: Mapped[int] = mapped_column(Integer, default=0, info=OPERATIONAL)  # files to write (0: not known yet)
-    size_bytes: Mapped[int] = mapped_column(Integer, default=0, info=OPERATIONAL)
-    error: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=PERSONAL)
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=PERSONAL)

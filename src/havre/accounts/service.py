@@ -31,6 +31,8 @@ MAX_BIO = 500
 # The most frequent leaked passwords (scripts/common_passwords.py says where they come from).
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 SESSION_TTL = timedelta(days=30)
+# A language tag as ``users.language`` keeps it ("fr", "pt-BR"); which ones have pages is the web's to say.
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 RESERVED = {"api", "static", "media", "admin", "login", "logout", "signup", "upload", "settings", "v", "tag",
             "following", "sound", "import"}
@@ -174,17 +176,29 @@ def user_for_token(s: Session, token: str) -> User | None:
     return s.scalars(_USER_OF_SESSION, {"token_hash": _token_hash(token), "now": utcnow()}).first()
 
 
-_MEMBER_OF_SESSION = (select(User.id).join(AuthSession, AuthSession.user_id == User.id)
+_MEMBER_OF_SESSION = (select(User.id, User.language).join(AuthSession, AuthSession.user_id == User.id)
                       .where(AuthSession.token_hash == bindparam("token_hash"),
                              AuthSession.expires_at >= bindparam("now")))
 
 
-def member_id_for_token(s: Session, token: str) -> str | None:
-    """The same lookup as ``user_for_token``, for the id alone: no ORM row to build (feed pages,
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Who a session names, as the hottest requests need it: no ORM row to build."""
+
+    id: str
+    language: str | None  # the language chosen in Settings; None: the browser's
+
+
+def member_for_token(s: Session, token: str) -> Member | None:
+    """The same lookup as ``user_for_token``, for the id and the chosen language alone (feed pages,
     the hottest requests, need no more)."""
-    found: str | None = s.connection().execute(
-        _MEMBER_OF_SESSION, {"token_hash": _token_hash(token), "now": utcnow()}).scalar()
-    return found
+    row = s.connection().execute(_MEMBER_OF_SESSION, {"token_hash": _token_hash(token), "now": utcnow()}).first()
+    return Member(id=row[0], language=row[1]) if row is not None else None
+
+
+def member_id_for_token(s: Session, token: str) -> str | None:
+    member = member_for_token(s, token)
+    return member.id if member is not None else None
 
 
 def end_session(s: Session, token: str) -> None:
@@ -203,6 +217,13 @@ def update_profile(s: Session, user: User, *, display_name: str | None = None, b
             raise AccountError(N_("Bios are at most %(max)s characters."), field="bio", max=MAX_BIO)
         user.bio = bio.strip()
     return user
+
+
+def set_language(user: User, language: str | None) -> None:
+    """The language the member reads Havre in; None follows their browser."""
+    if language is not None and not LANGUAGE_RE.fullmatch(language):
+        raise AccountError(N_("This language is not available."), field="language")
+    user.language = language
 
 
 def set_avatar(s: Session, blobs: BlobStore, user: User, jpeg: bytes) -> None:

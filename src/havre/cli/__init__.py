@@ -11,6 +11,9 @@ import sys
 
 from havre.cli import accounts, portability, recs, regions, server, videos  # noqa: F401  (they register commands)
 from havre.cli.apps import app
+from havre.cli.helptext import polish
+
+polish(app)  # every command registered: whole-sentence summaries, flags without a value type
 
 __all__ = ["app", "main"]
 

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from havre.cli.apps import users_app
-from havre.cli.common import DataDir, Regions, checked_settings, console, emit, fail
+from havre.cli.common import DataDir, Regions, checked_settings, console, emit, fail, read_password
+from havre.cli.text import count
 from havre.errors import HavreError
 
 
@@ -19,16 +20,12 @@ def users_create(handle: Annotated[str, typer.Option(help="The new account's han
                  as_json: Annotated[bool, typer.Option(
                      "--json", help="Print the account as `users show --json` does.")] = False,
                  data_dir: DataDir = None, regions: Regions = None) -> None:
-    """Create an account; prints its id (or, with --json, the account)."""
+    """Create an account; prints its id (or, with --json, the account). On an empty data dir, it
+    creates the instance first, and says so."""
     # deferred, like every command's imports: see the module docstring
     from havre.commands import create_account, user_json
 
-    try:
-        password = password_file.read_text().splitlines()[0] if password_file.exists() else None
-    except IndexError:
-        password = None
-    if not password:
-        raise fail(f"{password_file} is missing or empty; put the password on its first line.")
+    password = read_password(password_file)
     settings = checked_settings(data_dir, regions, create=True, named=(region,))
     try:
         user = create_account(settings, handle=handle, password=password, region=region)
@@ -50,7 +47,7 @@ def users_show(handle: Annotated[str, typer.Argument(help="The account's handle.
     except HavreError as exc:
         raise fail(str(exc)) from None
     emit(info, as_json, f"@{info['handle']}  {info['id']}  lives in {info['home_region']}  "
-                         f"{info['video_count']} videos, {info['follower_count']} followers")
+                         f"{count(info['video_count'], 'video')}, {count(info['follower_count'], 'follower')}")
 
 
 @users_app.command("move")
@@ -73,7 +70,8 @@ def users_move(handle: Annotated[str, typer.Argument(help="The account to move."
         raise fail(str(exc)) from None
     emit(report.as_dict(), as_json,
           f"@{report.handle} now lives in {report.target} (was {report.source}): "
-          f"{sum(report.rows.values())} rows, {report.files} files ({report.bytes_copied // 1024} KiB copied)"
+          f"{count(sum(report.rows.values()), 'row')}, {count(report.files, 'file')} "
+          f"({report.bytes_copied // 1024} KiB copied)"
           f"{', resumed' if report.resumed else ''}; nothing left in {report.source}.")
 
 
@@ -85,7 +83,7 @@ def _deletion_summary(report: dict[str, Any]) -> str:
     models = ", ".join(f"{region} ({version or 'none kept: too little data'})"
                        for region, version in sorted(report["models"].items()))
     return (f"@{report['handle']} is deleted from {report['region']}{' (resumed)' if report['resumed'] else ''}: "
-            f"{sum(report['rows'].values())} rows ({rows or 'none'}), {report['files']} files "
+            f"{count(sum(report['rows'].values()), 'row')} ({rows or 'none'}), {count(report['files'], 'file')} "
             f"({report['bytes_deleted'] // 1024} KiB).\n"
             f"Other people's rows about them: {elsewhere or 'none'}.\n"
             f"Counts taken back: {counts or 'none'}. Recommender retrained: {models or 'no region had a model'}.\n"
@@ -212,10 +210,10 @@ def users_audit_deletion(
         audit = audit_deletion(opened, handle, canary or ())
     finally:
         opened.close()
-    checked = f"{audit.rows} rows, {audit.blobs} files ({audit.archives} archives)"
+    checked = f"{count(audit.rows, 'row')}, {count(audit.blobs, 'file')} ({count(audit.archives, 'archive')})"
     emit(audit.as_dict(), as_json,
          f"nothing of @{handle} found in {checked}." if audit.ok else
-         f"@{handle} is still found in {len(audit.found)} places ({checked} read):\n"
+         f"@{handle} is still found in {count(len(audit.found), 'place')} ({checked} read):\n"
          + "\n".join(f"  {where}" for where in audit.found))
     if not audit.ok:
         raise typer.Exit(1)

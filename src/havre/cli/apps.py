@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from havre.recs.cli import recs_app
-
 app = typer.Typer(help="Havre: a short-video platform creators can own.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -23,4 +21,5 @@ app.add_typer(import_app, name="import")
 regions_app = typer.Typer(help="Declare and list the regions (jurisdictions) this instance offers.",
                           no_args_is_help=True)
 app.add_typer(regions_app, name="regions")
+recs_app = typer.Typer(help="Train and evaluate the For You recommender.", no_args_is_help=True)
 app.add_typer(recs_app, name="recs")

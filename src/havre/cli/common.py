@@ -52,12 +52,27 @@ def checked_settings(data_dir: Path | None, regions: str | None = None, *, creat
     from havre.regions import declared
 
     settings = load_checked(data_dir, regions, **kwargs)
+    if not declared.has_instance(settings):
+        if not create:
+            raise fail(declared.no_instance_message(settings))
+        # Said, never quiet: a mistyped --data-dir shows here, before anything lands in it.
+        console.print(f"created a new Havre instance in {settings.data_dir} "
+                      f"(regions: {', '.join(settings.declared)})")
     if create:
         declared.record(settings)
-    elif not declared.has_instance(settings):
-        raise fail(declared.no_instance_message(settings))
     upgrade_all(settings)
     return settings
+
+
+def read_password(path: Path) -> str:
+    """The first line of a password file; refused (exit 1) when missing or empty."""
+    try:
+        password = path.read_text().splitlines()[0] if path.exists() else None
+    except IndexError:
+        password = None
+    if not password:
+        raise fail(f"{path} is missing or empty; put the password on its first line.")
+    return password
 
 
 def served_url(host: str, port: int) -> str:

@@ -9,6 +9,7 @@ import typer
 
 from havre.cli.apps import regions_app, residency_app
 from havre.cli.common import DataDir, Regions, checked_settings, console, emit, fail, load_checked
+from havre.cli.text import count
 
 
 @residency_app.command("audit")
@@ -27,9 +28,9 @@ def residency_audit(as_json: Annotated[bool, typer.Option("--json", help="Print 
     else:
         for r in report.regions:
             state = "ok" if not (r.violations or r.chain_problems) else "VIOLATIONS"
-            print(f"region {r.region}: {state} - {r.rows_checked} rows, {r.blobs_checked} files, "
-                  f"{r.jobs_checked} jobs checked; audit chain of {r.audit_entries} entries "
-                  f"{'intact' if not r.chain_problems else 'BROKEN'}")
+            print(f"region {r.region}: {state} - {count(r.rows_checked, 'row')}, {count(r.blobs_checked, 'file')}, "
+                  f"{count(r.jobs_checked, 'job')} checked; audit chain of "
+                  f"{count(r.audit_entries, 'entry', 'entries')} {'intact' if not r.chain_problems else 'BROKEN'}")
             for line in r.chain_problems + r.violations:
                 print(f"  - {line}")
         for line in report.instance_violations:

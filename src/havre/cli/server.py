@@ -9,6 +9,10 @@ import typer
 from havre.cli.apps import app, db_app
 from havre.cli.common import DataDir, Regions, checked_settings, console, fail, served_url
 
+# The exit status of a server whose port is taken (sysexits' EX_UNAVAILABLE): scripts can tell it
+# from a refused option (1, 2) without reading the message.
+PORT_TAKEN = 69
+
 
 @app.command()
 def serve(data_dir: DataDir = None, regions: Regions = None,
@@ -16,10 +20,13 @@ def serve(data_dir: DataDir = None, regions: Regions = None,
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
     """Run the web server (with an in-process job runner)."""
     # deferred, like every command's imports: see the module docstring
-    from havre.commands import serve_http
+    from havre.commands import PortTaken, serve_http
 
     settings = checked_settings(data_dir, regions, create=True, served_url=served_url(host, port))
-    serve_http(settings, host=host, port=port)
+    try:
+        serve_http(settings, host=host, port=port)
+    except PortTaken as exc:
+        raise fail(str(exc), PORT_TAKEN) from None
 
 
 @app.command()
@@ -76,16 +83,21 @@ def demo(data_dir: DataDir = None, regions: DemoRegions = None,
          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
     """Create demo creators and videos (generated locally), then serve the feed."""
     # deferred, like every command's imports: see the module docstring
-    from havre.commands import serve_http
+    from havre.commands import PortTaken, check_port, serve_http
     from havre.demo import DEMO_PASSWORD, seed_demo
 
     settings = checked_settings(data_dir, regions, create=True, new_regions="eu,us", served_url=served_url(host, port))
-    seed_demo(settings, count=count, console=console)
-    if serve:
-        console.print(f"[bold green]Havre is ready:[/] open [bold]{settings.base_url.rstrip('/')}/[/] and log in "
-                      f"as [bold]demo[/] / [bold]{DEMO_PASSWORD}[/] (or sign up and choose a region: "
-                      f"{', '.join(r.name for r in settings.regions)}). Ctrl-C stops it.")
-        serve_http(settings, host=host, port=port)
+    try:
+        if serve:
+            check_port(host, port)  # before a minute of seeding, not after
+        seed_demo(settings, count=count, console=console)
+        if serve:
+            console.print(f"[bold green]Havre is ready:[/] open [bold]{settings.base_url.rstrip('/')}/[/] and log "
+                          f"in as [bold]demo[/] / [bold]{DEMO_PASSWORD}[/] (or sign up and choose a region: "
+                          f"{', '.join(r.name for r in settings.regions)}). Ctrl-C stops it.")
+            serve_http(settings, host=host, port=port)
+    except PortTaken as exc:
+        raise fail(str(exc), PORT_TAKEN) from None
 
 
 @db_app.command("upgrade")

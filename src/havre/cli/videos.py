@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from havre.cli.apps import import_app, jobs_app, videos_app
 from havre.cli.common import DataDir, Regions, checked_settings, console, emit, fail
+from havre.cli.text import count, due, table, until, utc
 from havre.errors import HavreError
 
 
@@ -40,7 +42,8 @@ def videos_upload(file: Annotated[Path, typer.Argument(help="The video file.", e
 
 
 @videos_app.command("show")
-def videos_show(video_id: str, as_json: Annotated[bool, typer.Option("--json")] = False,
+def videos_show(video_id: Annotated[str, typer.Argument(help="The video's id (as `videos list` prints it).")],
+                as_json: Annotated[bool, typer.Option("--json", help="Print the video as JSON.")] = False,
                 data_dir: DataDir = None, regions: Regions = None) -> None:
     """Show one video (status, renditions, URLs)."""
     # deferred, like every command's imports: see the module docstring
@@ -55,9 +58,9 @@ def videos_show(video_id: str, as_json: Annotated[bool, typer.Option("--json")] 
 
 @videos_app.command("list")
 def videos_list(user: Annotated[str, typer.Option(help="Handle of the owner.")],
-                as_json: Annotated[bool, typer.Option("--json")] = False,
+                as_json: Annotated[bool, typer.Option("--json", help="Print the videos as JSON.")] = False,
                 data_dir: DataDir = None, regions: Regions = None) -> None:
-    """List a user's videos."""
+    """List a user's videos, newest first."""
     # deferred, like every command's imports: see the module docstring
     from havre.commands import user_videos_json
 
@@ -65,32 +68,65 @@ def videos_list(user: Annotated[str, typer.Option(help="Handle of the owner.")],
         items = user_videos_json(checked_settings(data_dir, regions), user)
     except HavreError as exc:
         raise fail(str(exc)) from None
-    emit(items, as_json, "\n".join(f"{i['id']}  {i['status']}  {i['caption']}" for i in items))
+    emit(items, as_json, table([[i["id"], i["status"], i["caption"]] for i in items]) or f"@{user} has no videos")
 
 
 @jobs_app.command("list")
-def jobs_list(status: Annotated[str | None, typer.Option(help="Only jobs in this status.")] = None,
-              as_json: Annotated[bool, typer.Option("--json")] = False,
+def jobs_list(status: Annotated[str | None, typer.Option(
+                  help="Only jobs in this status: queued, running, done or failed.")] = None,
+              as_json: Annotated[bool, typer.Option("--json", help="Print the jobs as JSON.")] = False,
               data_dir: DataDir = None, regions: Regions = None) -> None:
-    """List recent jobs of every region with their status, attempts and last error."""
+    """List recent jobs of every region with their status, attempts, when a waiting one is due, and last error."""
     # deferred, like every command's imports: see the module docstring
     from havre.commands import list_jobs
 
     items = list_jobs(checked_settings(data_dir, regions), status=status)
-    emit(items, as_json, "\n".join(
-        f"{j['region']:8} {j['id']}  {j['kind']:18} {j['status']:8} try {j['attempts']}  "
-        f"{int(j['progress'] * 100):3}%  {(j['last_error'] or '').splitlines()[0] if j['last_error'] else ''}"
-        for j in items) or "no jobs")
+    emit(items, as_json, _jobs_table(items) or "no jobs")
+
+
+def _jobs_table(items: list[dict[str, Any]]) -> str:
+    """One aligned line per job; a queued job not yet due says when it is."""
+    now = datetime.now(UTC)
+    rows = [["REGION", "ID", "KIND", "STATUS", "TRIES", "PROGRESS", "DUE", "LAST ERROR"]] if items else []
+    for j in items:
+        run_after = datetime.fromisoformat(j["run_after"])
+        waiting = j["status"] == "queued" and run_after > now
+        rows.append([j["region"], j["id"], j["kind"], j["status"], str(j["attempts"]),
+                     f"{int(j['progress'] * 100)}%", due(run_after, now) if waiting else "",
+                     (j["last_error"] or "").splitlines()[0] if j["last_error"] else ""])
+    return table(rows)
 
 
 @jobs_app.command("run")
 def jobs_run(data_dir: DataDir = None, regions: Regions = None) -> None:
-    """Run every pending job now and exit (a one-shot worker)."""
+    """Run every job that is due now and exit (a one-shot worker); says what is left waiting, and until when."""
     # deferred, like every command's imports: see the module docstring
-    from havre.commands import process_jobs
+    from havre.commands import job_backlog, process_jobs
 
-    ran = process_jobs(checked_settings(data_dir, regions), console=console, label="running jobs")
-    console.print(f"ran {ran} job(s)")
+    settings = checked_settings(data_dir, regions)
+    ran = process_jobs(settings, console=console, label="running jobs")
+    console.print(_ran_report(ran, job_backlog(settings)))
+
+
+def _ran_report(ran: int, backlog: dict[str, Any]) -> str:
+    """``ran 0 jobs; 20 are queued but not due until 17:40 UTC (in 3 min)``, and what else waits."""
+    now = datetime.now(UTC)
+    said = [f"ran {count(ran, 'job')}"]
+    later = backlog["later"]
+    if later:
+        first, last = backlog["next_due"], backlog["last_due"]
+        waiting = "1 is queued but not due" if later == 1 else f"{later} are queued but not due"
+        if later == 1 or last - first < timedelta(minutes=1):
+            said.append(f"{waiting} until {utc(first, now)} ({until(first, now)})")
+        else:
+            said.append(f"{waiting} yet: the next at {utc(first, now)} ({until(first, now)}), "
+                        f"the last at {utc(last, now)}")
+    if backlog["held"]:
+        held = backlog["held"]
+        said.append(f"{held} {'is' if held == 1 else 'are'} running in another process (a server or worker)")
+    if not later and not backlog["held"]:
+        said.append("none is waiting")
+    return "; ".join(said)
 
 
 @import_app.command("tiktok")

@@ -26,7 +26,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def refresh_statistics(engine: Engine) -> None:
-    """Give the query planner fresh statistics (after migrations, and daily: ``db.analyze``).
+    """Give the query planner fresh statistics (after migrations, and daily: ``workers.analyze``).
 
     Without them SQLite guesses: it served "id IN (...) AND status AND visibility" from the feed
     index and scanned every ready public video (43 ms at 100k videos, 1 ms by key). SQLite samples

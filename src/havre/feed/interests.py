@@ -2,20 +2,23 @@
 For You follows before they have watched anything (feed.taste). The choices offered are the
 hashtags of For You's own candidates, so every one leads to videos on this instance.
 
-In the feed package rather than accounts: the hashtag rule (videos.hashtags) and the candidates
-are above accounts in the package graph, and accounts imports no other domain.
+In the feed package rather than accounts, table included: For You is what reads them, the hashtag
+rule (videos.hashtags) and the candidates are above accounts in the package graph, and accounts
+imports no other domain.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ForeignKey, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from havre.accounts.models import Interest
 from havre.accounts.service import lock_member
+from havre.db.base import PERSONAL, Base, UTCDateTime, utcnow
+from havre.db.ownership import owned
 from havre.errors import N_, InvalidInput
 from havre.feed.candidates import Candidates
 from havre.videos.hashtags import parse_hashtags
@@ -23,6 +26,20 @@ from havre.videos.hashtags import parse_hashtags
 MAX_INTERESTS = 10
 SUGGESTED = 12
 SHOWN_CHARS = 40  # of a refused tag, in its error message
+
+
+class Interest(Base):
+    """A hashtag the member chose for For You ("Choose your interests"): what
+    their first pages follow before they have watched anything."""
+
+    __tablename__ = "interests"
+    __table_args__ = {"info": owned("user_id", note="hashtags the member chose for For You")}
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         info=PERSONAL)
+    # Lower case, without "#"; as long as a hashtag may be (videos.hashtags, video_hashtags.tag).
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True, info=PERSONAL)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)
 
 
 def normalised(tag: str) -> str:

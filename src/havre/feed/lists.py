@@ -113,9 +113,10 @@ _OPEN_KNOWN = select(_LISTS.c.user_id, _LISTS.c.created_at, _ITEMS_COUNT, _LISTS
                      ).where(_LISTS.c.id == bindparam("list_id"))
 KEPT_LISTS = 2_000
 KEPT_S = 600.0
-# The items of the lists this process made or read lately: list id -> (count, items). Items are
-# never changed in place (``extend`` makes a new list), so threads may share them.
-_KNOWN_ITEMS: Kept[str, tuple[int, list[Any]]] = Kept(max_items=KEPT_LISTS, ttl_s=KEPT_S)
+KnownItems = Kept[str, tuple[int, list[Any]]]
+"""The items of the lists this process made or read lately: list id -> (count, items). Items are
+never changed in place (``extend`` makes a new list), so threads may share them. Held in
+``feed.state.FeedState``."""
 # Written only over the version read (``served`` only grows, so its length is the version): two
 # pages of one list at once (a double tap, two tabs) must not lose each other's served ids.
 _UNCHANGED = (_LISTS.c.id == bindparam("list_id")) & (func.json_array_length(_LISTS.c.served) == bindparam("before"))
@@ -124,9 +125,9 @@ _SET_BOTH = update(_LISTS).where(_UNCHANGED).values(served=bindparam("new_served
 _RETRIES = 5
 
 
-def open_list(s: Session, cursor: Cursor, viewer_id: str | None) -> MemberList | None:
+def open_list(s: Session, cursor: Cursor, viewer_id: str | None, known_items: KnownItems) -> MemberList | None:
     """The list a cursor continues, if it is this viewer's and still kept; None: start again."""
-    known = _KNOWN_ITEMS.get(cursor.list_id)
+    known = known_items.get(cursor.list_id)
     found = s.connection().execute(_OPEN_KNOWN, {"list_id": cursor.list_id,
                                                  "known": known[0] if known else -1}).first()
     if found is None:
@@ -138,7 +139,7 @@ def open_list(s: Session, cursor: Cursor, viewer_id: str | None) -> MemberList |
         assert known is not None and known[0] == count
         items = known[1]
     else:
-        _KNOWN_ITEMS.put(cursor.list_id, (count, items))
+        known_items.put(cursor.list_id, (count, items))
     served = list(served or [])
     return MemberList(id=cursor.list_id, items=list(items), served=served, user_id=viewer_id,
                       served_before=len(served))
@@ -161,7 +162,7 @@ def mark_served(feed_list: MemberList, video_ids: list[str]) -> None:
     feed_list.served = [*feed_list.served, *(v for v in video_ids if v not in before)]
 
 
-def save(s: Session, feed_list: MemberList) -> None:
+def save(s: Session, feed_list: MemberList, known_items: KnownItems) -> None:
     """Write the list in one statement (the caller commits). When another page of the same list
     was saved since it was read, what that page served and added is kept and this page's is
     added to it."""
@@ -187,7 +188,7 @@ def save(s: Session, feed_list: MemberList) -> None:
         else:
             raise RuntimeError(f"feed list {feed_list.id} kept changing under this page")
     if written_items:
-        _KNOWN_ITEMS.put(feed_list.id, (len(feed_list.items), feed_list.items))
+        known_items.put(feed_list.id, (len(feed_list.items), feed_list.items))
     feed_list.served_before = len(feed_list.served)
     feed_list.items_changed = False
 

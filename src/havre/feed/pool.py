@@ -14,12 +14,10 @@ import dataclasses
 import logging
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from havre.feed.candidates import Candidates
@@ -30,7 +28,6 @@ from havre.videos.hashtags import parse_hashtags
 from havre.videos.models import PUBLIC_VIS, READY, Video
 
 log = logging.getLogger(__name__)
-_CACHES: weakref.WeakSet[PoolCache] = weakref.WeakSet()
 # Each candidate's outcomes are estimated from its anonymous aggregates with a prior (a video with
 # no plays yet scores as an average one), then combined into one number (docs/recommender.md):
 #     quality = 1.0 P(complete) + 0.6 E(share watched) + 2.0 P(like) + 3.0 P(share)
@@ -39,7 +36,6 @@ PRIOR_N = 8.0  # how many plays the prior is worth
 PRIOR = {"complete": 0.35, "watch": 0.5, "like": 0.04, "share": 0.005, "skip": 0.3, "not_interested": 0.01}
 WEIGHTS = {"complete": 1.0, "watch": 0.6, "like": 2.0, "share": 3.0, "skip": -1.0, "not_interested": -2.0}
 
-_CHANGED = "havre_videos_changed"
 NEWEST = 1500
 MOST_LIKED = 500
 POOL_TTL_S = 15.0
@@ -135,9 +131,10 @@ class PoolCache:
     A pool past its time is still served while one background thread reads it again, so no
     request waits for a read and no two threads read the same region at once (a thread started
     while another refreshes does nothing). Only a pool this process has none of (the first
-    request, or after this process committed a change to a video of that region: a new upload is
-    ready, a video turned private) is read on the request path, by one request while the others
-    wait for it. Other processes see such a change within ``ttl_s``.
+    request, or after a change to a region's videos announced in this process, ``stale``: a new
+    upload is ready, a video turned private) is read on the request path, by one request while the
+    others wait for it. Other processes see such a change within ``ttl_s`` (and a page never shows
+    a video that is no longer visible: its card is read again from its region, feed.service).
     """
 
     def __init__(self, *, ttl_s: float = POOL_TTL_S) -> None:
@@ -147,9 +144,9 @@ class PoolCache:
         self._refreshing: set[str] = set()
         self._combined: tuple[tuple[list[PoolEntry], ...], Candidates] | None = None
         self._guard = threading.Lock()
-        _CACHES.add(self)
 
     def stale(self, region: str) -> None:
+        """The region's videos changed (``regions.changes.VIDEOS``): its next page reads them again."""
         self._pools.pop(region, None)
 
     def candidates(self, gw: Gateway) -> Candidates:
@@ -210,26 +207,8 @@ class PoolCache:
             with self._guard:
                 self._refreshing.discard(name)
 
-    def forget(self) -> None:
-        """Drop every pool (a test, or a change that must show at once)."""
-        self._pools.clear()
-        self._combined = None
-
 
 def _same(combined: tuple[tuple[list[PoolEntry], ...], Candidates] | None, pools: tuple[list[PoolEntry], ...]) -> bool:
     """Whether ``combined`` was laid out from these very pools (the same list objects)."""
     return combined is not None and len(combined[0]) == len(pools) and all(
         a is b for a, b in zip(combined[0], pools, strict=True))
-
-
-@event.listens_for(Session, "before_flush")
-def _note_video_changes(session: Session, _context: Any, _instances: Any) -> None:
-    if any(isinstance(o, Video) for o in (*session.new, *session.dirty, *session.deleted)):
-        session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _refresh_pools_after(session: Session) -> None:
-    if session.info.pop(_CHANGED, False) and "region" in session.info:
-        for cache in list(_CACHES):
-            cache.stale(session.info["region"])

@@ -23,12 +23,17 @@ import numpy.typing as npt
 
 from havre.feed.candidates import Candidates, Floats, Ints
 
-FOLLOWED_BONUS = 0.6
-SIMILAR_WEIGHT = 1.2
-TAG_WEIGHT = 0.25
-PENALTY_CREATOR = 1.5
-PENALTY_SOUND = 0.7
-FRESH_HALF_LIFE_H = 48.0
+# The score's weights, as docs/recommender.md writes the formula (tests/feed/test_ranking.py checks
+# it with these numbers written out, so a changed weight fails there until the doc says it too).
+FOLLOWED_BONUS = 0.6  # a video of a creator the viewer follows...
+FOLLOWED_NEW_BOOST = 1.5  # ... times this in its first week
+FOLLOWED_NEW_H = 7 * 24.0
+SIMILAR_WEIGHT = 1.2  # times the likeness to what the viewer liked, completed or shared
+TAG_WEIGHT = 0.25  # times log(1 + the viewer's weight of the best shared hashtag)
+PENALTY_CREATOR = 1.5  # per "not interested" on the creator, lately
+PENALTY_SOUND = 0.7  # per "not interested" on the sound, lately
+FRESHNESS = 0.3  # a video just posted gains this much...
+FRESH_HALF_LIFE_H = 48.0  # ... halving every this many hours
 EXPLORE_IMPRESSIONS = 50  # below this a video is "new, being tried out"
 EXPLORE_EVERY = 5  # one slot in five goes to a video being tried out
 LOOK_AHEAD = 20  # diversity: how far down the order the next video may come from
@@ -110,11 +115,11 @@ def _per_name(names: dict[str, int], counts: Counter[str], size: int) -> Floats:
 def score_all(cands: Candidates, taste: Taste, now: float) -> Scores:
     """Every candidate scored for this viewer at ``now`` (a POSIX time)."""
     age_h = np.maximum(0.0, now - cands.posted) / 3600
-    base = cands.quality + 0.3 * np.exp(-age_h * math.log(2) / FRESH_HALF_LIFE_H)
+    base = cands.quality + FRESHNESS * np.exp(-age_h * math.log(2) / FRESH_HALF_LIFE_H)
     n = len(cands)
     similar = SIMILAR_WEIGHT * taste.similar if taste.similar is not None else np.zeros(n)
     followed_owner = _per_name(cands.owner_of, Counter(dict.fromkeys(taste.followed, 1)), len(cands.owners))
-    followed = followed_owner[cands.owner] * FOLLOWED_BONUS * np.where(age_h < 7 * 24, 1.5, 1.0)
+    followed = followed_owner[cands.owner] * FOLLOWED_BONUS * np.where(age_h < FOLLOWED_NEW_H, FOLLOWED_NEW_BOOST, 1.0)
     hits = cands.row_max(_per_name(cands.tag_of, taste.tags, len(cands.tags))[cands.tag_codes])
     tag = np.where(hits > 0, TAG_WEIGHT * np.log1p(hits), 0.0)
     penalty = (PENALTY_CREATOR * _per_name(cands.owner_of, taste.muted_creators, len(cands.owners))[cands.owner]

@@ -17,9 +17,8 @@ import numpy as np
 from havre.db.base import new_id, utcnow
 from havre.feed import lists
 from havre.feed.candidates import Candidates
-from havre.feed.models_store import ModelStore
-from havre.feed.pool import PoolCache
 from havre.feed.ranking import Mask, Scores, Taste, ranked, score_all
+from havre.feed.state import FeedState
 from havre.feed.taste import read_taste
 from havre.regions.gateway import Gateway
 
@@ -41,25 +40,26 @@ class Recommender(Protocol):
 
 
 class PoolRanker:
-    """Ranks the candidate pool; ``personal`` decides whether the viewer's taste counts."""
+    """Ranks the candidate pool; ``personal`` decides whether the viewer's taste counts. What it
+    keeps between pages is the app's ``FeedState``. It writes the session's list on the home
+    session it is handed and never commits it: the route does (``Gateway.home_work``)."""
 
-    def __init__(self, *, personal: bool, pools: PoolCache | None = None, models: ModelStore | None = None) -> None:
+    def __init__(self, *, personal: bool, state: FeedState | None = None) -> None:
         self.personal = personal
-        self.pools = pools or PoolCache()
-        self.models = models or ModelStore()
-        # Per home region: the visitors' list of the current candidates (their version, the list).
-        self._visitors: dict[str, tuple[int, str, list[Any]]] = {}
+        self.state = state or FeedState()
 
     def for_you(self, gw: Gateway, viewer_id: str | None, *, cursor: str | None, limit: int) -> Ranked:
         wanted = lists.parse_cursor(cursor) if cursor else None
-        cands = self.pools.candidates(gw)
+        state = self.state
+        cands = state.pools.candidates(gw)
         if viewer_id is None:
             return self._visitor_page(gw, cands, wanted, limit)
         member_id = viewer_id if self.personal else None
-        model = self.models.get(gw.home) if member_id is not None else None
-        with gw.home_db() as s:
-            feed_list = lists.open_list(s, wanted, viewer_id) if wanted else None
-            scores = score_all(cands, read_taste(s, member_id, cands, model=model), utcnow().timestamp())
+        model = state.models.get(gw.home) if member_id is not None else None
+        with gw.home_work() as s:
+            feed_list = lists.open_list(s, wanted, viewer_id, state.list_items) if wanted else None
+            taste = read_taste(s, member_id, cands, model=model, latest=state.latest_events)
+            scores = score_all(cands, taste, utcnow().timestamp())
             if feed_list is None:
                 list_id = new_id()
                 feed_list = lists.new_list(viewer_id, _items(scores, _left_out(scores), lists.LIST_SIZE, list_id),
@@ -69,19 +69,19 @@ class PoolRanker:
                 remaining = _go_on(feed_list, remaining, scores)
             picks, more = _page(remaining, scores, limit)
             lists.mark_served(feed_list, [p.video_id for p in picks])
-            lists.save(s, feed_list)
-            s.commit()
+            lists.save(s, feed_list, state.list_items)
             return Ranked(picks=picks, next_cursor=lists.cursor_of(feed_list) if more and picks else None)
 
     def _visitor_page(self, gw: Gateway, cands: Candidates, wanted: lists.Cursor | None, limit: int) -> Ranked:
         """Visitors share one list per set of candidates (it names nobody), so their requests
         write a row only when the candidates change, and this process ranks it once; the
         cursor's count is where each one is."""
-        known = self._visitors.get(gw.home.name)
+        visitors = self.state.visitors
+        known = visitors.get(gw.home.name)
         if wanted is not None and known is not None and known[1] == wanted.list_id:
             list_id, items = known[1], known[2]
         else:
-            with gw.home_db() as s:
+            with gw.home_work() as s:
                 shared = s.get(lists.FeedList, wanted.list_id) if wanted else None
                 if shared is None or shared.user_id is not None:
                     wanted = None
@@ -89,8 +89,7 @@ class PoolRanker:
                         scores = score_all(cands, Taste(), utcnow().timestamp())
                         made = lists.shared_list(s, _items(scores, _left_out(scores), lists.VISITOR_LIST_SIZE,
                                                            str(len(cands))))
-                        s.commit()
-                        known = self._visitors[gw.home.name] = (cands.version, made.id, list(made.items))
+                        known = visitors[gw.home.name] = (cands.version, made.id, list(made.items))
                     list_id, items = known[1], known[2]
                 else:
                     list_id, items = shared.id, list(shared.items)
@@ -100,11 +99,11 @@ class PoolRanker:
         return Ranked(picks=picks, next_cursor=f"{list_id}.{end}" if picks and end < len(items) else None)
 
 
-def recommender_for(name: str) -> Recommender:
+def recommender_for(name: str, state: FeedState) -> Recommender:
     if name == "popular":
-        return PoolRanker(personal=False)
+        return PoolRanker(personal=False, state=state)
     if name == "personal":
-        return PoolRanker(personal=True)
+        return PoolRanker(personal=True, state=state)
     raise ValueError(f"unknown recommender {name!r}: use personal or popular")
 
 

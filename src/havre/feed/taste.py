@@ -1,7 +1,8 @@
 """A viewer's taste, read fresh on every page from their home region: the newest events (bounded),
 likes and shares, follows and the interests they chose; nothing is precomputed, so a watch, a like
 or "not interested" counts on the very next page, and nothing reads a whole history. Of the events,
-a page reads only those that arrived since the newest this process holds (``LATEST_EVENTS``).
+a page reads only those that arrived since the newest this process holds
+(``latest_events`` of ``feed.state.FeedState``).
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from havre.accounts.models import Follow, Interest
+from havre.accounts.models import Follow
 from havre.db.base import UTCDateTime, utcnow
 from havre.feed.candidates import Candidates, Floats, Ints
-from havre.feed.models_store import ServingModel
+from havre.feed.interests import Interest
 from havre.feed.ranking import Taste
 from havre.kept import Kept
 from havre.recs import events
 from havre.recs.events import FeedEvent
+from havre.recs.models_store import ServingModel
 from havre.social.marks import SHARE
 from havre.social.models import CountMark, Like
 
@@ -49,6 +51,9 @@ ANCHORS = 30  # the viewer's strongest likes whose neighbours are spread
 # (their first page leads with it), one fewer per video they have liked or watched since, and never
 # less than one video's: as history grows, what they watched decides.
 COLD_INTEREST = 5
+# Without a trained model, a candidate is like an anchor by the hashtags and sound it shares with
+# it: this much per shared feature, at most 1 (then times how much the anchor counts).
+SHARED_FEATURE_LIKENESS = 0.4
 
 
 Recent = tuple[str, str, bool]
@@ -69,14 +74,13 @@ Event = tuple[int, str, str, float]
 KEPT_VIEWERS = 2_000
 KEPT_S = 600.0
 
-
-# Each viewer's latest RECENT_EVENTS events as this process last read them, so that a page reads
-# only the events that arrived since (a viewer pages through a session in one process for
-# minutes; each page would read the same two hundred rows again otherwise). ``_home_facts``
-# checks them on every read: the database counts the viewer's events between the oldest and the
-# newest held, and a count that differs (an event deleted with its video, or one committed late,
-# below the newest) reads the whole window again.
-LATEST_EVENTS: Kept[str, list[Event]] = Kept(max_items=KEPT_VIEWERS, ttl_s=KEPT_S)
+LatestEvents = Kept[str, list[Event]]
+"""Each viewer's latest RECENT_EVENTS events as this process last read them, so that a page reads
+only the events that arrived since (a viewer pages through a session in one process for minutes;
+each page would read the same two hundred rows again otherwise). ``_home_facts`` checks them on
+every read: the database counts the viewer's events between the oldest and the newest held, and
+a count that differs (an event deleted with its video, or one committed late, below the newest)
+reads the whole window again. Held in ``feed.state.FeedState``."""
 
 
 def _part(name: str, value: Any, *, kind: Any = None, n: Any = None, at: Any = None) -> Any:
@@ -119,12 +123,11 @@ def _home_facts_statement() -> Any:
 _HOME_FACTS = _home_facts_statement()
 
 
-def _home_facts(s: Session, viewer_id: str) -> HomeFacts:
+def _home_facts(s: Session, viewer_id: str, latest: LatestEvents) -> HomeFacts:
     """The viewer's latest events (the new ones read through ``ix_feed_events_user``, on top of
-    those this process holds, see ``LATEST_EVENTS``), likes and shares, follows and chosen
-    interests."""
+    those this process holds in ``latest``), likes and shares, follows and chosen interests."""
     for _ in range(2):
-        held = LATEST_EVENTS.get(viewer_id) or []
+        held = latest.get(viewer_id) or []
         facts = HomeFacts([], [], [], set(), [], set())
         arrived: list[Event] = []
         count = 0
@@ -146,20 +149,21 @@ def _home_facts(s: Session, viewer_id: str) -> HomeFacts:
                 facts.interests.append(value)
         if count == len(held):
             break
-        LATEST_EVENTS.put(viewer_id, [])  # what is held is no longer so: read them all
-    latest = (arrived + held)[:RECENT_EVENTS] if arrived else held
-    LATEST_EVENTS.put(viewer_id, latest)
+        latest.put(viewer_id, [])  # what is held is no longer so: read them all
+    newest = (arrived + held)[:RECENT_EVENTS] if arrived else held
+    latest.put(viewer_id, newest)
     since = (utcnow() - timedelta(days=SEEN_DAYS)).timestamp()
-    facts.recent.extend((video_id, kind, at >= since) for _, video_id, kind, at in latest)
+    facts.recent.extend((video_id, kind, at >= since) for _, video_id, kind, at in newest)
     return facts
 
 
-def read_taste(s: Session, viewer_id: str | None, cands: Candidates, *, model: ServingModel | None) -> Taste:
+def read_taste(s: Session, viewer_id: str | None, cands: Candidates, *, model: ServingModel | None,
+               latest: LatestEvents) -> Taste:
     """The viewer's taste against these candidates (a visitor has none: the general ranking)."""
     taste = Taste()
     if viewer_id is None:
         return taste
-    recent, liked, shared, taste.followed, interests, taste.not_interested = _home_facts(s, viewer_id)
+    recent, liked, shared, taste.followed, interests, taste.not_interested = _home_facts(s, viewer_id, latest)
     entries, index = cands.entries, cands.index
     anchors: dict[str, float] = {}
     how: dict[str, str] = {}
@@ -251,7 +255,7 @@ def _by_features(cands: Candidates, anchors: list[tuple[str, float]], _model: Se
     hit = weights > 0
     rows, weights, which = rows[hit], weights[hit], which[hit]
     matched = np.bincount(rows, minlength=len(cands))
-    return rows, np.minimum(1.0, 0.4 * matched[rows]) * weights, which
+    return rows, np.minimum(1.0, SHARED_FEATURE_LIKENESS * matched[rows]) * weights, which
 
 
 def _best_per_candidate(cands: Candidates, rows: Ints, gains: Floats, which: Ints,

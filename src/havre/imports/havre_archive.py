@@ -1,4 +1,4 @@
-"""A Havre archive ("Download my data", ``portability.export``): its format, and reading one back.
+"""A Havre archive ("Download my data", ``portability.archive_writer``): its format, and reading one back.
 
 The layout is documented in docs/export-format.md, with a JSON Schema beside it. Reading is
 strict and bounded, through the one zip reader (``zipread``): every member's declared size is
@@ -310,13 +310,16 @@ def plan_archive(archive: Archive, source: str, *, max_items: int) -> Plan:
     user = _first(archive.rows("users"))
     plan = Plan(kind=HAVRE, source=source, profile={
         "display_name": str(user.get("display_name") or ""), "bio": str(user.get("bio") or ""),
+        **({"language": user["language"]} if user.get("language") else {}),
         **({"avatar_member": AVATAR} if AVATAR in files else {})})
     plan.following = _bounded(archive.rows("following"), "handle", MAX_KEPT, plan.problems, "follows")
     plan.comments = _bounded(archive.rows("comments_on_my_videos"), "", MAX_KEPT, plan.problems, "comments")
     plan.interests = _bounded(archive.rows("interests"), "tag", MAX_KEPT, plan.problems, "interests")
     by_video = {name.split("/")[2]: name for name in files if ORIGINAL.fullmatch(name)}
     missing = 0
+    own: set[str] = set()
     for video in archive.rows("videos"):
+        own.add(video["id"])
         member = by_video.get(video["id"])
         if member is None:
             missing += 1
@@ -336,4 +339,14 @@ def plan_archive(archive: Archive, source: str, *, max_items: int) -> Plan:
                                  if subtitle_name(video["id"], lang) in files}})
     if missing > MAX_PROBLEMS:
         plan.problems.append(f"{missing - MAX_PROBLEMS} more videos without an original, not imported")
+    _plan_activity(archive, plan, own)
     return plan
+
+
+def _plan_activity(archive: Archive, plan: Plan, own: set[str]) -> None:
+    """The videos the person liked and commented on (ids of the old instance), for the restore to
+    find here once the videos are in (``imports.restore``)."""
+    plan.likes = _bounded(archive.rows("likes"), "video_id", MAX_KEPT, plan.problems, "likes")
+    commented = _bounded(archive.rows("comments"), "video_id", MAX_KEPT, plan.problems, "of your comments")
+    plan.comments_on_own = sum(video_id in own for video_id in commented)
+    plan.comments_elsewhere = [video_id for video_id in commented if video_id not in own]

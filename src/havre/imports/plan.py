@@ -42,6 +42,12 @@ class Plan:
     problems: list[str] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)  # a Havre archive's, kept read-only
     interests: list[str] = field(default_factory=list)  # a Havre archive's chosen hashtags
+    # A Havre archive's activity, restored where it can be (``imports.restore``): the ids (on the
+    # old instance) of the videos liked, and of the others' videos commented on; with how many
+    # comments were on the person's own videos (they come back read-only, with ``comments``).
+    likes: list[str] = field(default_factory=list)
+    comments_elsewhere: list[str] = field(default_factory=list)
+    comments_on_own: int = 0
 
 
 def capped(plan: Plan, max_items: int) -> Plan:

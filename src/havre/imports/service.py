@@ -26,7 +26,7 @@ from havre.blobs import keys
 from havre.config import MediaLimits, Settings
 from havre.db.base import new_id, utcnow
 from havre.errors import N_, HavreError, InvalidInput
-from havre.imports import ytdlp
+from havre.imports import RUN_JOB, ytdlp
 from havre.imports.fetch import FetchError, FetchPolicy, download
 from havre.imports.havre_archive import HAVRE, Archive, is_havre_archive
 from havre.imports.models import (
@@ -43,6 +43,7 @@ from havre.imports.models import (
 from havre.imports.plan import EXPORT, TOO_MANY, URL, URLS, Plan
 from havre.imports.profile import apply_profile
 from havre.imports.quota import admit
+from havre.imports.restore import activity
 from havre.jobs import enqueue
 from havre.media.slideshow import make_slideshow
 from havre.net.guarded import Guard
@@ -91,7 +92,10 @@ def add_plan(s: Session, run: ImportRun, plan: Plan) -> None:
     run.source_kind = plan.kind
     run.extras = {"profile": plan.profile, "following": plan.following, "problems": plan.problems,
                   **({"archived_comments": plan.comments} if plan.comments else {}),
-                  **({"interests": plan.interests} if plan.interests else {})}
+                  **({"interests": plan.interests} if plan.interests else {}),
+                  **({"activity": activity(plan)} if plan.kind == HAVRE else {}),
+                  # so its report, and no later one, says they were kept (``report.report``)
+                  **({"brought_followers": True} if plan.followers else {})}
     for handle, since in plan.followers:  # kept privately, so the creator can invite them back
         s.merge(TikTokFollower(user_id=run.user_id, handle=handle[:64],
                                since=datetime.fromisoformat(since) if since else None))
@@ -111,7 +115,7 @@ def plan_later(s: Session, user: User, *, kind: str, source: str, drafts: bool, 
     run = ImportRun(id=run_id or new_id(), user_id=user.id, source_kind=kind, source=source, drafts=drafts)
     s.add(run)
     s.flush()
-    enqueue(s, "imports.run", {"run_id": run.id, "source_key": source_key}, priority=15)
+    enqueue(s, RUN_JOB, {"run_id": run.id, "source_key": source_key}, priority=15)
     return run
 
 

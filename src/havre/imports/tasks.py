@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from havre.errors import N_
-from havre.imports import service
+from havre.imports import RUN_JOB, service
 from havre.imports.fetch import FetchError
 from havre.imports.havre_archive import HAVRE, Archive, ArchiveError, plan_archive, verify
 from havre.imports.models import ImportItem, ImportRun
@@ -100,7 +100,7 @@ def _forget_source(ctx: JobContext, source_key: str | None) -> None:
         ctx.region.blobs.delete(source_key)
 
 
-@handler("imports.run")
+@handler(RUN_JOB)
 def run(ctx: JobContext, payload: dict[str, Any]) -> None:
     run_id, source_key = payload["run_id"], payload.get("source_key")
     with ctx.region.session() as s:

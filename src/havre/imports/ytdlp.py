@@ -59,6 +59,37 @@ def tiktok_id_of(url: str) -> str | None:
     return match.group(1) if match else None
 
 
+GONE = N_("Could not read the TikTok page %(url)s: the video may be private or deleted.")
+# No answer at all (no network, a name that does not resolve, a refused or timed-out connection):
+# said apart from GONE, which is TikTok's own answer.
+UNREACHABLE = N_("Could not reach %(host)s: check the connection and try again.")
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or url)[:200]
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether yt-dlp failed for want of a connection rather than for what TikTok answered: its
+    DownloadError wraps the ExtractorError that wraps the transport error (a TransportError, or
+    the guard's Refused for a name that does not resolve). An HTTP answer is not among them."""
+    from yt_dlp.networking.exceptions import TransportError  # a second to load: only imports of links need it
+
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        error = todo.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, Refused | TransportError):
+            return True
+        info = getattr(error, "exc_info", None)
+        todo += [getattr(error, "cause", None), error.__cause__, error.__context__,
+                 info[1] if isinstance(info, tuple) and len(info) > 1 else None]
+    return False
+
+
 def tiktok_extractor(url: str, keys: tuple[str, ...] = (*VIDEO_EXTRACTORS, PROFILE_EXTRACTOR)) -> str | None:
     """The ie_key of the yt-dlp TikTok extractor that claims ``url``; None for any other link."""
     # yt-dlp takes a second to load: only imports of links need it.
@@ -126,6 +157,8 @@ def expand_profile(url: str, *, guard: Guard, max_items: int, cookies_file: Path
             info = ydl.extract_info(url, download=False, ie_key=PROFILE_EXTRACTOR) or {}
     except (yt_dlp.utils.DownloadError, Refused) as exc:
         log.info("yt-dlp could not list %s: %s", url[:200], exc)
+        if _unreachable(exc):
+            raise FetchError(UNREACHABLE, retryable=True, host=_host(url)) from None
         raise FetchError(N_("Could not list the videos of %(url)s: the account may be private, or TikTok "
                             "refused for now; try again later."), url=url[:200]) from None
     entries = [e.get("url") or e.get("webpage_url") for e in info.get("entries") or [] if isinstance(e, dict)]
@@ -146,12 +179,12 @@ def download_page(url: str, workdir: Path, *, guard: Guard, policy: FetchPolicy,
         info, headers = _extract(url, ie_key, _options(cookies_file), guard)
     except (yt_dlp.utils.DownloadError, Refused) as exc:
         log.info("yt-dlp could not read %s: %s", url[:200], exc)
-        raise FetchError(N_("Could not read the TikTok page %(url)s: the video may be private or deleted."),
-                         url=url[:200]) from None
+        if _unreachable(exc):
+            raise FetchError(UNREACHABLE, retryable=True, host=_host(url)) from None
+        raise FetchError(GONE, url=url[:200]) from None
     media = info.get("url")
     if not isinstance(media, str):
-        raise FetchError(N_("Could not read the TikTok page %(url)s: the video may be private or deleted."),
-                         url=url[:200])
+        raise FetchError(GONE, url=url[:200])
     stem = SAFE.sub("", str(info.get("id") or ""))[:64] or "video"
     path = workdir / f"{stem}.{SAFE.sub('', str(info.get('ext') or ''))[:8] or 'mp4'}"
     download(media, path, guard=guard, policy=policy, headers=headers)

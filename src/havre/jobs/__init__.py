@@ -4,6 +4,6 @@ Runners, engines and Celery (the runtime that claims these rows) live in ``havre
 """
 
 from havre.jobs.registry import PermanentJobError, handler
-from havre.jobs.service import book, enqueue
+from havre.jobs.service import book, enqueue, waiting
 
-__all__ = ["PermanentJobError", "book", "enqueue", "handler"]
+__all__ = ["PermanentJobError", "book", "enqueue", "handler", "waiting"]

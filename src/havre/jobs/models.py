@@ -12,6 +12,8 @@ from havre.db.base import OPERATIONAL, PERSONAL, Base, UTCDateTime, new_id, utcn
 from havre.db.ownership import not_owned
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+# ``last_error`` of a job handed back by a restarted runner (its previous process died running it).
+INTERRUPTED = "interrupted: the process running it stopped; its restarted runner took it back"
 
 
 class Job(Base):

@@ -1,17 +1,20 @@
-"""Enqueue jobs inside the caller's transaction; wake runners only after it commits."""
+"""Enqueue jobs inside the caller's transaction; wake runners only after it commits; say why one waits."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from havre.db.base import utcnow
-from havre.jobs.models import QUEUED, Job
+from havre.jobs.models import INTERRUPTED, QUEUED, RUNNING, Job
 
 _WAKE_KEY = "havre_wake_after_commit"
+# Why a job is not running now: never started yet, waiting out its backoff after an error, or its
+# process stopped (a restarted runner handed it back, or its lease ran out and no runner took it yet).
+Waiting = Literal["queued", "retry", "resuming"]
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any], *,
@@ -40,3 +43,19 @@ def on_commit_wake(sessionmaker_or_session: Any, wake: Any) -> None:
     def _after_commit(session: Session) -> None:
         if session.info.pop(_WAKE_KEY, False):
             wake()
+
+
+def waiting(s: Session, kind: str, key: str, value: str) -> Waiting | None:
+    """Why the latest unfinished job of ``kind`` whose payload has ``key == value`` is not running
+    now, for a page to say what it waits for; None when it runs (or there is none)."""
+    job = s.scalars(select(Job).where(Job.kind == kind, Job.status.in_((QUEUED, RUNNING)),
+                                      Job.payload[key].as_string() == value)
+                    .order_by(Job.created_at.desc()).limit(1)).first()
+    if job is None:
+        return None
+    if job.status == RUNNING:
+        # A lease that ran out: its runner stopped, and the next one to look takes it.
+        return "resuming" if job.locked_until is not None and job.locked_until < utcnow() else None
+    if job.attempts == 0:
+        return "queued"
+    return "resuming" if job.last_error == INTERRUPTED else "retry"

@@ -46,4 +46,5 @@ def import_archive(regions: Regions, settings: Settings, *, handle: str, path: P
     finally:
         archive.close()
     follow_found(Gateway(regions, home=region, actor=f"{region.name}:operator"), run_id)
-    return finished
+    with region.session() as s:  # as the restore left it: its follows, likes and tally
+        return s.get(ImportRun, run_id) or finished

@@ -4,7 +4,7 @@ fails when the page and the code disagree (``scripts/docs_tables.py`` writes it 
 from __future__ import annotations
 
 from havre.db.ownership import NotOwned, Owned, holds_personal_data, ownership_of
-from havre.schema import metadata
+from havre.portability.tables import metadata
 
 START, END = "<!-- ownership table: made by scripts/docs_tables.py -->", "<!-- end of ownership table -->"
 MOVES = {"copy": "copied, then deleted here", "end": "deleted (not copied)", "audit": "carried as audit history"}

@@ -3,7 +3,7 @@
 ``request_deletion`` (the person, with their password) or ``schedule_deletion`` (the operator)
 sets ``users.delete_after`` and logs the person out everywhere; logging in before that date
 cancels it (``accounts.signin.log_in``), as ``cancel_deletion`` does. Once it has passed, logins
-are refused, the scheduled job (``accounts.delete_due``) queues ``accounts.delete``, and
+are refused, the scheduled job (``portability.delete_due``) queues ``portability.delete_account``, and
 ``delete_account`` removes, in order:
 
 1. hide: the account is marked as being deleted, its sessions end and its videos turn private;
@@ -50,9 +50,9 @@ from havre.errors import N_
 from havre.feed.lists import FeedList
 from havre.jobs import enqueue
 from havre.jobs.models import QUEUED, Job
+from havre.portability import RETRAIN_AFTER_DELETION_JOB
 from havre.portability.deletion_copies import forget_copies
 from havre.portability.deletion_elsewhere import (
-    RETRAIN_KIND,
     chunks,
     clean_models,
     drop_jobs_naming,
@@ -61,7 +61,6 @@ from havre.portability.deletion_elsewhere import (
     rowcount,
 )
 from havre.portability.deletion_grace import (
-    DELETE_KIND,
     AlreadyDeleted,
     BeingDeleted,
     DeletionBusy,
@@ -79,11 +78,12 @@ from havre.portability.deletion_grace import (
     request_deletion,
     schedule_deletion,
 )
+from havre.portability.tables import metadata
 from havre.recs.events import FeedEvent
 from havre.recs.signals import VideoSignals
 from havre.regions import Region, Regions, audit, serving_region
+from havre.regions.changes import VIDEOS, announce
 from havre.regions.gateway import Gateway, aggregate_writer
-from havre.schema import metadata
 from havre.social.counters import count_follower, count_for_video
 from havre.social.marks import SHARE
 from havre.social.models import Comment, CountMark, Like
@@ -92,7 +92,7 @@ from havre.videos.models import PRIVATE_VIS, Video
 
 # The names this module has always offered (the web, the CLI, the jobs and the tests use them).
 __all__ = [
-    "DELETE_KIND", "ERASED", "RETRAIN_KIND", "STEPS", "AlreadyDeleted", "BeingDeleted", "DeletionBusy",
+    "ERASED", "STEPS", "AlreadyDeleted", "BeingDeleted", "DeletionBusy",
     "DeletionError", "DeletionReport", "WrongPassword", "cancel_deletion", "claim_id", "clean_models",
     "delete_account", "deletion_pending", "deletion_started", "drop_jobs_naming", "forget_copies",
     "forget_deleted_account", "has_model", "queue_due_deletions", "request_deletion", "schedule_deletion",
@@ -143,8 +143,9 @@ def forget_deleted_account(s: Session, user_id: str, video_ids: list[str], *, ke
     found["follows"] = forget_followee_rows(s, user_id)
     found["jobs"] = drop_jobs_naming(s, ids | {user_id}, keep=keep_job)[0]
     found["audit_subjects"] = audit.forget_subject(s, user_id)
-    if retrain and s.scalar(select(Job.id).where(Job.kind == RETRAIN_KIND, Job.status == QUEUED).limit(1)) is None:
-        enqueue(s, RETRAIN_KIND, {}, priority=30)  # their ids may be items of this region's model
+    queued = select(Job.id).where(Job.kind == RETRAIN_AFTER_DELETION_JOB, Job.status == QUEUED).limit(1)
+    if retrain and s.scalar(queued) is None:
+        enqueue(s, RETRAIN_AFTER_DELETION_JOB, {}, priority=30)  # their ids may be items of this region's model
     return {name: n for name, n in found.items() if n}
 
 
@@ -216,6 +217,7 @@ class _Deletion:
                 self._add(self.report.rows, table.name, rowcount(s.execute(delete(table).where(
                     self._where(table, owner)))))
             s.execute(update(Video).where(Video.owner_id == self.user_id).values(visibility=PRIVATE_VIS))
+            announce(s, VIDEOS)  # out of every feed of this process at once
             self._note_videos(s)
             s.commit()
 

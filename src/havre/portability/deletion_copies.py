@@ -14,7 +14,7 @@ handle and public ids, and sends nothing back but counts):
    naming the member are noted;
 2. every archive being built is sent back to the queue: its build becomes ready only by a
    conditional update from "running", so it drops what it wrote and builds again from what remains
-   (``portability.exports``);
+   (``portability.export_requests``);
 3. archives that became ready between 1 and 2 are read too; every noted archive is deleted and
    queued to be built again for its owner (an expired one is deleted, as the hourly sweep would);
 4. every entry naming the member is taken out of every import report.
@@ -37,15 +37,15 @@ from typing import IO, Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from havre.accounts.models import DataExport
 from havre.accounts.service import normalize_handle
 from havre.blobs import BlobNotFound
 from havre.blobs import keys as blob_keys
 from havre.db.base import utcnow
 from havre.imports.models import ImportRun
 from havre.jobs import enqueue
-from havre.portability import exports
+from havre.portability import BUILD_EXPORT_JOB, export_requests
 from havre.portability.deletion_elsewhere import rowcount
+from havre.portability.models import DataExport
 from havre.regions import Region
 from havre.regions.gateway import aggregate_writer, note_subjects
 
@@ -180,7 +180,7 @@ def archive_data(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
     """The JSON sections of a Havre archive (``data/*.json``), which come before its files."""
     for name, member, method in zip_members(stream):
         if not name.startswith("data/"):
-            return  # files and the manifest follow the data (``portability.export``): not read
+            return  # files and the manifest follow the data (``portability.archive_writer``): not read
         yield name, json.loads(member_bytes(member, method))
 
 
@@ -198,7 +198,7 @@ def archive_names(region: Region, key: str, forgotten: Forgotten) -> bool:
 def _naming(region: Region, s: Session, forgotten: Forgotten, deleted: str, seen: set[str]) -> set[str]:
     """The ready archives not looked at yet (``seen`` grows) that name them."""
     ready = list(s.execute(select(DataExport.id, DataExport.user_id).where(
-        DataExport.status == exports.READY, DataExport.user_id != deleted)))
+        DataExport.status == export_requests.READY, DataExport.user_id != deleted)))
     found = set()
     for export_id, owner in ready:
         if export_id not in seen:
@@ -213,16 +213,16 @@ def _rebuild(region: Region, s: Session, export_ids: set[str]) -> list[str]:
     owners = []
     now = utcnow()
     for export in s.scalars(select(DataExport).where(DataExport.id.in_(sorted(export_ids)),
-                                                     DataExport.status == exports.READY)):
+                                                     DataExport.status == export_requests.READY)):
         # The file goes before the commit: a build queued here cannot have written it yet.
         region.blobs.delete(blob_keys.export_archive(export.user_id, export.id))
         owners.append(export.user_id)
         if export.expires_at is not None and export.expires_at < now:
             s.execute(delete(DataExport).where(DataExport.id == export.id))
             continue
-        export.status, export.done, export.total, export.size_bytes = exports.QUEUED, 0, 0, 0
+        export.status, export.done, export.total, export.size_bytes = export_requests.QUEUED, 0, 0, 0
         export.finished_at = export.expires_at = None
-        enqueue(s, exports.BUILD, {"export_id": export.id}, priority=20)
+        enqueue(s, BUILD_EXPORT_JOB, {"export_id": export.id}, priority=20)
     return owners
 
 
@@ -244,8 +244,8 @@ def forget_copies(s: Session, region: Region, handle: str, ids: list[str], *, de
     seen: set[str] = set()
     naming = _naming(region, s, forgotten, deleted, seen)  # read first: nothing locked while archives are read
     found["archives_restarted"] = rowcount(s.execute(
-        update(DataExport).where(DataExport.status == exports.RUNNING, DataExport.user_id != deleted)
-        .values(status=exports.QUEUED, done=0)))
+        update(DataExport).where(DataExport.status == export_requests.RUNNING, DataExport.user_id != deleted)
+        .values(status=export_requests.QUEUED, done=0)))
     naming |= _naming(region, s, forgotten, deleted, seen)  # ready between the first look and the update
     rebuilt = _rebuild(region, s, naming)
     found["archives_rebuilt"] = len(rebuilt)

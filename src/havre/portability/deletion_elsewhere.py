@@ -18,7 +18,6 @@ from havre.jobs.models import QUEUED, RUNNING, Job
 from havre.regions import Region
 from havre.regions.gateway import Gateway
 
-RETRAIN_KIND = "recs.retrain_after_deletion"
 CHUNK = 500
 
 

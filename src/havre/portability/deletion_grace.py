@@ -29,11 +29,11 @@ from havre.db.ownership import owned_tables
 from havre.errors import N_, Forbidden, HavreError, NotFound
 from havre.jobs import enqueue
 from havre.jobs.models import FAILED, QUEUED, RUNNING, Job
+from havre.portability import DELETE_ACCOUNT_JOB
+from havre.portability.tables import metadata
 from havre.regions import Region, Regions
-from havre.schema import metadata
 from havre.videos.models import Video
 
-DELETE_KIND = "accounts.delete"
 MAX_ATTEMPTS = 20
 LEASE = timedelta(seconds=60)
 RETRY_AFTER = timedelta(seconds=60)
@@ -164,7 +164,7 @@ def queue_due_deletions(region: Region, regions: Regions) -> int:
     now = utcnow()
     with region.session() as s:
         leftovers = [job_id for job_id, payload, status, until in s.execute(
-            select(Job.id, Job.payload, Job.status, Job.locked_until).where(Job.kind == DELETE_KIND))
+            select(Job.id, Job.payload, Job.status, Job.locked_until).where(Job.kind == DELETE_ACCOUNT_JOB))
             if regions.directory.region_of_user(str((payload or {}).get("user_id"))) is None
             and not (status == RUNNING and until is not None and until > now)]
         s.execute(delete(Job).where(Job.id.in_(leftovers)))
@@ -175,7 +175,8 @@ def queue_due_deletions(region: Region, regions: Regions) -> int:
         with region.session() as s:
             if s.get(Job, claim_id(user_id)) is not None:
                 continue
-            job = enqueue(s, DELETE_KIND, fresh_state(s, user_id, handle), priority=20, max_attempts=MAX_ATTEMPTS)
+            job = enqueue(s, DELETE_ACCOUNT_JOB, fresh_state(s, user_id, handle), priority=20,
+                          max_attempts=MAX_ATTEMPTS)
             job.id = claim_id(user_id)
             try:
                 s.commit()
@@ -204,7 +205,7 @@ def claim(regions: Regions, home: Region, user_id: str, holder: str | None) -> d
         handle = s.scalar(select(User.handle).where(User.id == user_id)) or \
             regions.directory.handles_of([user_id]).get(user_id, "")
         state = fresh_state(s, user_id, handle)
-        s.add(Job(id=cid, kind=DELETE_KIND, payload=state, status=RUNNING, locked_by=holder,
+        s.add(Job(id=cid, kind=DELETE_ACCOUNT_JOB, payload=state, status=RUNNING, locked_by=holder,
                   locked_until=now + LEASE, attempts=1, max_attempts=MAX_ATTEMPTS, priority=20))
         try:
             s.commit()

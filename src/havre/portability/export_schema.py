@@ -19,7 +19,7 @@ from havre.db.base import Base, UTCDateTime
 from havre.db.ownership import Owned
 from havre.imports.havre_archive import FORMAT, VERSION, data_name
 from havre.imports.ytdlp import LANG
-from havre.portability.export import EXPORTED, exported_columns
+from havre.portability.archive_writer import EXPORTED, exported_columns
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DATE_TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
@@ -79,9 +79,15 @@ def column_schema(table: Table, column: Column[Any]) -> dict[str, Any]:
     return _nullable(schema, bool(column.nullable))
 
 
-def _rows(properties: dict[str, Any], description: str) -> dict[str, Any]:
+# Columns added to the format after its first version: an archive written before them lacks them and
+# is read all the same (the importing account keeps its own value).
+ADDED_LATER: frozenset[tuple[str, str]] = frozenset({("users", "language")})
+
+
+def _rows(properties: dict[str, Any], description: str, optional: frozenset[str] = frozenset()) -> dict[str, Any]:
     return {"description": description, "type": "array",
-            "items": {"type": "object", "properties": properties, "required": list(properties),
+            "items": {"type": "object", "properties": properties,
+                      "required": [name for name in properties if name not in optional],
                       "additionalProperties": False}}
 
 
@@ -90,7 +96,8 @@ def table_section(table: Table, owner: Owned) -> dict[str, Any]:
         f"`{owner.column}` is one of the person's videos"
     note = f": {owner.note}" if owner.note else ""
     return _rows({name: column_schema(table, table.c[name]) for name in exported_columns(table)},
-                 f"The rows of the table `{table.name}` whose {whose}{note}.")
+                 f"The rows of the table `{table.name}` whose {whose}{note}.",
+                 frozenset(column for name, column in ADDED_LATER if name == table.name))
 
 
 HANDLE: dict[str, Any] = {"type": "string"}

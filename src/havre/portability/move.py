@@ -18,6 +18,7 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,10 @@ from havre.db.ownership import Owned, owned_tables
 from havre.errors import N_, HavreError, InvalidInput, NotFound
 from havre.jobs.models import QUEUED, RUNNING, Job
 from havre.portability.deletion_grace import deletion_pending, deletion_started
+from havre.portability.tables import metadata
 from havre.regions import Region, Regions, audit
+from havre.regions.changes import VIDEOS, announce
 from havre.regions.directory import PendingMove
-from havre.schema import metadata
 from havre.videos.models import Video
 
 # What a move copies: every table whose rows are a person's and go with them ("copy"), parents
@@ -102,7 +104,7 @@ def _copy_rows(source: Region, target: Region, user_id: str, report: MoveReport)
         rows["users"] = [{**r, "home_region": target.name} for r in rows["users"]]
         jobs = [{"kind": j.kind, "payload": j.payload, "priority": j.priority, "run_after": j.run_after}
                 for j in _their_jobs(src, video_ids)]
-        history = [(e.at, e.actor, e.action, e.from_region, e.purpose, e.seq)
+        history = [(e.actor, e.from_region, e.purpose, e.seq, first_happened(e, source.name))
                    for e in audit.entries_about(src, user_id)]
     with target.session() as dst:
         for table, owner in reversed(COPIED):
@@ -115,14 +117,41 @@ def _copy_rows(source: Region, target: Region, user_id: str, report: MoveReport)
             dst.add(Job(**job))
         already = {e.details.get("source_seq") for e in audit.entries_about(dst, user_id)
                    if e.action == "history.moved_in" and e.details.get("source") == source.name}
-        for at, actor, action, from_region, purpose, seq in history:
+        for actor, from_region, purpose, seq, first in history:
             if seq not in already:
                 audit.record(dst, actor=actor, action="history.moved_in", purpose=purpose, subject_user_id=user_id,
                              from_region=from_region, details={"source": source.name, "source_seq": seq,
-                                                               "action": action, "at": at.isoformat()})
+                                                               **first.as_details()})
                 report.history_entries += 1
+        announce(dst, VIDEOS)  # the person's videos are this region's now
         dst.commit()
     return video_ids
+
+
+@dataclass(frozen=True)
+class Happened:
+    """What an audit entry about a person first recorded, however many moves copied it since:
+    its action, when, and the region that was their home then."""
+
+    action: str
+    at: datetime
+    home: str
+
+    def as_details(self) -> dict[str, str]:
+        return {"action": self.action, "at": self.at.isoformat(), "home": self.home}
+
+
+def first_happened(entry: audit.AuditEntry, home: str) -> Happened:
+    """``entry`` as it first happened; ``home``: the region whose log holds it. A move copies an
+    entry as "history.moved_in" at the time of the move: its details keep the original."""
+    if entry.action != "history.moved_in":
+        return Happened(action=entry.action, at=entry.at, home=home)
+    details = entry.details or {}
+    when = details.get("at")
+    return Happened(action=str(details.get("action", entry.action)),
+                    at=datetime.fromisoformat(when) if isinstance(when, str) else entry.at,
+                    # entries moved before "home" was kept: the region they were moved from
+                    home=str(details.get("home") or details.get("source") or home))
 
 
 def _copy_files(source: Region, target: Region, keys: list[str], report: MoveReport,
@@ -162,6 +191,7 @@ def _delete_source(source: Region, user_id: str, video_ids: list[str], keys: lis
         for table, owner in reversed(owned_tables(metadata, on_move=("copy", "end"))):
             src.execute(delete(table).where(_where(table, owner, user_id, video_ids)))
         audit.forget_subject(src, user_id)  # the "audit" tables: the chain stays, the person goes
+        announce(src, VIDEOS)  # and their videos are no longer here
         src.commit()
     for key in keys:
         source.blobs.delete(key)

@@ -17,18 +17,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from havre.accounts.models import User
-from havre.accounts.service import authenticate, lock_member
+from havre.accounts.service import AccountError, authenticate, lock_member
 from havre.errors import N_, InvalidInput, NotFound
 from havre.jobs import PermanentJobError, enqueue, handler
 from havre.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
-from havre.portability.deletion_grace import deletion_pending
+from havre.portability import MOVE_JOB
+from havre.portability.deletion_grace import WrongPassword, deletion_pending
 from havre.portability.move import MoveError, move_user
 from havre.regions import Regions
 from havre.regions.gateway import Gateway, public_reader
 from havre.regions.registry import carrying
 from havre.regions.work import JobContext
-
-KIND = "moves.run"
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,10 @@ def request_move(regions: Regions, user: User, *, target: str, password: str, cl
     with home.session() as s:
         if _moving(regions, s, user.id):  # said before the password is checked (a slow hash)
             raise MoveError(N_("Your data is already moving; wait for that move to finish."))
-        authenticate(s, handle=user.handle, password=password, client=client)
+        try:
+            authenticate(s, handle=user.handle, password=password, client=client)
+        except AccountError:  # only a password was asked: "wrong handle or password" would mislead
+            raise WrongPassword() from None
         s.commit()
     with home.session() as s:
         lock_member(s, user.id)  # requests at once take turns: the second sees the first's job
@@ -69,7 +71,7 @@ def request_move(regions: Regions, user: User, *, target: str, password: str, cl
         # Again under the lock: a deletion asked meanwhile (on another device) wins; the job checks once
         # more before it moves anything.
         _refuse_if_deleting(regions, user.id)
-        enqueue(s, KIND, {"user_id": user.id, "target": target, "status": _token_hash(secret)}, priority=10,
+        enqueue(s, MOVE_JOB, {"user_id": user.id, "target": target, "status": _token_hash(secret)}, priority=10,
                 max_attempts=10)
         s.commit()
     return f"{home.name}.{secret}"
@@ -86,14 +88,14 @@ def _moving(regions: Regions, s: Session, user_id: str) -> bool:
 
 
 def _pending_jobs(s: Session, user_id: str) -> list[Job]:
-    return [job for job in s.scalars(select(Job).where(Job.kind == KIND, Job.status.in_((QUEUED, RUNNING))))
+    return [job for job in s.scalars(select(Job).where(Job.kind == MOVE_JOB, Job.status.in_((QUEUED, RUNNING))))
             if job.payload.get("user_id") == user_id]
 
 
 @public_reader
 def _progress(s: Session, token_hash: str) -> MoveStatus | None:
     """A move's state and progress by its token's hash: it names no one, so any region may ask."""
-    for job in s.scalars(select(Job).where(Job.kind == KIND)):
+    for job in s.scalars(select(Job).where(Job.kind == MOVE_JOB)):
         if secrets.compare_digest(str(job.payload.get("status", "")), token_hash):
             state = {QUEUED: "waiting", RUNNING: "moving", DONE: "done", FAILED: "failed"}[job.status]
             error = N_("The move stopped; your data is safe where it was. Log in and try again.") \
@@ -112,7 +114,7 @@ def move_status(gw: Gateway, token: str) -> MoveStatus:
     return found
 
 
-@handler(KIND)
+@handler(MOVE_JOB)
 def run_move(ctx: JobContext, payload: dict[str, Any]) -> None:
     """The verified move; an interrupted one resumes on the next attempt (the runner retries), as
     ``havre users move`` does when run again."""

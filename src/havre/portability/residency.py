@@ -24,12 +24,14 @@ from havre.blobs import keys
 from havre.config import Settings
 from havre.db.ownership import owned_tables
 from havre.jobs.models import Job
+from havre.portability.tables import metadata
 from havre.regions import audit
 from havre.regions.registry import Region, Regions
-from havre.schema import metadata
 
 # Files an embedded instance keeps outside region folders: nothing personal.
-SHARED_FILES = {"directory.db", "directory.db-wal", "directory.db-shm", "secret.key", "regions.json"}
+SHARED_FILES = {"directory.db", "directory.db-wal", "directory.db-shm", "secret.key", "regions.json", "served.json"}
+# ... and folders: the job runners' instance id and slot locks (havre.workers.identity).
+SHARED_FOLDERS = {"runners"}
 
 
 @dataclass
@@ -105,8 +107,9 @@ def _check_files(settings: Settings, regions: Regions, homes: dict[str, str], ha
             continue
         owner_region = next((name for d, name in region_dirs.items() if d in path.resolve().parents), None)
         if owner_region is None:
-            if path.relative_to(root).as_posix() not in SHARED_FILES:
-                instance.append(f"file {path.relative_to(root)} lies outside every region folder")
+            relative = path.relative_to(root)
+            if relative.as_posix() not in SHARED_FILES and relative.parts[0] not in SHARED_FOLDERS:
+                instance.append(f"file {relative} lies outside every region folder")
         elif path.suffix == ".log":
             _scan_log(path, owner_region, homes, handles, reports[owner_region])
 

@@ -9,22 +9,22 @@ from sqlalchemy import delete
 
 from havre.jobs import book, handler
 from havre.jobs.models import Job
-from havre.portability import deletion
+from havre.portability import DELETE_ACCOUNT_JOB, DELETE_DUE_JOB, RETRAIN_AFTER_DELETION_JOB, deletion
 from havre.regions.work import JobContext
 
 DUE_EVERY_S = 900.0  # how often each region looks for accounts whose grace period is over
 
 
-@handler("accounts.delete_due")
+@handler(DELETE_DUE_JOB)
 def delete_due(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Queue the deletion of this region's accounts whose grace period is over, then book the next look."""
     deletion.queue_due_deletions(ctx.region, ctx.regions)
     with ctx.region.session() as s:
-        book(s, "accounts.delete_due", in_s=DUE_EVERY_S)
+        book(s, DELETE_DUE_JOB, in_s=DUE_EVERY_S)
         s.commit()
 
 
-@handler(deletion.DELETE_KIND)
+@handler(DELETE_ACCOUNT_JOB)
 def delete_one(ctx: JobContext, payload: dict[str, Any]) -> None:
     user_id = str(payload["user_id"])
     # The runner holds this row's lease when it is the account's deletion row (it always is when
@@ -42,7 +42,7 @@ def delete_one(ctx: JobContext, payload: dict[str, Any]) -> None:
         # another copy of the same request: the one holding the row finishes it
 
 
-@handler(deletion.RETRAIN_KIND)
+@handler(RETRAIN_AFTER_DELETION_JOB)
 def retrain_after_deletion(ctx: JobContext, payload: dict[str, Any]) -> None:
     """A deleted account's videos may be items of this region's model: train it again, keep no older version."""
     if deletion.has_model(ctx.region):

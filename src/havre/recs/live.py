@@ -5,7 +5,7 @@ shares: ``recs.events`` and the social tables); the model is written to the same
 store and never leaves it (docs/residency.md). Given a gateway, the training also shares what may
 leave: the item pairs at least k viewers produced (``recs.sharing``). A new model is written under its own version,
 then named in ``recs/current``: servers load it beside the old one and swap
-(``feed.models_store``). The last ``KEEP`` versions are kept, older ones deleted.
+(``recs.models_store``). The last ``KEEP`` versions are kept, older ones deleted.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ region, but a pair that two people produced points at those two. So after each t
 region builds a *shareable* copy (``recs.privacy.shareable``: only pairs that at least k distinct
 viewers produced, no embeddings, no popularity, only the items that keep a pair) and writes it
 into each other region's blob store through the gateway (an audited aggregate write). A region's
-servers read the copies it holds beside its own model (``feed.models_store``).
+servers read the copies it holds beside its own model (``recs.models_store``).
 
 k is ``Settings.recs_k_anonymity`` (at least 20). The writer checks what it is given: a file that
 is not such a copy, or one whose k is lower than the floor, is refused and nothing is written.

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from havre.db.base import OPERATIONAL, Base, utcnow
 from havre.jobs import enqueue
 from havre.jobs.models import QUEUED, Job
+from havre.recs import FOLD_JOB, PUSH_SIGNALS_JOB
 from havre.recs.events import COMPLETE, IMPRESSION, LOOP, NOT_INTERESTED, PLAY, SKIP, FeedEvent
 from havre.regions import Region
 from havre.regions.directory import Directory
@@ -105,7 +106,7 @@ def fold(s: Session, home: Region, directory: Directory) -> int:
         if region_name == home.name:
             add_video_signals(s, deltas)
         else:
-            enqueue(s, "recs.push_signals", {"region": region_name, "deltas": deltas})
+            enqueue(s, PUSH_SIGNALS_JOB, {"region": region_name, "deltas": deltas})
     return len(rows)
 
 
@@ -171,6 +172,6 @@ def _one_viewer_worth(rows: EventRows, given: dict[GivenKey, _Given]) -> dict[st
 def fold_soon(s: Session, *, delay_s: float = 2.0) -> None:
     """Ask for a fold of the new events in a moment, unless one is already waiting: a burst of
     batches is folded once."""
-    waiting = s.scalar(select(Job.id).where(Job.kind == "recs.fold", Job.status == QUEUED).limit(1))
+    waiting = s.scalar(select(Job.id).where(Job.kind == FOLD_JOB, Job.status == QUEUED).limit(1))
     if waiting is None:
-        enqueue(s, "recs.fold", {}, run_after=utcnow() + timedelta(seconds=delay_s), priority=20)
+        enqueue(s, FOLD_JOB, {}, run_after=utcnow() + timedelta(seconds=delay_s), priority=20)

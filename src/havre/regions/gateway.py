@@ -160,6 +160,18 @@ class Gateway:
         with self.home.session() as s:
             yield s
 
+    @contextmanager
+    def home_work(self) -> Iterator[Session]:
+        """A session of the home region to write on, for an action that commits nothing itself:
+        the request's own, which its route commits, else one of its own, committed when the block
+        ends without an error."""
+        if self.home_session is not None:
+            yield self.home_session
+            return
+        with self.home.session() as s:
+            yield s
+            s.commit()
+
     def once_per(self, key: str) -> Gateway:
         """The same gateway, recording the crossings it makes at most once per ``key`` and region
         within MEDIA_ONCE_S (a browsing session and a video: not every HLS segment)."""

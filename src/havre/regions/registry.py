@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from havre.blobs import BlobStore, open_blob_store
 from havre.config import RegionConfig, Settings
 from havre.db.engine import make_engine, make_sessionmaker, sqlite_url
 from havre.jobs.service import on_commit_wake
+from havre.regions.changes import take_announced
 from havre.regions.directory import Directory
 
 # The region a request or job is served for (None: an operator's CLI, a test, startup).
@@ -79,6 +80,7 @@ class Region:
     sessions: sessionmaker[Session]
     blob_store: BlobStore
     _wakers: list[Callable[[], None]] = field(default_factory=list)
+    _listeners: dict[str, list[Callable[[str], None]]] = field(default_factory=dict)
 
     def _check_door(self) -> None:
         current = _serving.get()
@@ -115,6 +117,16 @@ class Region:
     def on_job_enqueued(self, wake: Callable[[], None]) -> None:
         self._wakers.append(wake)
 
+    def on_change(self, topic: str, listener: Callable[[str], None]) -> None:
+        """Call ``listener(region name)`` after each commit here that announced ``topic``
+        (regions.changes)."""
+        self._listeners.setdefault(topic, []).append(listener)
+
+    def _heard(self, session: Session) -> None:
+        for topic in take_announced(session):
+            for listener in list(self._listeners.get(topic, ())):
+                listener(self.name)
+
     def _wake_runners(self) -> None:
         for wake in list(self._wakers):
             wake()
@@ -128,6 +140,8 @@ def open_region(config: RegionConfig, settings: Settings) -> Region:
     region = Region(name=config.name, engine=engine, sessions=sessions,
                     blob_store=open_blob_store(config.blob_url, default_root=root / "media"))
     on_commit_wake(sessions, region._wake_runners)
+    event.listen(sessions, "after_commit", region._heard)
+    event.listen(sessions, "after_rollback", take_announced)  # a rolled back change did not happen
     return region
 
 

@@ -18,6 +18,7 @@ from havre.db.base import OPERATIONAL, Base, UTCDateTime, utcnow
 from havre.jobs import enqueue
 from havre.regions import Region
 from havre.regions.gateway import aggregate_writer, note_subjects
+from havre.social import COUNT_FOLLOWERS_JOB, COUNT_VIDEO_JOB
 from havre.videos.models import Video
 
 VIDEO_FIELDS = {"likes": Video.like_count, "comments": Video.comment_count, "shares": Video.share_count,
@@ -50,6 +51,17 @@ def add_video_counts(s: Session, video_id: str, *, deltas: dict[str, int], delta
         note_subjects([owner] if owner else [])
 
 
+def count_comment_if_open(s: Session, video_id: str) -> bool:
+    """Count one more comment on a video of this region, only while its comments are on.
+
+    Check and count in one statement on the video's row: whoever turns comments off writes
+    the same row, so the two are ordered by the database (a row lock on PostgreSQL, the write
+    lock on SQLite) and this finds the setting as the last commit left it."""
+    counted = s.scalar(update(Video).where(Video.id == video_id, Video.allow_comments)
+                       .values(comment_count=Video.comment_count + 1).returning(Video.id))
+    return counted is not None
+
+
 @aggregate_writer
 def add_follower_count(s: Session, user_id: str, *, step: int, delta_id: str | None = None) -> None:
     """Add to a creator's anonymous follower count."""
@@ -63,12 +75,12 @@ def count_for_video(s: Session, home: Region, video_region: Region, video_id: st
     if video_region.name == home.name:
         add_video_counts(s, video_id, deltas=deltas)
     else:
-        enqueue(s, "counts.video", {"region": video_region.name, "target_video_id": video_id, "deltas": deltas})
+        enqueue(s, COUNT_VIDEO_JOB, {"region": video_region.name, "target_video_id": video_id, "deltas": deltas})
 
 
 def count_follower(s: Session, home: Region, creator_region: Region, creator_id: str, step: int) -> None:
     if creator_region.name == home.name:
         add_follower_count(s, creator_id, step=step)
     else:
-        enqueue(s, "counts.followers", {"region": creator_region.name, "target_user_id": creator_id,
+        enqueue(s, COUNT_FOLLOWERS_JOB, {"region": creator_region.name, "target_user_id": creator_id,
                                         "step": step})

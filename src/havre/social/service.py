@@ -20,12 +20,13 @@ from havre.errors import N_, Forbidden, InvalidInput, NotFound
 from havre.regions import Region
 from havre.regions.gateway import Gateway, aggregate_writer, note_subjects, public_reader
 from havre.social import marks
-from havre.social.counters import count_follower, count_for_video
+from havre.social.counters import count_comment_if_open, count_follower, count_for_video
 from havre.social.models import Comment, CountMark, Like, VisitorMark
 from havre.videos.cards import OwnerCard, VideoCard, owner_card
 from havre.videos.models import Video
 
 MAX_COMMENT = 1000
+COMMENTS_OFF = N_("Comments are turned off for this video.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,13 +66,37 @@ def add_comment(s: Session, home: Region, viewer: User, video_region: Region, vi
         raise InvalidInput(N_("Write something before posting."), field="body")
     if len(body) > MAX_COMMENT:
         raise InvalidInput(N_("Comments are at most %(max)s characters."), field="body", max=MAX_COMMENT)
-    if not video.allow_comments and viewer.id != video.owner_id:
-        raise Forbidden(N_("Comments are turned off for this video."))
+    # Off means off for everyone, the owner included (as on TikTok): the owner turns them back on.
+    if not video.allow_comments:
+        raise Forbidden(COMMENTS_OFF)
+    if video_region.name == home.name:
+        # The check that counts: one UPDATE of the video's row, which the owner's "off" also
+        # writes, so the database orders the two. A comment waiting on that row finds comments
+        # off once "off" commits and is refused; none is stored after "off" committed.
+        if not count_comment_if_open(s, video.id):
+            raise Forbidden(COMMENTS_OFF)
+    else:
+        # Another region's video: the setting was read just now (``access_video``), and the
+        # count follows by a job. A comment may still land if "off" commits in that region
+        # during this request (no lock spans two regions' databases).
+        count_for_video(s, home, video_region, video.id, comments=1)
     comment = Comment(video_id=video.id, author_id=viewer.id, body=body)
     s.add(comment)
-    count_for_video(s, home, video_region, video.id, comments=1)
     s.flush()
     return comment
+
+
+def comments_shown(gw: Gateway, video: VideoCard) -> list[CommentCard]:
+    """The comments shown under a video, newest first: none while its comments are off.
+
+    Turning comments off hides the ones written before (as TikTok does) without deleting them:
+    turning them back on shows them again, and their authors and the creator still find them
+    in their exports."""
+    if not video.allow_comments:
+        return []
+    # Comments live with their authors: gather each region's.
+    found = (c for _, cards in gw.read_all(comments_on, video.id) for c in cards)
+    return sorted(found, key=lambda c: c.created_at, reverse=True)[:100]
 
 
 def delete_comment(s: Session, gw: Gateway, viewer: User, comment_id: str) -> None:

@@ -18,7 +18,9 @@ from havre.jobs import enqueue
 from havre.media import probe as media_probe
 from havre.media.errors import MediaRejected
 from havre.regions import Region
+from havre.regions.changes import VIDEOS, announce
 from havre.regions.directory import Directory
+from havre.videos import PROCESS_JOB, PURGE_FILES_JOB
 from havre.videos.hashtags import parse_hashtags
 from havre.videos.models import PUBLIC_VIS, VISIBILITIES, Video, VideoHashtag
 
@@ -79,7 +81,7 @@ def inspect_upload(src: Path, limits: MediaLimits) -> Inspected:
 
 def create_upload(region: Region, directory: Directory, s: Session, owner: User, src: Path, *, limits: MediaLimits,
                   caption: str = "", visibility: str = PUBLIC_VIS, original_name: str = "",
-                  inspected: Inspected | None = None) -> Video:
+                  allow_comments: bool = True, inspected: Inspected | None = None) -> Video:
     """Validate an uploaded file, keep it as the private original and queue its processing.
 
     The file is probed in a sandboxed subprocess first (``inspect_upload``, unless the caller did
@@ -90,8 +92,8 @@ def create_upload(region: Region, directory: Directory, s: Session, owner: User,
     visibility = _check_visibility(visibility)
     inspected = inspected or inspect_upload(src, limits)
     probed = inspected.probed
-    video = Video(owner_id=owner.id, caption=caption, visibility=visibility, original_key="",
-                  original_sha256=inspected.sha256, original_name=original_name[:256],
+    video = Video(owner_id=owner.id, caption=caption, visibility=visibility, allow_comments=allow_comments,
+                  original_key="", original_sha256=inspected.sha256, original_name=original_name[:256],
                   duration_s=probed.duration_s, width=probed.width, height=probed.height, size_bytes=inspected.size)
     s.add(video)
     s.flush()
@@ -102,16 +104,17 @@ def create_upload(region: Region, directory: Directory, s: Session, owner: User,
     directory.place_video(video.id, region.name)
     region.blobs.put_file(video.original_key, src)
     # The probe travels with the job so the worker need not parse the file a second time.
-    enqueue(s, "media.process", {"video_id": video.id, "probe": dataclasses.asdict(probed)}, priority=0)
+    enqueue(s, PROCESS_JOB, {"video_id": video.id, "probe": dataclasses.asdict(probed)}, priority=0)
     return video
 
 
 def upload(region: Region, directory: Directory, owner: User, src: Path, *, limits: MediaLimits,
-           caption: str = "", visibility: str = PUBLIC_VIS, original_name: str = "") -> Video:
+           caption: str = "", visibility: str = PUBLIC_VIS, original_name: str = "",
+           allow_comments: bool = True) -> Video:
     """``create_upload`` in a transaction of its own: committed, or nothing stays (not even the file)."""
     with region.session() as s:
         video = create_upload(region, directory, s, owner, src, limits=limits, caption=caption,
-                              visibility=visibility, original_name=original_name)
+                              visibility=visibility, original_name=original_name, allow_comments=allow_comments)
         try:
             s.commit()
         except BaseException:
@@ -146,20 +149,28 @@ def apply_imported(region: Region, video: Video, facts: ImportedFacts) -> Video:
     return video
 
 
-def update_video(s: Session, video: Video, *, caption: str | None = None, visibility: str | None = None) -> Video:
+def update_video(s: Session, video: Video, *, caption: str | None = None, visibility: str | None = None,
+                 allow_comments: bool | None = None) -> Video:
+    """The owner's edit; what is None stays as it is. Turning comments off is ordered against
+    comments being posted by the video's row (see ``social.counters.count_comment_if_open``)."""
     if caption is not None:
         video.caption = _check_caption(caption)
         _set_hashtags(video)
     if visibility is not None:
         video.visibility = _check_visibility(visibility)
+    if allow_comments is not None:
+        video.allow_comments = allow_comments
+    announce(s, VIDEOS)  # the feeds' candidates carry caption, hashtags and visibility
     return video
 
 
 def delete_video(s: Session, video: Video) -> None:
     """Delete the rows now and every file of the video after commit (a job, so it survives a crash)."""
     s.delete(video)
-    enqueue(s, "videos.purge_files", {"video_id": video.id, "original_key": video.original_key})
+    announce(s, VIDEOS)
+    enqueue(s, PURGE_FILES_JOB, {"video_id": video.id, "original_key": video.original_key})
     # Likes and comments about it live in their authors' regions: each region drops its own.
+    # By name: the social package, which handles it, sits above this one (tests/jobs/test_job_names).
     enqueue(s, "social.forget_video", {"video_id": video.id})
 
 

@@ -24,7 +24,9 @@ from havre.media import probe as media_probe
 from havre.media import transcode
 from havre.media.errors import MediaError, MediaRejected
 from havre.media.types import media_type
+from havre.regions.changes import VIDEOS, announce
 from havre.regions.work import JobContext
+from havre.videos import DROP_FILES_JOB, LADDER_JOB, PROCESS_JOB, PURGE_FILES_JOB
 from havre.videos.models import FAILED, PROCESSING, READY, Rendition, Video
 
 
@@ -34,6 +36,7 @@ def _fail(ctx: JobContext, video_id: str, message: str) -> None:
         if video is not None:
             video.status = FAILED
             video.error = message
+            announce(s, VIDEOS)
             s.commit()
     ctx.region.blobs.delete_prefix(keys.video_prefix(video_id))
     raise PermanentJobError(message)
@@ -73,7 +76,7 @@ def _fetch_original(ctx: JobContext, video: Video, workdir: Path,
         raise  # unreachable: _fail raises
 
 
-@handler("media.process")
+@handler(PROCESS_JOB)
 def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Make the video playable as fast as possible: remux when we can, else the full ladder."""
     video_id = payload["video_id"]
@@ -114,12 +117,13 @@ def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
         video.mp4_key = prefix + "play.mp4"
         video.poster_key = prefix + "poster.jpg"
         video.status = READY
+        announce(s, VIDEOS)  # playable: a feed may show it now
         # Playable now; the adaptive ladder follows in the background and replaces it.
-        enqueue(s, "media.ladder", {"video_id": video_id, "probe": dataclasses.asdict(probed)}, priority=10)
+        enqueue(s, LADDER_JOB, {"video_id": video_id, "probe": dataclasses.asdict(probed)}, priority=10)
         s.commit()
 
 
-@handler("media.ladder")
+@handler(LADDER_JOB)
 def build_ladder(ctx: JobContext, payload: dict[str, Any]) -> None:
     _ladder(ctx, payload["video_id"], known_probe=payload.get("probe"))
 
@@ -174,18 +178,18 @@ def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
         # The remux served while the ladder was built is no longer referenced, but a player that
         # fetched the old URL just before the switch may still be reading it: drop it later.
         grace = timedelta(seconds=ctx.settings.media.replaced_file_grace_s)
-        enqueue(s, "videos.drop_files", {"keys": [keys.video_prefix(video_id) + "play.mp4"]},
+        enqueue(s, DROP_FILES_JOB, {"keys": [keys.video_prefix(video_id) + "play.mp4"]},
                 run_after=utcnow() + grace, priority=20)
         s.commit()
 
 
-@handler("videos.drop_files")
+@handler(DROP_FILES_JOB)
 def drop_files(ctx: JobContext, payload: dict[str, Any]) -> None:
     for key in payload["keys"]:
         ctx.region.blobs.delete(key)
 
 
-@handler("videos.purge_files")
+@handler(PURGE_FILES_JOB)
 def purge_files(ctx: JobContext, payload: dict[str, Any]) -> None:
     ctx.regions.directory.forget_video(payload["video_id"])
     ctx.region.blobs.delete_prefix(keys.video_prefix(payload["video_id"]))

@@ -21,6 +21,7 @@ from havre.accounts.service import SESSION_TTL
 from havre.config import Settings
 from havre.errors import N_, Unauthorized
 from havre.feed.recommender import Recommender
+from havre.feed.state import FeedState
 from havre.ratelimit import RateLimiter
 from havre.regions import Region, Regions, UnknownRegion, serving
 from havre.regions.gateway import CrossingLedger, Gateway, gateway_for
@@ -38,15 +39,18 @@ class RequestContext:
     regions: Regions
     region: Region
     csrf_token: str
-    locale: str
+    # The visitor's language: their picker's cookie, else their browser's (``locale`` puts a member's
+    # own choice first).
+    browser_locale: str
     session_cookie: str | None = None
     # The request's cross-region reads, appended to the audit chains when it ends (web.crossings).
     ledger: CrossingLedger | None = None
     recommender: Recommender | None = None
+    feed: FeedState  # what For You keeps between requests (its candidates, a viewer's latest events...)
     limiter: RateLimiter  # per-account and per-address limits (web.rate_limits)
     client: str  # the client's address (web.client_address), for per-address limits
     _signed_in: tuple[User | None, str | None] | None = field(default=None, repr=False)
-    _member_id: tuple[str | None] | None = field(default=None, repr=False)
+    _member: tuple[accounts.Member | None] | None = field(default=None, repr=False)
     _shared: Session | None = field(default=None, repr=False)
 
     @property
@@ -67,11 +71,34 @@ class RequestContext:
         if self._signed_in is not None:
             user = self._signed_in[0]
             return user.id if user is not None else None
-        if self._member_id is None:
-            member_id, _ = _signed_in_as(self.regions, self.session_cookie, accounts.member_id_for_token,
-                                         session=self._shared)
-            self._member_id = (member_id,)
-        return self._member_id[0]
+        member = self._member_of_session()
+        return member.id if member is not None else None
+
+    @property
+    def locale(self) -> str:
+        """The language to answer in: the member's choice in Settings, else the visitor's
+        (``browser_locale``). Read with the member's id (one lookup), or from their row if loaded."""
+        if self._signed_in is not None:
+            user = self._signed_in[0]
+            chosen = user.language if user is not None else None
+        else:
+            member = self._member_of_session()
+            chosen = member.language if member is not None else None
+        return chosen if chosen in i18n.SUPPORTED else self.browser_locale
+
+    def known_locale(self) -> str | None:
+        """``locale`` if deciding it needs no lookup (a visitor, or a member already looked up): what
+        code on the event loop may ask. None: not known yet."""
+        if self.session_cookie is None or self._signed_in is not None or self._member is not None:
+            return self.locale
+        return None
+
+    def _member_of_session(self) -> accounts.Member | None:
+        if self._member is None:
+            member, _ = _signed_in_as(self.regions, self.session_cookie, accounts.member_for_token,
+                                      session=self._shared)
+            self._member = (member,)
+        return self._member[0]
 
     @property
     def session_token(self) -> str | None:
@@ -101,6 +128,12 @@ class RequestContext:
                 yield self.gateway
             finally:
                 self._shared = None
+
+    def commit(self) -> None:
+        """Commit the request's one session (``one_session``): the route owns it, and what the
+        actions it called wrote on it (a For You page's list) is kept only so."""
+        assert self._shared is not None, "commit() belongs inside one_session()"
+        self._shared.commit()
 
     @property
     def gateway(self) -> Gateway:
@@ -162,9 +195,9 @@ def context_of(request: Request) -> RequestContext:
     cookie = request.cookies.get(SESSION_COOKIE)
     ctx = RequestContext(
         settings=state.settings, regions=state.regions, region=serving_region_for(state.regions, cookie),
-        csrf_token=request.state.csrf_token, locale=i18n.locale_of(request), session_cookie=cookie,
+        csrf_token=request.state.csrf_token, browser_locale=i18n.locale_of(request), session_cookie=cookie,
         ledger=getattr(request.state, "crossings", None), recommender=getattr(state, "recommender", None),
-        limiter=state.limiter, client=client_address(request),
+        feed=state.feed, limiter=state.limiter, client=client_address(request),
     )
     request.state.ctx = ctx
     return ctx

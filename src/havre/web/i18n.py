@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.core import negotiate_locale
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -24,34 +25,48 @@ DEFAULT = "en"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
-def _parse_accept_language(header: str) -> list[tuple[float, str]]:
-    choices = []
-    for part in header.split(","):
-        lang, _, params = part.strip().partition(";")
+# A header is read this far, and this many languages of it: a browser sends a handful, and a
+# crafted header costs no more than that.
+MAX_ACCEPT_LANGUAGE = 512
+MAX_PREFERENCES = 16
+
+
+def browser_preferences(header: str | None) -> list[str]:
+    """The languages of an ``Accept-Language`` header, most wanted first (the header's order among
+    equal q-values); q=0, a malformed q and an empty tag are left out, ``*`` stands for the default.
+    Only the list is read here: Babel matches it against the catalogs (``negotiate``)."""
+    text = header or ""
+    parts = text[:MAX_ACCEPT_LANGUAGE].split(",")
+    if len(text) > MAX_ACCEPT_LANGUAGE:
+        parts.pop()  # cut in the middle
+    ranked: list[tuple[float, str]] = []
+    for part in parts[:MAX_PREFERENCES]:
+        tag, *params = (p.strip() for p in part.split(";"))
         q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if lang:
-            choices.append((q, lang.strip().lower()))
-    return sorted(choices, key=lambda c: -c[0])
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and 0.0 < q <= 1.0:  # NaN, infinities and q > 1 too are malformed
+            ranked.append((q, DEFAULT if tag == "*" else tag))
+    ranked.sort(key=lambda c: -c[0])  # stable: the header's order among equals
+    return [tag for _, tag in ranked]
 
 
 def negotiate(accept_language: str | None, cookie: str | None) -> str:
-    """The remembered choice (cookie) wins, then the browser's preferences, then English."""
+    """A visitor's language: the picker's choice (cookie), then the browser's preferences matched by
+    Babel (``fr-CA`` falls back to ``fr``), then English. A member's own choice comes first (web.deps)."""
     if cookie in SUPPORTED:
         return cookie
-    for q, lang in _parse_accept_language(accept_language or ""):
-        base = lang.split("-")[0]
-        if q > 0 and base in SUPPORTED:
-            return base
-    return DEFAULT
+    found = negotiate_locale(browser_preferences(accept_language), SUPPORTED, sep="-", aliases={})
+    return found.lower() if found and found.lower() in SUPPORTED else DEFAULT
 
 
 def locale_of(conn: HTTPConnection) -> str:
-    """A request's language: the remembered choice, then the browser's preferences."""
+    """A visitor's language: the picker's choice, then the browser's preferences (``negotiate``)."""
     return negotiate(conn.headers.get("accept-language"), conn.cookies.get(LANG_COOKIE))
 
 

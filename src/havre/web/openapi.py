@@ -9,6 +9,7 @@ own answer to a request that does not fit the schema, has FastAPI's shape.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 class ErrorOut(BaseModel):
     detail: str  # what was wrong and what to do, in the reader's language
     field: str | None = None  # the input it is about, when there is one
+    retry_at: datetime | None = None  # when a refused request may be made again, where the refusal says
 
 
 def _retry_after(meaning: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +19,8 @@ from havre.feed import interests
 from havre.feed import service as feed
 from havre.imports import report as import_report
 from havre.portability import deletion
+from havre.portability.deletion_grace import WrongPassword
+from havre.portability.move import first_happened
 from havre.regions import audit
 from havre.social.service import following_ids
 from havre.videos.access import access_creator, access_video
@@ -148,8 +151,11 @@ def upload_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Res
 # -- accounts ------------------------------------------------------------------------
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/", ctx: RequestContext = Depends(get_ctx)) -> Response:
-    return render(request, ctx, "auth.html", mode="login", next=_safe_next(next), error=None, handle="")
+def login_page(request: Request, next: str = "/", moved: str = "", ctx: RequestContext = Depends(get_ctx)) -> Response:
+    # After "Move my data" (settings.js comes here: the move ended the session); only a region's
+    # name, so a crafted link cannot put other words on the page.
+    return render(request, ctx, "auth.html", mode="login", next=_safe_next(next), error=None, handle="",
+                  moved=moved if moved in ctx.regions.names else None)
 
 
 @router.get("/signup")
@@ -163,6 +169,8 @@ def _signed_in(ctx: RequestContext, signed: signin.SignedIn, target: str) -> Res
     response = RedirectResponse("/settings?deletion_cancelled=1" if signed.deletion_cancelled else _safe_next(target),
                                 status_code=303)
     set_session_cookie(response, signed.region, signed.token, ctx.settings)
+    if signed.user.language in i18n.SUPPORTED:  # the account's choice on this device too
+        _remember_language(response, signed.user.language)
     return response
 
 
@@ -227,8 +235,31 @@ def logout(ctx: RequestContext = Depends(get_ctx)) -> Response:
 def settings_page(request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
     if ctx.viewer is None:
         return _login_redirect("/settings")
+    problem = _deletion_problem(request.query_params)
     return render(request, ctx, "settings.html", error=None, saved=False, **_residency(ctx),
+                  delete_error=translate(ctx, problem) if problem else None,
                   deletion_cancelled=request.query_params.get("deletion_cancelled") == "1")
+
+
+def _deletion_problem(query: Mapping[str, str]) -> HavreError | None:
+    """The refusal a failed "Delete my account" redirected here with (``_deletion_refused``): named by
+    a code, never by text, so a crafted link cannot put words on the page."""
+    if query.get("delete_error") == "password":
+        return WrongPassword()
+    if query.get("delete_error") == "throttled" and query.get("retry", "").isdigit():
+        return accounts.LoginThrottled(int(query["retry"]), account=query.get("account") == "1")
+    return None
+
+
+def _deletion_refused(exc: HavreError) -> str | None:
+    """Where a refused deletion sends the browser back to: Settings, saying why (the address
+    then names the page shown, and a reload does not post again). None: shown where it is."""
+    if isinstance(exc, WrongPassword):
+        return "/settings?delete_error=password#delete"
+    if isinstance(exc, accounts.LoginThrottled):
+        return (f"/settings?delete_error=throttled&retry={exc.retry_after_s}"
+                f"&account={int(exc.params.get('hours') is not None)}#delete")
+    return None
 
 
 @router.post("/settings/delete")
@@ -241,6 +272,9 @@ def delete_account(request: Request, password: str = Form(""), ctx: RequestConte
                                          grace=timedelta(days=ctx.settings.deletion_grace_days),
                                          client=client_address(request))
     except HavreError as exc:
+        back = _deletion_refused(exc)
+        if back is not None:
+            return RedirectResponse(back, status_code=303)
         return render(request, ctx, "settings.html", status_code=exc.status_code, error=translate(ctx, exc),
                       saved=False, **_residency(ctx))
     handle = ctx.viewer.handle
@@ -256,8 +290,12 @@ def _residency(ctx: RequestContext) -> dict[str, Any]:
     with ctx.db() as s:
         entries = audit.entries_about(s, ctx.viewer.id)
     crossings = [e for e in entries if e.from_region]
+    # As it happened: a moved entry's own date, and the home of then (a crossing "from" what is now
+    # the home region came while the data lived elsewhere).
+    last = first_happened(crossings[-1], ctx.viewer.home_region) if crossings else None
     return {"region_names": ctx.regions.names, "region_labels": {n: region_label(n) for n in ctx.regions.names},
             "crossings": len(crossings), "last_crossing": crossings[-1] if crossings else None,
+            "last_crossed": last,
             "grace_days": round(ctx.settings.deletion_grace_days)}
 
 
@@ -283,11 +321,30 @@ def save_settings(request: Request, display_name: str = Form(""), bio: str = For
 
 
 @router.post("/settings/language")
-def set_language(language: str = Form(...), next: str = Form("/")) -> Response:
+def set_language(language: str = Form(""), next: str = Form("/"), ctx: RequestContext = Depends(get_ctx)) -> Response:
+    """The language picker. A member's choice is saved to their account, so every device of theirs
+    reads it; a visitor's is kept in a cookie. "" follows the browser again; an unknown one changes
+    nothing."""
     response = RedirectResponse(_safe_next(next), status_code=303)
-    if language in i18n.SUPPORTED:
-        response.set_cookie(i18n.LANG_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+    if language and language not in i18n.SUPPORTED:
+        return response
+    if ctx.viewer is not None:
+        with ctx.db() as s:
+            user = s.get(User, ctx.viewer.id)
+            assert user is not None
+            accounts.set_language(user, language or None)
+            s.commit()
+    _remember_language(response, language or None)
     return response
+
+
+def _remember_language(response: Response, language: str | None) -> None:
+    """The browser's copy of the choice: a visitor's only record of it, and for a member what the
+    answers made before anyone is looked up (an error, a refusal of too many requests) follow."""
+    if language is None:
+        response.delete_cookie(i18n.LANG_COOKIE, path="/", samesite="lax")
+    else:
+        response.set_cookie(i18n.LANG_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
 
 
 def render_error(request: Request, status: int, message: str) -> Response:

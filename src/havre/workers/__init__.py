@@ -2,3 +2,6 @@
 
 Above the domains: a runner loads every domain's task handlers (``workers.handlers``).
 """
+
+# The job this package handles (workers.maintenance), named by it.
+ANALYZE_JOB = "workers.analyze"

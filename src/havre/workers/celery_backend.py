@@ -24,6 +24,7 @@ from havre.config import Settings
 from havre.db.base import utcnow
 from havre.jobs.models import QUEUED, RUNNING, Job
 from havre.regions.registry import Region, Regions
+from havre.videos import LADDER_JOB
 from havre.workers.runner import JobRunner
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ REDELIVER_AFTER = timedelta(seconds=60)
 
 # Only the long encodes go to the transcode queue; the quick remux that makes an upload
 # playable stays on the default queue so a ladder backlog never delays it.
-TRANSCODE_KINDS = {"media.ladder"}
+TRANSCODE_KINDS = {LADDER_JOB}
 
 
 def queue_for(kind: str) -> str:

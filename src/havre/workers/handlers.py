@@ -8,7 +8,7 @@ from havre.jobs.registry import Handler, UnknownJobKind, registered
 
 # Modules whose import registers handlers; listed once so a worker knows every kind.
 TASK_MODULES = ("havre.videos.tasks", "havre.social.tasks", "havre.imports.tasks", "havre.recs.tasks",
-                "havre.feed.tasks", "havre.portability.exports", "havre.portability.move_requests",
+                "havre.feed.tasks", "havre.portability.export_requests", "havre.portability.move_requests",
                 "havre.portability.tasks", "havre.workers.maintenance")
 
 

@@ -7,15 +7,16 @@ from typing import Any
 from havre.db.migrate import refresh_statistics
 from havre.jobs import book, handler
 from havre.regions.work import JobContext
+from havre.workers import ANALYZE_JOB
 
 ANALYZE_EVERY_S = 86400.0
 
 
-@handler("db.analyze")
+@handler(ANALYZE_JOB)
 def analyze(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Refresh the planner's statistics (tables grow; plans chosen on an empty one go wrong), then
     book the next time."""
     refresh_statistics(ctx.region.engine)
     with ctx.region.session() as s:
-        book(s, "db.analyze", in_s=ANALYZE_EVERY_S)
+        book(s, ANALYZE_JOB, in_s=ANALYZE_EVERY_S)
         s.commit()

@@ -1,8 +1,12 @@
 """Claims and runs jobs. Works on any SQL backend; one runner class for thread and process use.
 
 A claim is a conditional UPDATE (``WHERE status='queued'`` or an expired lease), so two
-runners never run the same job at once; a runner that dies leaves its lease to expire and
-another picks the job up: a crash never loses a job. Handlers must be idempotent.
+runners never run the same job at once. A running job's lease is renewed by a heartbeat, so it
+can be long without delaying anything but the takeover of a dead machine's jobs: a runner that
+dies leaves its lease to expire and another picks the job up, and a crash never loses a job.
+A runner restarted on the same data dir does not wait for that: it holds a slot of the data dir
+(``workers.identity``, an OS file lock that proves the slot's previous process is gone) and
+takes back at once the jobs its previous incarnation held. Handlers must be idempotent.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from havre.config import Settings
 from havre.db.base import utcnow
-from havre.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
+from havre.jobs.models import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, Job
 from havre.jobs.registry import PermanentJobError
 from havre.regions.registry import Region, Regions, serving
 from havre.regions.work import JobContext
 from havre.workers.handlers import get_handler
+from havre.workers.identity import RunnerSlot, take_slot
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +52,50 @@ class JobRunner:
         # and another runner takes the job over.
         self.lease = timedelta(seconds=settings.job_lease_s)
         self.settings = settings
+        # A given name is kept as is (and never takes anything back); else the runner takes a slot
+        # of the data dir at its first claim, and is named after it.
+        self._fixed_name = name is not None
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self._slot: RunnerSlot | None = None
+        self._slot_pid: int | None = None  # the process that looked for a slot (a fork looks again)
+        self._owed_take_back = False
+        self._slot_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    # -- identity ---------------------------------------------------------------
+    def _ensure_slot(self) -> None:
+        """Take a slot of the data dir once per process, and with it the jobs of its dead holder."""
+        if self._fixed_name:
+            return
+        with self._slot_lock:
+            if self._slot_pid != os.getpid():
+                if self._slot is not None:  # a forked child (Celery's prefork pool): the parent keeps its slot
+                    self._slot.drop_inherited()
+                self._slot, self._slot_pid = take_slot(self.settings.data_dir), os.getpid()
+                self._owed_take_back = self._slot is not None
+                if self._slot is not None:
+                    self.name = self._slot.name
+            if self._owed_take_back and self._slot is not None:
+                # Until it succeeds (a database that is down now raises here and is tried again).
+                self.take_back(self._slot.prefix)
+                self._owed_take_back = False
+
+    def take_back(self, prefix: str) -> int:
+        """Queue again, due now, the running jobs of a dead incarnation (names starting ``prefix``)."""
+        taken = 0
+        for region in self.everywhere:
+            with region.session() as s:
+                result = cast("CursorResult[Any]", s.execute(
+                    update(Job).where(Job.status == RUNNING, Job.locked_by.startswith(prefix, autoescape=True))
+                    .values(status=QUEUED, locked_by=None, locked_until=None, run_after=utcnow(),
+                            relayed_at=None, last_error=INTERRUPTED)))
+                s.commit()
+                taken += result.rowcount
+        if taken:
+            log.info("took back %d job(s) left running by this runner's previous process", taken)
+        return taken
 
     # -- claiming ---------------------------------------------------------------
     def _claimable(self, now: datetime) -> ColumnElement[bool]:
@@ -65,6 +110,7 @@ class JobRunner:
         return s.get(Job, job_id, populate_existing=True) if claimed.rowcount == 1 else None
 
     def claim(self, region: Region) -> Job | None:
+        self._ensure_slot()
         now = utcnow()
         with region.session() as s:
             candidates = s.scalars(
@@ -84,6 +130,7 @@ class JobRunner:
 
     def run_job_id(self, region: Region, job_id: str) -> bool:
         """Run one given job if it is still to be run (a Celery delivery); False if not claimable."""
+        self._ensure_slot()
         with region.session() as s:
             job = self._try_claim(s, job_id, utcnow())
         if job is None:
@@ -189,3 +236,7 @@ class JobRunner:
         self._wake.set()
         if self._thread:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                return  # a job still runs under our name: keep the slot, so no one takes it back
+        if self._slot is not None:
+            self._slot.release()

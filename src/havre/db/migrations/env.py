@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from havre.schema import metadata
+from havre.portability.tables import metadata
 
 engine = context.config.attributes["engine"]
 

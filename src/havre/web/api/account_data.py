@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
-from havre.accounts.models import DataExport, User
+from havre.accounts.models import User
 from havre.db.base import utcnow
-from havre.portability import deletion, exports, move_requests
+from havre.portability import deletion, export_requests, move_requests
+from havre.portability.models import DataExport
 from havre.web import i18n
 from havre.web.blob_response import blob_response
 from havre.web.client_address import client_address
@@ -48,8 +49,9 @@ class MoveStatusOut(BaseModel):
 
 
 def _export_out(export: DataExport, ctx: RequestContext) -> ExportOut:
-    ready = export.status == exports.READY and export.expires_at is not None and export.expires_at > utcnow()
-    return ExportOut(id=export.id, status=export.status if export.status != exports.READY or ready else "expired",
+    ready = export.status == export_requests.READY and export.expires_at is not None and export.expires_at > utcnow()
+    status = export.status if export.status != export_requests.READY or ready else "expired"
+    return ExportOut(id=export.id, status=status,
                      done=export.done, total=export.total, size_bytes=export.size_bytes, created_at=export.created_at,
                      expires_at=export.expires_at,
                      error=i18n.translations(ctx.locale).gettext(export.error) if export.error else None,
@@ -59,13 +61,13 @@ def _export_out(export: DataExport, ctx: RequestContext) -> ExportOut:
 @router.post("/me/exports", response_model=ExportOut, status_code=202, responses=errors(429, unsafe=True, member=True))
 def ask_for_export(ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> ExportOut:
     """Start building an archive of everything you have here (one a day); follow it with GET."""
-    return _export_out(exports.request_export(ctx.region, viewer), ctx)
+    return _export_out(export_requests.request_export(ctx.region, viewer), ctx)
 
 
 @router.get("/me/exports/latest", response_model=ExportOut | None, responses=errors(member=True))
 def latest_export(ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> ExportOut | None:
     with ctx.db() as s:
-        export = exports.latest(s, viewer.id)
+        export = export_requests.latest(s, viewer.id)
         return _export_out(export, ctx) if export is not None else None
 
 
@@ -73,7 +75,7 @@ def latest_export(ctx: RequestContext = Depends(get_ctx), viewer: User = Depends
 def download_export(export_id: str, ctx: RequestContext = Depends(get_ctx),
                     viewer: User = Depends(require_viewer)) -> Response:
     with ctx.db() as s:
-        key = exports.download_key(exports.access_export(s, viewer, export_id))
+        key = export_requests.download_key(export_requests.access_export(s, viewer, export_id))
     # Streamed through here (no presigned redirect): the name below must reach the browser.
     response = blob_response(ctx.region.blobs, key, media_type="application/zip", cache_control="private, no-store",
                              redirect=False)

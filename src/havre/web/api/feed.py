@@ -43,7 +43,9 @@ def _page(ctx: RequestContext, gw: Gateway, page: Page) -> Response:
 def for_you(cursor: str | None = Cursor, limit: int = Limit, ctx: RequestContext = Depends(get_ctx)) -> Response:
     assert ctx.recommender is not None
     with ctx.one_session() as gw:  # the viewer, the ranking, the cards and the marks: one session
-        return _page(ctx, gw, service.for_you(gw, ctx.viewer_id, ctx.recommender, cursor=cursor, limit=limit))
+        response = _page(ctx, gw, service.for_you(gw, ctx.viewer_id, ctx.recommender, cursor=cursor, limit=limit))
+        ctx.commit()  # the session's list, as this page served it
+        return response
 
 
 @router.get("/feed/following", response_model=VideoPage, responses=errors(400, member=True, crosses=True))

@@ -40,5 +40,6 @@ def start(file: UploadFile | None = File(None), links: str = Form(""), drafts: b
 @router.get("/{run_id}", responses=errors(404))
 def status(run_id: str, ctx: RequestContext = Depends(get_ctx),
            viewer: User = Depends(require_viewer)) -> dict[str, Any]:
+    tr = i18n.translations(ctx.locale)
     with ctx.db() as s:
-        return report.report(s, report.access_run(s, run_id, viewer), gettext=i18n.translations(ctx.locale).gettext)
+        return report.report(s, report.access_run(s, run_id, viewer), gettext=tr.gettext, ngettext=tr.ngettext)

@@ -8,14 +8,11 @@ from pydantic import BaseModel, Field
 from havre.accounts.models import User
 from havre.feed import interests
 from havre.feed.candidates import Candidates
-from havre.feed.pool import PoolCache
-from havre.feed.recommender import PoolRanker
 from havre.web.deps import RequestContext, get_ctx, require_viewer
 from havre.web.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["interests"])
 # Only for a recommender that keeps no pool of its own; For You's does, and its pool is shared.
-_POOLS = PoolCache()
 
 
 class InterestsIn(BaseModel):
@@ -33,9 +30,8 @@ class SuggestedOut(BaseModel):
 
 
 def candidates(ctx: RequestContext) -> Candidates:
-    """For You's candidates, from the pool the recommender keeps (read at most once a while)."""
-    pools = ctx.recommender.pools if isinstance(ctx.recommender, PoolRanker) else _POOLS
-    return pools.candidates(ctx.gateway)
+    """For You's candidates, from the pools the app's feed state keeps (read at most once a while)."""
+    return ctx.feed.pools.candidates(ctx.gateway)
 
 
 def suggested(ctx: RequestContext) -> SuggestedOut:

@@ -36,6 +36,7 @@ class CommentOut(BaseModel):
 
 class CommentList(BaseModel):
     items: list[CommentOut]
+    allow_comments: bool = True  # off: none are shown and none can be posted, the owner's included
 
 
 class ShareOut(BaseModel):
@@ -71,17 +72,14 @@ def unlike(video_id: str, ctx: RequestContext = Depends(get_ctx), viewer: User =
 
 @router.get("/videos/{video_id}/comments", response_model=CommentList, responses=errors(404, crosses=True))
 def list_comments(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> CommentList:
-    gw = ctx.gateway
-    access_video(gw, video_id, ctx.viewer)
-    # Comments live with their authors: gather each region's, newest first.
-    cards = sorted((c for _, found in gw.read_all(service.comments_on, video_id) for c in found),
-                   key=lambda c: c.created_at, reverse=True)
+    _, video = access_video(ctx.gateway, video_id, ctx.viewer)
+    cards = service.comments_shown(ctx.gateway, video)
     return CommentList(items=[CommentOut(id=c.id, author=owner_out(c.author), body=c.body, created_at=c.created_at)
-                              for c in cards[:100]])
+                              for c in cards], allow_comments=video.allow_comments)
 
 
 @router.post("/videos/{video_id}/comments", response_model=CommentOut, status_code=201,
-             responses=errors(404, 429, body=True, member=True, crosses=True))
+             responses=errors(403, 404, 429, body=True, member=True, crosses=True))
 def post_comment(video_id: str, body: CommentIn, ctx: RequestContext = Depends(get_ctx),
                  viewer: User = Depends(require_viewer)) -> CommentOut:
     rate_limits.check(ctx, "comment")

@@ -36,16 +36,19 @@ class UploadOut(BaseModel):
 class VideoPatch(BaseModel):
     caption: str | None = None
     visibility: str | None = None
+    allow_comments: bool | None = None
 
 
 @router.post("", response_model=UploadOut, status_code=201, responses=errors(429, body=True, member=True))
 def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibility: str = Form("public"),
-                 ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> UploadOut:
+                 allow_comments: bool = Form(True), ctx: RequestContext = Depends(get_ctx),
+                 viewer: User = Depends(require_viewer)) -> UploadOut:
     with tempfile.TemporaryDirectory(prefix="havre-upload-") as tmp:
         path = Path(tmp) / "upload"
         spool(file, ctx.settings.media.max_upload_bytes, path)
         video = service.upload(ctx.region, ctx.regions.directory, viewer, path, limits=ctx.settings.media,
-                               caption=caption, visibility=visibility, original_name=file.filename or "")
+                               caption=caption, visibility=visibility, original_name=file.filename or "",
+                               allow_comments=allow_comments)
         return UploadOut(id=video.id, status=video.status)
 
 
@@ -60,7 +63,8 @@ def patch_video(video_id: str, body: VideoPatch, ctx: RequestContext = Depends(g
                 viewer: User = Depends(require_viewer)) -> VideoOut:
     with ctx.db() as s:
         video = service.access_own_video(s, video_id, viewer)
-        service.update_video(s, video, caption=body.caption, visibility=body.visibility)
+        service.update_video(s, video, caption=body.caption, visibility=body.visibility,
+                             allow_comments=body.allow_comments)
         s.commit()
         card = video_cards(s, [video], with_error=True)[0]
     return serialize_cards(ctx.gateway, [card], viewer.id)[0]

@@ -9,10 +9,11 @@
   const drawer = document.getElementById("drawer");
   const compact = new Intl.NumberFormat(cfg.locale, { notation: "compact", maximumFractionDigits: 1 });
   const player = window.HavrePlayer(feedEl, {
-    onLeave: (slide) => { signalLeave(slide); sendView(slide); },
+    onLeave: (slide) => { signalLeave(slide); sendView(slide); openCaption(slide, false); },
     onNear: (left) => { if (left <= 2) loadMore(); },
     onShow: (slide) => { signal(slide, "impression"); signal(slide, "play"); },
     onLoop: (slide) => signal(slide, "loop"),
+    endPage: () => (endEl.hidden ? null : endEl),
   });
   const slides = player.slides;
   let cursor = cfg.cursor || null, loading = false, exhausted = false;
@@ -105,6 +106,31 @@
     return out;
   }
 
+  // A long caption is cut to four lines with an ellipsis (CSS line-clamp) and a "more" button;
+  // "more" opens it over the video on a dark backing (scrolling inside when taller than the
+  // screen), "less" closes it. Whether it is cut is known only once laid out: measured when its
+  // box changes size (first layout, rotation) and after an edit.
+  const captionSlides = new WeakMap();
+  const captionSizes = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const slide = captionSlides.get(entry.target);
+      if (slide) fitCaption(slide);
+    }
+  });
+  function fitCaption(slide) {
+    if (slide.captionOpen) return;  // open, it is never cut: the button stays, saying "less"
+    slide.moreBtn.hidden = slide.caption.scrollHeight <= slide.caption.clientHeight + 1;
+  }
+  function openCaption(slide, open) {
+    if (slide.captionOpen === open) return;
+    slide.captionOpen = open;
+    slide.caption.closest(".meta").classList.toggle("expanded", open);
+    slide.moreBtn.setAttribute("aria-expanded", String(open));
+    slide.moreBtn.textContent = open ? S.captionLess : S.captionMore;
+    if (open) slide.caption.setAttribute("tabindex", "0");  // its own scroll, by keyboard too
+    else { slide.caption.removeAttribute("tabindex"); slide.caption.scrollTop = 0; fitCaption(slide); }
+  }
+
   function build(v) {
     const video = el("video", { playsinline: "", muted: "", loop: "", preload: "none", "aria-label": v.caption || v.owner.handle });
     video.muted = true;
@@ -131,6 +157,10 @@
       : el("span", { class: "avatar placeholder", "aria-hidden": "true", text: (v.owner.display_name || v.owner.handle).slice(0, 1).toUpperCase() });
     const muteBtn = el("button", { type: "button", class: "mute", "aria-label": S.mute, "aria-pressed": "true" },
       icon("muted"), icon("sound"));
+    const caption = el("p", { class: "caption", id: "caption-" + v.id }, ...captionNodes(v.caption || ""));
+    // Shown only when the caption is cut (fitCaption); a real button, so keys and readers reach it.
+    const moreBtn = el("button", { type: "button", class: "caption-more", "aria-expanded": "false",
+      "aria-controls": caption.id, hidden: "", text: S.captionMore });
     // A slider (role, value, arrow keys) drawn as a thin bar with a taller hit area for fingers.
     const progress = el("div", { class: "progress", role: "slider", tabindex: "0", "aria-label": S.position,
       "aria-valuemin": "0", "aria-valuemax": "0", "aria-valuenow": "0" }, el("div", { class: "track" }, el("div", { class: "bar" })));
@@ -142,13 +172,16 @@
       el("div", { class: "meta" },
         el("a", { class: "handle", href: "/@" + v.owner.handle }, avatar, document.createTextNode("@" + v.owner.handle)),
         el("time", { class: "date", datetime: v.posted_at, text: " · " + dateFmt.format(new Date(v.posted_at)) }),
-        el("p", { class: "caption" }, ...captionNodes(v.caption || "")),
+        caption, moreBtn,
         ...extras(v)),
       el("div", { class: "actions" }, followBtn, likeBtn, commentBtn, shareBtn, editBtn),
       progress);
     const slide = { el: node, video, data: v, hls: null, attached: false, watchedMs: 0, lastTime: 0, completed: false,
-      muteBtn, progress, bar: progress.querySelector(".bar") };
+      muteBtn, progress, bar: progress.querySelector(".bar"), caption, moreBtn, captionOpen: false };
     wire(slide, { likeBtn, commentBtn, shareBtn, followBtn });
+    moreBtn.addEventListener("click", () => openCaption(slide, !slide.captionOpen));
+    captionSlides.set(caption, slide);
+    captionSizes.observe(caption);
     // One "•••": the creator edits their video; anyone else sees why it is shown, and can say
     // "not interested".
     editBtn.addEventListener("click", () => (v.is_mine ? openEditor(slide, editBtn) : openAbout(slide, editBtn)));
@@ -228,12 +261,18 @@
     drawer.hidden = false;
     const list = document.getElementById("comment-list");
     list.replaceChildren();
-    const open = slide.data.allow_comments !== false || slide.data.is_mine;
+    // Off is off for everyone, the creator included (they turn it back on in "Edit video"); the
+    // comments written before stay hidden until then, as the API keeps them.
+    const open = slide.data.allow_comments !== false;
     document.getElementById("comment-form").hidden = !open;
-    if (open) document.getElementById("comment-body").focus();
+    if (!open) {
+      list.append(el("li", { class: "none comments-off", text: S.commentsOff }));
+      document.getElementById("drawer-close").focus();
+      return;
+    }
+    document.getElementById("comment-body").focus();
     const res = await api("GET", `/api/videos/${slide.data.id}/comments`);
-    if (!open) list.append(el("li", { class: "none", text: S.commentsOff }));
-    else if (!res.items.length) list.append(el("li", { class: "none", text: S.noComments }));
+    if (!res.items.length) list.append(el("li", { class: "none", text: S.noComments }));
     for (const c of res.items) list.append(commentNode(c));
   }
 
@@ -256,6 +295,7 @@
     editorSlide = slide; editorOpener = opener;
     document.getElementById("edit-caption").value = slide.data.caption;
     document.getElementById("edit-visibility").value = slide.data.visibility;
+    document.getElementById("edit-comments").checked = slide.data.allow_comments !== false;
     editor.hidden = false;
     document.getElementById("edit-caption").focus();
   }
@@ -298,9 +338,11 @@
     e.preventDefault();
     const v = await api("PATCH", `/api/videos/${editorSlide.data.id}`, {
       caption: document.getElementById("edit-caption").value,
-      visibility: document.getElementById("edit-visibility").value });
+      visibility: document.getElementById("edit-visibility").value,
+      allow_comments: document.getElementById("edit-comments").checked });
     editorSlide.data = { ...editorSlide.data, ...v };
-    editorSlide.el.querySelector(".caption").replaceChildren(...captionNodes(v.caption));
+    editorSlide.caption.replaceChildren(...captionNodes(v.caption));
+    fitCaption(editorSlide);
     toast(S.saved);
     closeEditor();
   });
@@ -313,6 +355,41 @@
     editor.hidden = true;
     editorSlide = null;
   });
+
+  // Playback speed, in each "•••" panel: the same for every video, kept for the session (player.js).
+  const speedFmt = new Intl.NumberFormat(cfg.locale, { maximumFractionDigits: 1 });
+  const speedLabel = (rate) => speedFmt.format(rate) + "×";
+  const speedButtons = [...document.querySelectorAll("[data-speed]")];
+  function showSpeed() {
+    for (const b of speedButtons) b.setAttribute("aria-pressed", String(Number(b.dataset.speed) === player.speed()));
+  }
+  for (const b of speedButtons) {
+    b.textContent = speedLabel(Number(b.dataset.speed));
+    b.addEventListener("click", () => { player.setSpeed(Number(b.dataset.speed)); showSpeed(); });
+  }
+  showSpeed();
+
+  // The list of keys, opened by "?" (or from the "•••" panel); focus goes into it and comes back.
+  const keys = document.getElementById("keys");
+  let keysOpener = null;
+  function openKeys() {
+    keysOpener = document.activeElement;
+    if (!about.hidden) closeAbout();
+    keys.hidden = false;
+    document.getElementById("keys-close").focus();
+  }
+  function closeKeys() {
+    keys.hidden = true;
+    if (keysOpener && keysOpener.isConnected && keysOpener !== document.body) keysOpener.focus();
+    else feedEl.focus();
+    keysOpener = null;
+  }
+  document.getElementById("keys-close").addEventListener("click", closeKeys);
+  // Nothing else can take the focus while it is open (its close button is the one thing to reach).
+  keys.addEventListener("keydown", (e) => { if (e.key === "Tab") { e.preventDefault(); document.getElementById("keys-close").focus(); } });
+  for (const b of document.querySelectorAll(".keys-open")) {
+    b.addEventListener("click", () => { const opener = aboutOpener; openKeys(); keysOpener = opener; });
+  }
 
   document.getElementById("drawer-close").addEventListener("click", closeDrawer);
   document.getElementById("comment-form").addEventListener("submit", async (e) => {
@@ -331,11 +408,17 @@
   });
 
   document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !keys.hidden) { closeKeys(); return; }
     if (e.key === "Escape" && !drawer.hidden) { closeDrawer(); return; }
     if (e.key === "Escape" && !editor.hidden) { closeEditor(); return; }
     if (e.key === "Escape" && !about.hidden) { closeAbout(); return; }
-    if (!drawer.hidden || !editor.hidden || !about.hidden || e.target.closest("input, textarea, select")) return;
+    if (!keys.hidden || !drawer.hidden || !editor.hidden || !about.hidden || e.target.closest("input, textarea, select")) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;  // the browser's own (Ctrl+L is not "like")
     const slide = player.current();
+    if (slide && slide.captionOpen && e.target.closest(".meta")) {
+      if (e.key === "Escape") { openCaption(slide, false); slide.moreBtn.focus(); }
+      if (e.key === "Escape" || e.target === slide.caption) return;  // the caption's own scrolling
+    }
     if (["ArrowDown", "j", "PageDown"].includes(e.key)) { e.preventDefault(); player.go(1); }
     else if (["ArrowUp", "k", "PageUp"].includes(e.key)) { e.preventDefault(); player.go(-1); }
     else if (e.key === "m") player.setMuted(!player.muted());
@@ -343,6 +426,14 @@
       e.preventDefault();
       player.togglePlay(slide);
     } else if (e.key === "l" && slide) slide.el.querySelector(".like").click();
+    else if (e.key === "c" && slide) slide.el.querySelector(".comment").click();
+    else if ((e.key === "ArrowLeft" || e.key === "ArrowRight") && slide && !e.target.closest("[role=slider]")) {
+      e.preventDefault();
+      player.seek(slide, slide.video.currentTime + (e.key === "ArrowLeft" ? -5 : 5));
+    } else if (e.key === "<" || e.key === ">") {
+      toast(S.speedNow.replace("%(speed)s", speedLabel(player.stepSpeed(e.key === "<" ? -1 : 1))));
+      showSpeed();
+    } else if (e.key === "?") { e.preventDefault(); openKeys(); }
   });
 
   function add(videos) {

@@ -8,6 +8,8 @@
   const bar = document.getElementById("import-progress");
   const message = document.getElementById("import-message");
   const report = document.getElementById("import-report");
+  const waiting = document.getElementById("import-waiting");
+  const reconnecting = document.getElementById("import-reconnecting");
 
   const el = (tag, attrs = {}, ...children) => {
     const node = document.createElement(tag);
@@ -26,9 +28,12 @@
     if (!items.length) return null;
     const list = el("ul", { class: "import-list" });
     for (const item of items) {
-      const li = el("li", {}, el("strong", { text: item.label }));
+      // A reason that already names the item (a failed link's own URL, a problem of the export)
+      // is shown alone: the same URL twice on one line reads as two things.
+      const named = item.reason && item.label && item.reason.includes(item.label);
+      const li = el("li", {}, named ? document.createTextNode(item.reason) : el("strong", { text: item.label }));
       if (item.caption) li.append(" ", el("span", { class: "caption", text: item.caption }));
-      if (item.reason) li.append(document.createTextNode(" — " + item.reason));
+      if (item.reason && !named) li.append(document.createTextNode(" — " + item.reason));
       if (withLink && item.url) li.append(" ", el("a", { href: item.url, text: S.watch }));
       list.append(li);
     }
@@ -61,26 +66,49 @@
     return el("details", {}, el("summary", { text: `${S.archived} (${comments.length})` }), list);
   }
 
+  // A Havre archive's follows, likes, comments and interests: what came back, and why the rest did
+  // not (each sentence already in the reader's language, counted by the server).
+  function restoration(back, left) {
+    if (!back.length) return null;
+    const list = (entries, key) => {
+      const ul = el("ul", { class: "import-list" });
+      for (const e of entries) ul.append(el("li", { text: e[key] }));
+      return ul;
+    };
+    const box = el("div", { class: "import-restored" }, el("h2", { text: S.restored }), list(back, "text"));
+    if (left.length) box.append(el("h2", { text: S.notRestored }), list(left, "reason"));
+    return box;
+  }
+
+  // What a finished import did, in one line: "Done." only when nothing failed.
+  function finished(r) {
+    const failed = Math.max(0, r.total - r.imported.length - r.skipped.length);
+    if (!r.imported.length && !r.skipped.length && (failed || r.failed.length)) return S.finishedNone;
+    if (!failed) return S.done;
+    return S.finishedSome.replace("%(imported)s", r.imported.length).replace("%(total)s", r.total)
+      .replace("%(failed)s", failed);
+  }
+
   function render(r) {
+    // What an unfinished import waits for (a runner, a retry, a restart), so it never sits silently.
+    waiting.textContent = r.waiting ? S.waiting[r.waiting] || "" : "";
     if (r.status === "failed") { bar.value = 100; say(`${S.failed} ${r.error || ""}`); return true; }
     if (!r.total && r.status !== "done") { bar.removeAttribute("value"); say(S.planning); return false; }
     bar.value = r.total ? Math.round((100 * r.done) / r.total) : 100;
-    say(r.status === "done" ? S.done : S.running.replace("%(done)s", r.done).replace("%(total)s", r.total));
+    say(r.status === "done" ? finished(r) : S.running.replace("%(done)s", r.done).replace("%(total)s", r.total));
     report.replaceChildren(...[section(S.imported, r.imported, true), section(S.skipped, r.skipped, true),
       section(S.notImported, r.failed, false), friends(r.following_here || []),
       r.followers_kept ? el("p", { class: "hint", text: plural(S.followersKept, r.followers_kept) }) : null,
-      archived(r.archived_comments || []),
+      restoration(r.restored || [], r.not_restored || []), archived(r.archived_comments || []),
     ].filter(Boolean));
     return r.status === "done";
   }
 
-  async function follow(id) {
+  function follow(id) {
     status.hidden = false;
-    for (;;) {
-      const res = await fetch(`/api/imports/${id}`, { credentials: "same-origin" });
-      if (res.ok && render(await res.json())) return;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    // Through a server restart too: Havre.follow (poll.js) backs off and says it is reconnecting.
+    return Havre.follow(`/api/imports/${id}`, { onData: render, notice: reconnecting, text: S.reconnecting,
+      onError: (detail) => say(`${S.failed} ${detail}`) });
   }
 
   if (status.dataset.run) follow(status.dataset.run);

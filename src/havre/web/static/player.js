@@ -16,10 +16,18 @@
   // hooks.onLeave(slide): the viewer moved away from a slide (send its view); hooks.onNear(left):
   // so many slides remain after the one on screen (fetch the next page); hooks.onShow(slide): a
   // slide became the one on screen and showed a frame; hooks.onLoop(slide): it played to the end
-  // and started again.
+  // and started again; hooks.endPage(): the page after the last slide ("You're all caught up"),
+  // once the feed has ended, else null.
   window.HavrePlayer = function createPlayer(feedEl, hooks) {
     const slides = [];
     let current = -1, settled = 0, steering = false, muted = true, settleTimer = null;
+    // The end page is on screen: the last video is paused, and starts again on the way back.
+    let atEnd = false;
+    // Playback speed: the same for every video, remembered for this tab's session.
+    const SPEEDS = [0.5, 1, 1.5, 2];
+    let speed = 1;
+    try { speed = SPEEDS.includes(Number(sessionStorage.getItem("havre.speed"))) ? Number(sessionStorage.getItem("havre.speed")) : 1; }
+    catch (_) { /* storage refused: 1× */ }
 
     function attach(slide) {
       if (slide.attached) return;
@@ -59,7 +67,7 @@
       } catch (_) { return; }
       detach(slide);
       attach(slide);
-      if (slides[current] === slide) start(slide);
+      if (slides[current] === slide && !atEnd) start(slide);
     }
 
     // In HLS segments the first frame comes after the B-frame delay (hls.js buffers from ~0.07-0.1 s),
@@ -73,6 +81,7 @@
     function start(slide) {
       skipLeadingGap(slide.video);
       slide.video.muted = muted;
+      applySpeed(slide.video);
       slide.el.classList.remove("paused");
       slide.video.play().catch(() => {
         // Refused (autoplay with sound, a gone file): show the play sign, a tap starts it.
@@ -93,9 +102,28 @@
       setTimeout(run, 1500);
     }
 
+    function applySpeed(video) {
+      video.defaultPlaybackRate = speed;  // a new source starts at this one
+      video.playbackRate = speed;
+    }
+
+    // The end page came on screen: the viewer left the last video.
+    function toEnd() {
+      if (atEnd) return;
+      atEnd = true;
+      const slide = slides[current];
+      if (!slide) return;
+      slide.video.pause();
+      slide.el.classList.remove("paused");
+      hooks.onLeave(slide);
+    }
+
     function setCurrent(index) {
+      if (index === slides.length && slides.length && hooks.endPage && hooks.endPage()) { toEnd(); return; }
+      if (atEnd && index === current && slides[index]) { atEnd = false; start(slides[index]); return; }
       if (index === current || index < 0 || index >= slides.length) return;
-      const previous = slides[current];
+      const previous = atEnd ? null : slides[current];  // (left already, when the end page came)
+      atEnd = false;
       current = index;
       const slide = slides[index];
       attach(slide);  // already done when it was preloaded
@@ -130,17 +158,19 @@
 
     function settle() {
       steering = false;
-      settled = Math.min(Math.round(position()), slides.length - 1);
+      const end = hooks.endPage && hooks.endPage() && slides.length ? slides.length : slides.length - 1;
+      settled = Math.min(Math.round(position()), end);
       setCurrent(settled);
     }
 
     // Keys and buttons: the video starts with the scroll, not after it.
     function go(delta) {
-      const index = current + delta, target = slides[index];
+      const index = (atEnd ? slides.length : current) + delta;
+      const target = index === slides.length && hooks.endPage ? hooks.endPage() : slides[index] && slides[index].el;
       if (!target) return;
       settled = index;
       setCurrent(index);
-      const top = target.el.offsetTop;
+      const top = target.offsetTop;
       if (Math.abs(feedEl.scrollTop - top) < 1) return;
       steering = true;
       feedEl.scrollTo({ top, behavior: reduceMotion.matches ? "instant" : "smooth" });
@@ -179,6 +209,19 @@
       slide.progress.setAttribute("aria-valuemax", String(Math.round(d)));
       slide.progress.setAttribute("aria-valuenow", String(Math.round(t)));
       slide.progress.setAttribute("aria-valuetext", `${clock(t)} / ${clock(d)}`);
+    }
+
+    function setSpeed(value) {
+      if (!SPEEDS.includes(value)) return;
+      speed = value;
+      try { sessionStorage.setItem("havre.speed", String(value)); } catch (_) { /* for this page only */ }
+      for (const s of slides) applySpeed(s.video);
+    }
+
+    // One step slower or faster (keys "<" and ">"); returns the new speed.
+    function stepSpeed(delta) {
+      setSpeed(SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, SPEEDS.indexOf(speed) + delta))]);
+      return speed;
     }
 
     function seek(slide, seconds) {
@@ -244,12 +287,16 @@
 
     return {
       slides,
-      current: () => slides[current],
+      speeds: SPEEDS,
+      current: () => (atEnd ? undefined : slides[current]),
+      speed: () => speed,
+      setSpeed, stepSpeed,
       muted: () => muted,
       add(slide, onDoubleTap) {
         slides.push(slide);
         slide.muteBtn.setAttribute("aria-pressed", String(muted));
         wire(slide, onDoubleTap);
+        applySpeed(slide.video);
         fit(slide);
         showTime(slide);
       },

@@ -11,6 +11,9 @@
     return new Intl.NumberFormat(document.documentElement.lang, { style: "unit", unit, maximumFractionDigits: 1 })
       .format(value);
   };
+  // A moment in the reader's own time zone and language: "8 Dec 2026, 13:08".
+  const when = (iso) => new Intl.DateTimeFormat(document.documentElement.lang, {
+    dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
   const wait = (ms) => new Promise((r) => setTimeout(r, ms));
   const errorOf = async (res) => {
     try { return (await res.json()).detail || res.statusText; } catch { return res.statusText; }
@@ -36,8 +39,9 @@
     }
     if (e.status === "failed") { bar.value = 0; message.textContent = `${S.failed} ${e.error || ""}`; return true; }
     if (e.status === "expired") { box.hidden = true; return true; }
+    // Until the build has counted its files, "0 of 0" would say nothing: "Starting…".
     if (e.total) bar.value = Math.round((100 * e.done) / e.total); else bar.removeAttribute("value");
-    message.textContent = e.status === "queued" ? S.queued : fill(S.running, e);
+    message.textContent = e.total ? fill(S.running, e) : S.starting;
     return false;
   }
 
@@ -55,8 +59,10 @@
     const res = await fetch("/api/me/exports", {
       method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } });
     if (!res.ok) {
+      const refusal = await res.clone().json().catch(() => ({}));
       box.hidden = false;
-      message.textContent = `${S.error} ${await errorOf(res)}`;
+      message.textContent = refusal.retry_at ? fill(S.tooSoon, { when: when(refusal.retry_at) })
+        : `${S.error} ${await errorOf(res)}`;
       start.disabled = false;
       return;
     }
@@ -82,13 +88,12 @@
         const region = S.regions[m.target] || m.target;
         moveBar.value = Math.round(100 * m.progress);
         if (m.state === "done") {
+          // The move ended the session and changed the home region: nothing on this page is true
+          // any more (nav, region, archive link). The login page says it is done and brings the
+          // person back to Settings, which then shows the new home.
           moveBar.value = 100;
-          moveMessage.textContent = fill(S.moved, { region }) + " ";
-          const login = document.createElement("a");
-          login.href = "/login?next=/settings";
-          login.className = "button";
-          login.textContent = S.login;
-          moveMessage.append(login);
+          moveMessage.textContent = fill(S.moved, { region });
+          location.replace(`/login?next=/settings&moved=${encodeURIComponent(m.target)}`);
           return;
         }
         if (m.state === "failed") { moveMessage.textContent = m.error; return; }

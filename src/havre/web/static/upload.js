@@ -7,6 +7,9 @@
   const status = document.getElementById("upload-status");
   const bar = document.getElementById("upload-progress");
   const message = document.getElementById("upload-message");
+  const reconnecting = document.getElementById("upload-reconnecting");
+  const button = form.querySelector("button[type=submit]");
+  let latest = 0;  // the newest upload: an older one's processing stops updating the page
 
   function say(text, link) {
     message.replaceChildren(document.createTextNode(text));
@@ -17,16 +20,19 @@
     }
   }
 
-  async function follow(id) {
-    for (;;) {
-      const res = await fetch(`/api/videos/${id}`, { credentials: "same-origin" });
-      const v = await res.json();
-      if (v.status === "ready") { bar.value = 100; say(S.ready, v.url); return; }
-      if (v.status === "failed") { say(`${S.failed} ${v.error || ""}`); return; }
-      say(S.processing);
-      bar.removeAttribute("value");  // indeterminate while the server works
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+  function follow(id) {
+    const mine = ++latest;
+    return Havre.follow(`/api/videos/${id}`, {
+      notice: reconnecting, text: S.reconnecting, wanted: () => mine === latest,
+      onError: (detail) => say(`${S.failed} ${detail}`),
+      onData: (v) => {
+        if (v.status === "ready") { bar.value = 100; say(S.ready, v.url); return true; }
+        if (v.status === "failed") { say(`${S.failed} ${v.error || ""}`); return true; }
+        say(S.processing);
+        bar.removeAttribute("value");  // indeterminate while the server works
+        return false;
+      },
+    });
   }
 
   form.addEventListener("submit", (e) => {
@@ -44,12 +50,15 @@
     xhr.addEventListener("load", () => {
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
+      // The file is on the server once it answers: the form is free for the next post at once,
+      // whatever the first one's processing does.
+      button.disabled = false;
       if (xhr.status === 201) { form.reset(); follow(body.id); }
-      else { say(`${S.error} ${body.detail || xhr.statusText}`); form.querySelector("button").disabled = false; }
+      else say(`${S.error} ${body.detail || xhr.statusText}`);
     });
-    xhr.addEventListener("error", () => { say(S.error); form.querySelector("button").disabled = false; });
+    xhr.addEventListener("error", () => { say(S.error); button.disabled = false; });
     status.hidden = false;
-    form.querySelector("button").disabled = true;
+    button.disabled = true;
     xhr.send(new FormData(form));
   });
 })();

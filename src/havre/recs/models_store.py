@@ -25,7 +25,11 @@ from havre.blobs import BlobNotFound, BlobStore, keys
 from havre.regions import Region
 
 if TYPE_CHECKING:  # numpy's array types only: this module loads no numpy itself
-    from havre.feed.candidates import Floats, Ints
+    import numpy as np
+    import numpy.typing as npt
+
+    Floats = npt.NDArray[np.float64]
+    Ints = npt.NDArray[np.int64]
 
 log = logging.getLogger(__name__)
 CHECK_S = 10.0

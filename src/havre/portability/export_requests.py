@@ -1,7 +1,7 @@
 """'Download my data': one archive a day, built by a job in the home region, kept 7 days.
 
-The row (``accounts.models.DataExport``) carries the progress the Settings page shows; the zip is
-written to a temporary file (flat memory, see ``portability.export``), then stored as
+The row (``portability.models.DataExport``) carries the progress the Settings page shows; the zip is
+written to a temporary file (flat memory, see ``portability.archive_writer``), then stored as
 ``exports/USER/ID.zip`` in the person's home region. An hourly job deletes expired archives.
 
 An archive holds other people's data too (comments on the owner's videos, followers). When one of
@@ -13,22 +13,25 @@ update from "running", so one sent back meanwhile drops what it wrote and builds
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
-from havre.accounts.models import DataExport, User
+from havre.accounts.models import User
 from havre.accounts.service import lock_member
 from havre.blobs import keys
 from havre.db.base import utcnow
 from havre.errors import N_, HavreError, NotFound
 from havre.jobs import book, enqueue, handler
-from havre.portability.export import write_archive
+from havre.portability import BUILD_EXPORT_JOB, SWEEP_EXPORTS_JOB
+from havre.portability.archive_writer import write_archive
+from havre.portability.models import DataExport
 from havre.regions import Region
 from havre.regions.work import JobContext
 
@@ -38,14 +41,22 @@ STALE = timedelta(hours=1)  # an archive takes minutes: one still unbuilt after 
 SWEEP_EVERY_S = 3600.0
 PROGRESS_EVERY_S = 0.5  # the page polls about once a second: no need to commit more often
 QUEUED, RUNNING, READY, FAILED = "queued", "running", "ready", "failed"
-BUILD = "exports.build"
 REBUILDS = 3  # sent back this many times in one run (deletions at that very moment): the runner retries later
 COULD_NOT = N_("Your archive could not be built. Ask again in a few minutes.")
 log = logging.getLogger(__name__)
 
 
 class ExportTooSoon(HavreError):
+    """The archive of the day was asked for already: ``retry_at`` says when the next may be."""
+
     status_code = 429
+
+    def __init__(self, retry_at: datetime) -> None:
+        # The text is for API clients; Settings writes ``retry_at`` in the reader's own time zone.
+        super().__init__(N_("You can download your data once a day; the archive you asked for is below, "
+                            "and you can ask again after %(when)s."), when=retry_at.strftime("%Y-%m-%d %H:%M UTC"))
+        self.retry_at = retry_at
+        self.retry_after_s = max(1, math.ceil((retry_at - utcnow()).total_seconds()))
 
 
 class ExportSentBack(RuntimeError):
@@ -81,13 +92,11 @@ def request_export(region: Region, user: User) -> DataExport:
             s.flush()
             recent = _recent(s, user.id)
         if recent:
-            raise ExportTooSoon(N_("You can download your data once a day; the archive you asked for is below, "
-                                   "and you can ask again after %(when)s."),
-                                when=(recent[0].created_at + ONE_PER).strftime("%Y-%m-%d %H:%M UTC"))
+            raise ExportTooSoon(recent[0].created_at + ONE_PER)
         export = DataExport(user_id=user.id, status=QUEUED)
         s.add(export)
         s.flush()
-        enqueue(s, BUILD, {"export_id": export.id}, priority=20)  # the row says whose
+        enqueue(s, BUILD_EXPORT_JOB, {"export_id": export.id}, priority=20)  # the row says whose
         s.commit()
         s.expunge(export)
         return export
@@ -135,7 +144,7 @@ def _finish(region: Region, export_id: str, size: int) -> bool:
         return bool(cast("CursorResult[Any]", done).rowcount)
 
 
-@handler(BUILD)
+@handler(BUILD_EXPORT_JOB)
 def build(ctx: JobContext, payload: dict[str, Any]) -> None:
     export_id = payload["export_id"]
     for _ in range(REBUILDS):
@@ -191,10 +200,10 @@ def sweep(region: Region) -> int:
     return len(expired)
 
 
-@handler("exports.sweep")
+@handler(SWEEP_EXPORTS_JOB)
 def sweep_job(ctx: JobContext, payload: dict[str, Any]) -> None:
     sweep(ctx.region)
     with ctx.region.session() as s:
-        book(s, "exports.sweep", in_s=SWEEP_EVERY_S)
+        book(s, SWEEP_EXPORTS_JOB, in_s=SWEEP_EVERY_S)
         s.commit()
 

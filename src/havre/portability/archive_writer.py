@@ -38,9 +38,9 @@ from havre.blobs import keys
 from havre.db.base import utcnow
 from havre.db.ownership import Owned, owned_tables
 from havre.imports.havre_archive import AVATAR, FORMAT, MANIFEST, VERSION, data_name, original_name, subtitle_name
+from havre.portability.tables import metadata
 from havre.regions import Region, Regions, audit
 from havre.regions.gateway import Gateway
-from havre.schema import metadata
 from havre.social.service import comments_on_videos
 from havre.videos.models import Video
 
