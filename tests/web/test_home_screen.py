@@ -36,3 +36,13 @@ def test_every_page_links_a_manifest_whose_icons_are_real_pngs(client: ApiClient
     assert {192, 512} <= sizes
     for path, size in (("/static/icons/icon-32.png", 32), ("/static/icons/icon-180.png", 180)):
         assert _png_size(client.get(path).content) == (size, size)
+
+
+def test_every_file_picker_is_one_of_ours_in_the_page_language(client: ApiClient) -> None:
+    """The browser's own picker says "Choose File" in the browser's language (issue 23)."""
+    client.signup("picker")
+    for path in ("/upload", "/import", "/settings"):
+        html = client.get(path, headers={"Accept-Language": "fr"}).text
+        inputs = html.count('type="file"')
+        assert inputs >= 1 and html.count('class="file-pick"') == inputs, path
+        assert "Aucun fichier choisi" in html, path
