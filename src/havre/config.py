@@ -1,7 +1,9 @@
 """Settings: environment variables, optionally a TOML file, and the declared regions.
 
 One place reads configuration; everything else receives a ``Settings``.
-Environment wins over the TOML file (twelve-factor), the file wins over defaults.
+Environment wins over the TOML file (twelve-factor), the file wins over defaults. Each single-value
+setting is declared once in ``havre.tunables`` (type, default, bounds, what the README says);
+this module reads the rest: the data dir, the config file, the regions and their stores.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from havre.tunables import read_tunables
 
 DEFAULT_DATA_DIR = Path("havre-data")
 # An embedded instance's declared regions, under the data dir (written by `havre regions add`
@@ -198,40 +202,6 @@ def _choose_regions(selection: str | None, declared: list[str], declared_in: str
     return chosen or declared or [check_region_name(n.strip()) for n in default.split(",") if n.strip()]
 
 
-RECOMMENDERS = ("personal", "popular")
-
-
-def _recommender(name: str) -> str:
-    if name not in RECOMMENDERS:
-        raise ValueError(f"HAVRE_RECOMMENDER / recommender: {name!r} is none of {', '.join(RECOMMENDERS)}")
-    return name
-
-
-K_FLOOR = 20
-"""The smallest k of shared item pairs (``recs_k_anonymity``, ``recs.sharing``)."""
-
-
-def _k_anonymity(value: object) -> int:
-    try:
-        k = int(str(value))
-    except ValueError:
-        raise ValueError(f"HAVRE_RECS_K_ANONYMITY / recs_k_anonymity: {value!r} is not a whole number") from None
-    if k < K_FLOOR:
-        raise ValueError(f"HAVRE_RECS_K_ANONYMITY / recs_k_anonymity: {k} is below {K_FLOOR}; a shared item "
-                         f"pair must be supported by at least {K_FLOOR} viewers")
-    return k
-
-
-def _factor(value: object) -> float:
-    try:
-        factor = float(str(value))
-    except ValueError:
-        raise ValueError(f"HAVRE_RATE_LIMIT_FACTOR / rate_limit_factor: {value!r} is not a number") from None
-    if not 1.0 <= factor <= 1e6:  # NaN fails this too
-        raise ValueError(f"HAVRE_RATE_LIMIT_FACTOR / rate_limit_factor: {value!r} must be between 1 and 1000000")
-    return factor
-
-
 def served_base_url(data_dir: Path) -> str | None:
     """The base URL the last server of ``data_dir`` used; None if none was recorded (or unreadable)."""
     try:
@@ -278,7 +248,8 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
     declared = declared or names
     for name in declared:
         check_region_name(name)
-    default_region = env.get("HAVRE_DEFAULT_REGION", file.get("default_region", names[0]))
+    knobs = read_tunables(file)
+    default_region = knobs.default_region or names[0]
     if default_region not in declared:
         raise UndeclaredRegion(default_region, declared=tuple(declared), declared_in=declared_in, data_dir=data)
     region_configs = _regions_from(names, region_table)
@@ -291,17 +262,9 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
             blob_url=env.get("HAVRE_BLOB_URL", only.blob_url),
             broker_url=env.get("HAVRE_BROKER_URL", only.broker_url),
         ),)
-    limits = file.get("media", {})
-    media = MediaLimits(
-        max_upload_bytes=int(env.get("HAVRE_MAX_UPLOAD_BYTES",
-                                     limits.get("max_upload_bytes", MediaLimits.max_upload_bytes))),
-        max_duration_s=float(env.get("HAVRE_MAX_DURATION_S", limits.get("max_duration_s", MediaLimits.max_duration_s))),
-        max_pixels=int(env.get("HAVRE_MAX_PIXELS", limits.get("max_pixels", MediaLimits.max_pixels))),
-        replaced_file_grace_s=float(env.get("HAVRE_REPLACED_FILE_GRACE_S",
-                                            limits.get("replaced_file_grace_s", MediaLimits.replaced_file_grace_s))),
-    )
-    base_url = env.get("HAVRE_BASE_URL", file.get("base_url", served_url or served_base_url(data)
-                                                  or Settings.base_url))
+    media = MediaLimits(max_upload_bytes=knobs.max_upload_bytes, max_duration_s=knobs.max_duration_s,
+                        max_pixels=knobs.max_pixels, replaced_file_grace_s=knobs.replaced_file_grace_s)
+    base_url = knobs.base_url or served_url or served_base_url(data) or Settings.base_url
     return Settings(
         data_dir=data,
         regions=region_configs,
@@ -309,22 +272,17 @@ def load_settings(*, data_dir: str | Path | None = None, config_file: str | Path
         default_region=default_region if default_region in names else names[0],
         declared=tuple(declared),
         declared_in=declared_in,
-        directory_url=env.get("HAVRE_DIRECTORY_URL", file.get("directory_url", "")),
+        directory_url=knobs.directory_url,
         media=media,
         base_url=base_url,
         secure_cookies=base_url.startswith("https://"),
-        job_lease_s=float(env.get("HAVRE_JOB_LEASE_S", file.get("job_lease_s", Settings.job_lease_s))),
-        import_allow_hosts=_names(env.get("HAVRE_IMPORT_ALLOW_HOSTS", file.get("import_allow_hosts", ""))),
-        import_max_items=int(env.get("HAVRE_IMPORT_MAX_ITEMS",
-                                     file.get("import_max_items", Settings.import_max_items))),
-        trusted_proxies=_networks(env.get("HAVRE_TRUSTED_PROXIES", file.get("trusted_proxies", ""))),
-        recommender=_recommender(env.get("HAVRE_RECOMMENDER", file.get("recommender", Settings.recommender))),
-        recs_train_interval_s=float(env.get("HAVRE_RECS_TRAIN_INTERVAL_S",
-                                            file.get("recs_train_interval_s", Settings.recs_train_interval_s))),
-        recs_k_anonymity=_k_anonymity(env.get("HAVRE_RECS_K_ANONYMITY",
-                                              file.get("recs_k_anonymity", Settings.recs_k_anonymity))),
-        deletion_grace_days=float(env.get("HAVRE_DELETION_GRACE_DAYS",
-                                          file.get("deletion_grace_days", Settings.deletion_grace_days))),
-        rate_limit_factor=_factor(env.get("HAVRE_RATE_LIMIT_FACTOR",
-                                          file.get("rate_limit_factor", Settings.rate_limit_factor))),
+        job_lease_s=knobs.job_lease_s,
+        import_allow_hosts=_names(knobs.import_allow_hosts),
+        import_max_items=knobs.import_max_items,
+        trusted_proxies=_networks(knobs.trusted_proxies),
+        recommender=knobs.recommender,
+        recs_train_interval_s=knobs.recs_train_interval_s,
+        recs_k_anonymity=knobs.recs_k_anonymity,
+        deletion_grace_days=knobs.deletion_grace_days,
+        rate_limit_factor=knobs.rate_limit_factor,
     )

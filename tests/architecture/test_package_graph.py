@@ -12,7 +12,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "havre"
 FLOORS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("stores and tools", frozenset({"errors", "config", "kept", "db", "blobs", "jobs", "media", "net", "ratelimit"})),
+    ("stores and tools", frozenset({"errors", "config", "tunables", "kept", "db", "blobs", "jobs", "media", "net",
+                                           "ratelimit"})),
     ("regions", frozenset({"regions"})),
     ("domains", frozenset({"accounts", "videos", "social", "feed", "imports", "recs"})),
     ("the whole instance", frozenset({"portability"})),

@@ -173,7 +173,8 @@ def test_a_region_left_with_too_little_withdraws_what_it_shared(regions: Regions
     assert ModelStore().get(regions.get("us")) is not None  # an empty copy: a model with no neighbours
 
 
-@pytest.mark.parametrize("value, says", [("5", "5 is below 20"), ("many", "'many' is not a whole number")])
+@pytest.mark.parametrize("value, says", [("5", "'5': Input should be greater than or equal to 20"),
+                                         ("many", "'many': Input should be a valid integer")])
 def test_k_below_the_floor_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, says: str) -> None:
     monkeypatch.setenv("HAVRE_RECS_K_ANONYMITY", value)
     with pytest.raises(ValueError, match=says):

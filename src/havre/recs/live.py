@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from havre.blobs import keys
-from havre.config import K_FLOOR
 from havre.db.base import utcnow
 from havre.recs.events import COMPLETE, LOOP, FeedEvent
 from havre.recs.interactions import matrix_from_ids
@@ -33,6 +32,7 @@ from havre.regions import Region
 from havre.regions.gateway import Gateway
 from havre.social.marks import SHARE
 from havre.social.models import CountMark, Like
+from havre.tunables import K_FLOOR
 
 MIN_INTERACTIONS = 20
 MAX_EVENTS = 2_000_000

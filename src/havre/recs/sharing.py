@@ -25,11 +25,11 @@ import scipy.sparse as sp  # type: ignore[import-untyped]  # scipy ships no stub
 from sqlalchemy.orm import Session
 
 from havre.blobs import BlobStore, keys
-from havre.config import K_FLOOR
 from havre.db.base import utcnow
 from havre.recs.model import ItemModel
 from havre.regions import audit
 from havre.regions.gateway import Gateway, aggregate_writer
+from havre.tunables import K_FLOOR
 
 log = logging.getLogger(__name__)
 
