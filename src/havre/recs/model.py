@@ -36,14 +36,6 @@ from havre.recs.neighbours import log_mixture
 FORMAT = "havre.recs.ItemModel/1"
 
 
-def with_recency(weights: Sequence[float], *, half_life: float = 3.0) -> list[float]:
-    """Signal weights of recent items (oldest first) discounted by age: the newest keeps its
-    weight, one `half_life` events older keeps half. This is how a viewer who moved on from
-    one taste to another sees the new one within a few swipes."""
-    count = len(weights)
-    return [float(w) * 0.5 ** ((count - 1 - i) / half_life) for i, w in enumerate(weights)]
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 class ItemModel:
     neighbours: sp.csr_matrix
@@ -130,14 +122,6 @@ class ItemModel:
         row = sp.csr_matrix((values, (np.zeros(items.size, dtype=np.int64), items)), shape=(1, self.n_items))
         scores: np.ndarray = self.score_users(row)[0]
         return scores
-
-    def recommend(self, recent: Sequence[int], weights: Sequence[float] | None = None, *, k: int = 10,
-                  exclude: Sequence[int] = ()) -> list[int]:
-        """The k best item ids for one viewer, leaving out the recent and excluded items."""
-        scores = self.score_viewer(recent, weights).astype(np.float64)
-        scores[np.asarray(list(recent) + list(exclude), dtype=np.int64)] = -np.inf
-        order = np.argsort(-scores, kind="stable")[:k]
-        return [int(i) for i in order if np.isfinite(scores[i])]
 
     def save(self, path: Path) -> None:
         """Write one .npz (no pickled objects) next to `path`, then rename it into place."""

@@ -73,10 +73,6 @@ class ModelStore:
                 self._models[region.name] = _load(region, own, shared, version)
         self._checked[region.name] = (time.monotonic(), version)
 
-    def forget(self) -> None:
-        self._models.clear()
-        self._checked.clear()
-
 
 def _named(blobs: BlobStore, pointer: str) -> str | None:
     try:
