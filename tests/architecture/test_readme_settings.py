@@ -14,7 +14,7 @@ VARIABLE = re.compile(r"\bHAVRE_[A-Z0-9_]+\b")
 
 def _rows() -> dict[str, list[str]]:
     """README table rows by the first variable they name: [setting, variable, default, meaning]."""
-    rows = {}
+    rows: dict[str, list[str]] = {}
     for line in (ROOT / "README.md").read_text().splitlines():
         if line.startswith("|") and (found := VARIABLE.search(line)):
             rows.setdefault(found.group(0), [cell.strip() for cell in line.strip("|").split(" | ")])

@@ -45,7 +45,8 @@ def video_row(video_id: str = VIDEO_ID, **changes: Any) -> dict[str, Any]:
         "id": video_id, "owner_id": USER_ID, "caption": "Salut", "visibility": "public", "status": "ready",
         "original_key": f"originals/{video_id}.mp4", "original_sha256": "0" * 64, "original_name": "clip.mp4",
         "duration_s": 1.0, "width": 360, "height": 640, "size_bytes": 1, "allow_comments": True, "error": None,
-        "poster_key": None, "mp4_key": None, "hls_key": None, "sound_title": None, "tiktok_id": None, **changes})
+        "poster_key": None, "mp4_key": None, "hls_key": None, "sound_title": None, "tiktok_id": None,
+        "draft": False, "publish_at": None, "trim_start_s": None, "trim_end_s": None, "cover_s": None, **changes})
 
 
 def write_archive(dst: Path, *, data: Mapping[str, Content | list[Any]], files: Mapping[str, Content] | None = None,

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from havre.config import load_settings
 from havre.portability.archive_writer import export_to_file
-from havre.regions import Regions
+from havre.regions import Regions, open_regions
+from havre.videos.models import Video
 from tests.cli_runner import havre
 from tests.conftest import ApiClient
 from tests.videos.helpers import upload_ready
@@ -91,3 +93,32 @@ def test_the_import_page_report_says_it_in_the_readers_language(
     assert "comments are not posted again" in report["not_restored"][0]["reason"]
     french = newcomer.get(f"/api/imports/{started.json()['id']}", headers={"Accept-Language": "fr"}).json()
     assert [r["what"] for r in french["restored"]] == ["follows", "likes", "comments", "interests"]
+
+
+def test_a_draft_comes_back_a_draft_with_its_cut(
+        client: ApiClient, regions: Regions, h264_clip: Path, run_jobs: Callable[..., int], tmp_path: Path) -> None:
+    """A restored draft stays its owner's alone (it was posted publicly before issue 23's review)."""
+    sam_id = client.signup("sam", region="us")["id"]
+    with open(h264_clip, "rb") as f:
+        sent = client.post("/api/videos", files={"file": ("d.mp4", f, "video/mp4")},
+                           data={"caption": "pas encore", "draft": "true", "trim_start_s": "0.5",
+                                 "trim_end_s": "1.5"})
+    assert sent.status_code == 201, sent.text
+    run_jobs({"videos.process"})
+    assert client.get(f"/api/videos/{sent.json()['id']}").json()["status"] == "draft"
+    out = tmp_path / "sam.zip"
+    export_to_file(regions, sam_id, out, instance="https://a.example")
+    data = tmp_path / "b"
+    password = tmp_path / "pw"
+    password.write_text("a long enough password\n")
+    assert havre(data, "users", "create", "--handle", "sam", "--password-file", str(password))[0] == 0
+    code, out_text = havre(data, "import", "archive", str(out), "--user", "sam", "--json")
+    assert code == 0, out_text
+    restored = open_regions(load_settings(data_dir=data))
+    try:
+        with restored.default.session() as s:
+            (video,) = s.query(Video).all()
+            assert video.draft and video.status != "ready", (video.draft, video.status)
+            assert (video.trim_start_s, video.trim_end_s) == (0.5, 1.5)
+    finally:
+        restored.close()

@@ -84,6 +84,7 @@ def test_a_real_archive_validates_against_the_schema(sam: tuple[str, list[str]],
     assert client.post(f"/api/videos/{first}/views", json={"watch_ms": 1500, "completed": True}).status_code < 300
     assert client.post("/api/events", json={"events": [{"video_id": first, "kind": "play"}]}).status_code < 300
     assert client.get("/api/feed/foryou").status_code == 200
+    assert client.post(f"/api/videos/{first}/save").status_code == 200
     with regions.get("us").session() as s:
         run = ImportRun(user_id=sam_id, source_kind="export", source="TikTok_Data.zip", extras={"following": []})
         s.add_all([run, DataExport(user_id=sam_id, status="ready"), TikTokFollower(user_id=sam_id, handle="fan"),

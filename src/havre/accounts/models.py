@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from havre.db.base import (
@@ -38,6 +38,11 @@ class User(Base):
     # The language the member chose in Settings ("en", "fr"); None: follow the browser (web.i18n).
     # Read on every signed-in request with the session, exported and restored by an archive import.
     language: Mapped[str | None] = mapped_column(String(8), info=PERSONAL)
+    # Whether anyone may open the member's "Liked" tab (off: only they see it; the API answers 404).
+    likes_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), info=PERSONAL)
+    # The one of their own videos shown first on their profile, with a "Pinned" badge (a video
+    # deleted since is simply not shown: the profile reads it with the member's other videos).
+    pinned_video_id: Mapped[str | None] = mapped_column(String(16), info=PUBLIC)
 
 
 class AuthSession(Base):

@@ -335,6 +335,11 @@ def plan_archive(archive: Archive, source: str, *, max_items: int) -> Plan:
             "tiktok_id": video["tiktok_id"], "sound": video["sound_title"],
             "legacy_counts": video["legacy_counts"], "visibility": video["visibility"],
             "allow_comments": video["allow_comments"],
+            # A draft (or one scheduled) comes back a draft, cut and covered as it was: the archive
+            # holds the whole original (archives made before these columns have none of them).
+            "draft": bool(video.get("draft")) or video.get("status") == "draft",
+            "publish_at": video.get("publish_at"), "trim_start_s": video.get("trim_start_s"),
+            "trim_end_s": video.get("trim_end_s"), "cover_s": video.get("cover_s"),
             "subtitle_members": {lang: subtitle_name(video["id"], lang) for lang in video["subtitle_langs"]
                                  if subtitle_name(video["id"], lang) in files}})
     if missing > MAX_PROBLEMS:

@@ -276,6 +276,18 @@ def _settle(item: ImportItem, status: str, template: str, params: dict[str, Any]
     item.spec = {**item.spec, "reason": {"template": template, "params": params}}
 
 
+def _posting(spec: dict[str, Any]) -> videos.Posting:
+    """How a restored video is posted: a draft stays a draft, a schedule still ahead stays
+    scheduled (one that passed meanwhile comes back a draft, for its owner to post), with its cut
+    and cover."""
+    publish_at = _posted_at(spec.get("publish_at")) if spec.get("publish_at") else None
+    if publish_at is not None and (publish_at.tzinfo is None or publish_at <= utcnow()):
+        publish_at = None
+    return videos.Posting(draft=bool(spec.get("draft")) and publish_at is None, publish_at=publish_at,
+                          trim_start_s=spec.get("trim_start_s"), trim_end_s=spec.get("trim_end_s"),
+                          cover_s=spec.get("cover_s"))
+
+
 def _posted_at(value: Any) -> datetime | None:
     try:
         return datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -309,7 +321,7 @@ def _publish(region: Region, directory: Directory, settings: Settings, run: Impo
             video = videos.create_upload(region, directory, s, owner, outcome.path, limits=settings.media,
                                          caption=str(spec.get("caption") or "")[:videos.MAX_CAPTION],
                                          visibility=visibility, original_name=str(spec.get("label"))[:256],
-                                         inspected=outcome.inspected)
+                                         inspected=outcome.inspected, posting=_posting(spec))
         except HavreError as exc:
             s.rollback()
             item = s.get(ImportItem, item_id)

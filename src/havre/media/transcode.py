@@ -117,8 +117,37 @@ def write_master_playlist(renditions: list[RenditionFile], path: Path, *,
     path.write_text("\n".join(lines) + "\n")
 
 
-def make_poster(src: Path, dst: Path, p: ProbeResult, *, timeout_s: float) -> None:
-    at = min(1.0, p.duration_s / 2)
+# A copied cut starts at the keyframe at or before the asked start; up to this much earlier is
+# kept as it is (no re-encode), further and the kept part is re-encoded to start where asked.
+SNAP_S = 0.5
+
+
+def trim(src: Path, dst: Path, p: ProbeResult, *, start_s: float, end_s: float, timeout_s: float,
+         probe: Callable[[Path], ProbeResult]) -> ProbeResult:
+    """Keep ``start_s``..``end_s`` of ``src`` in ``dst`` and return its probe.
+
+    Stream copy first (no re-encode): the end is cut at the asked time, the start at the keyframe
+    at or before it. When that keyframe lies more than ``SNAP_S`` before the asked start, the kept
+    part is re-encoded (H.264/AAC) so that it starts where asked (docs/media.md, "Trim").
+    """
+    seek = ["-ss", f"{start_s:.3f}"] if start_s > 0 else []
+    keep = ["-t", f"{end_s - start_s:.3f}", "-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn"]
+    fmt = "mp4" if p.container == "mp4" else "matroska"
+    run_ffmpeg([*seek, "-i", str(src), *keep, "-c", "copy", "-avoid_negative_ts", "make_zero", *STRIP,
+                "-f", fmt, "-y", str(dst)], timeout_s=timeout_s)
+    cut = probe(dst)
+    kept_from = end_s - cut.duration_s  # the keyframe the copy started at
+    if start_s - kept_from <= SNAP_S:
+        return cut
+    run_ffmpeg([*seek, "-i", str(src), *keep, "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", *STRIP, "-movflags", "+faststart",
+                "-f", "mp4", "-y", str(dst)], timeout_s=timeout_s)
+    return probe(dst)
+
+
+def make_poster(src: Path, dst: Path, p: ProbeResult, *, timeout_s: float, at_s: float | None = None) -> None:
+    """A JPEG of the frame at ``at_s`` (the owner's cover), else at 1 s (or mid-way in a shorter clip)."""
+    at = min(1.0, p.duration_s / 2) if at_s is None else max(0.0, min(at_s, p.duration_s - 0.05))
     width, height = output_size(p, min(720, min(p.width, p.height)))
     run_ffmpeg(["-ss", f"{at:.3f}", "-i", str(src), "-frames:v", "1", "-vf", f"scale={width}:{height}",
                 "-q:v", "3", *STRIP, "-y", str(dst)], timeout_s=timeout_s)

@@ -81,7 +81,8 @@ def column_schema(table: Table, column: Column[Any]) -> dict[str, Any]:
 
 # Columns added to the format after its first version: an archive written before them lacks them and
 # is read all the same (the importing account keeps its own value).
-ADDED_LATER: frozenset[tuple[str, str]] = frozenset({("users", "language")})
+ADDED_LATER: frozenset[tuple[str, str]] = frozenset({("users", "language"), ("users", "likes_public"),
+                                                    ("users", "pinned_video_id")})
 
 
 def _rows(properties: dict[str, Any], description: str, optional: frozenset[str] = frozenset()) -> dict[str, Any]:

@@ -64,3 +64,18 @@ class VisitorMark(Base):
     video_id: Mapped[str] = mapped_column(String(16), primary_key=True, info=OPERATIONAL)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True, info=OPERATIONAL)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True, info=OPERATIONAL)
+
+
+class Save(Base):
+    """A video a member saved to their private collection ("Saved" on their profile, only they see
+    it). Lives in the member's home region, whatever region the video is in; no count is kept."""
+
+    __tablename__ = "saves"
+    __table_args__ = (
+        Index("ix_saves_user_created", "user_id", "created_at"),
+        {"info": owned("user_id", note="a member's saved videos, private to them")},
+    )
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PERSONAL)
+    video_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True, info=PERSONAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=PERSONAL)

@@ -21,7 +21,7 @@ from havre.regions import Region
 from havre.regions.gateway import Gateway, aggregate_writer, note_subjects, public_reader
 from havre.social import marks
 from havre.social.counters import count_comment_if_open, count_follower, count_for_video
-from havre.social.models import Comment, CountMark, Like, VisitorMark
+from havre.social.models import Comment, CountMark, Like, Save, VisitorMark
 from havre.videos.cards import OwnerCard, VideoCard, owner_card
 from havre.videos.models import Video
 
@@ -241,8 +241,10 @@ def record_share(s: Session, home: Region, viewer: User | None, video_region: Re
 
 @aggregate_writer
 def forget_video_rows(s: Session, video_id: str) -> None:
-    """Drop this region's likes, comments and count marks about a deleted video (only its public id travels)."""
+    """Drop this region's likes, saves, comments and count marks about a deleted video (only its public id
+    travels)."""
     s.execute(delete(Like).where(Like.video_id == video_id))
+    s.execute(delete(Save).where(Save.video_id == video_id))
     s.execute(delete(Comment).where(Comment.video_id == video_id))
     s.execute(delete(CountMark).where(CountMark.video_id == video_id))
     s.execute(delete(VisitorMark).where(VisitorMark.video_id == video_id))

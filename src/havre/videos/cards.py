@@ -62,6 +62,8 @@ class VideoCard:
     sound_title: str | None = None
     legacy_counts: dict[str, int] = field(default_factory=dict)  # the counts it had on TikTok
     subtitle_langs: tuple[str, ...] = ()
+    # The owner's own: when a scheduled draft posts itself (None in cards for others).
+    publish_at: datetime | None = None
 
     @property
     def owner_id(self) -> str:
@@ -99,7 +101,8 @@ def _card(v: Video, owner: OwnerCard, *, with_error: bool = False) -> VideoCard:
                      poster_key=v.poster_key, mp4_key=v.mp4_key, hls_key=v.hls_key, like_count=v.like_count,
                      comment_count=v.comment_count, share_count=v.share_count, view_count=v.view_count,
                      allow_comments=v.allow_comments, sound_title=v.sound_title,
-                     legacy_counts=dict(v.legacy_counts or {}), subtitle_langs=tuple(v.subtitle_langs or ()))
+                     legacy_counts=dict(v.legacy_counts or {}), subtitle_langs=tuple(v.subtitle_langs or ()),
+                     publish_at=v.publish_at if with_error else None)
 
 
 def _visible(followed_owner_ids: Iterable[str]) -> object:
@@ -266,6 +269,13 @@ def own_videos(s: Session, owner_id: str, *, after: Position | None, limit: int)
     if after is not None:
         query = query.where(tuple_(Video.posted_at, Video.id) < after)
     rows = s.scalars(query.order_by(Video.posted_at.desc(), Video.id.desc()).limit(limit))
+    return video_cards(s, rows, with_error=True)
+
+
+def own_drafts(s: Session, owner_id: str, *, limit: int = 100) -> list[VideoCard]:
+    """The owner's drafts, scheduled or not, newest upload first (home region only)."""
+    rows = s.scalars(select(Video).where(Video.owner_id == owner_id, Video.draft.is_(True))
+                     .order_by(Video.created_at.desc(), Video.id.desc()).limit(limit))
     return video_cards(s, rows, with_error=True)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, true
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from havre.db.base import OPERATIONAL, PERSONAL, PUBLIC, Base, UTCDateTime, new_id, utcnow
@@ -10,7 +10,8 @@ from havre.db.ownership import owned
 
 PUBLIC_VIS, FOLLOWERS_VIS, PRIVATE_VIS = "public", "followers", "private"
 VISIBILITIES = (PUBLIC_VIS, FOLLOWERS_VIS, PRIVATE_VIS)
-PROCESSING, READY, FAILED = "processing", "ready", "failed"
+# DRAFT: processed, but not posted yet: shown to its owner only (every reader for others asks READY).
+PROCESSING, READY, FAILED, DRAFT = "processing", "ready", "failed", "draft"
 
 
 class Video(Base):
@@ -52,6 +53,15 @@ class Video(Base):
     legacy_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict, server_default="{}", info=PUBLIC)
     # Languages of its subtitle tracks, each at videos/<id>/subtitles/<lang>.vtt.
     subtitle_langs: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]", info=PUBLIC)
+    # Posting choices. A draft is not posted yet: once processed its status is DRAFT, not READY.
+    # ``publish_at`` is when a scheduled draft posts itself (job videos.publish).
+    draft: Mapped[bool] = mapped_column(default=False, server_default=false(), info=PERSONAL)
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=PERSONAL)
+    # The part of the original kept (seconds of the original; None: from the start / to the end)
+    # and the time of the poster's frame (seconds of the kept part; None: the default frame).
+    trim_start_s: Mapped[float | None] = mapped_column(info=PERSONAL)
+    trim_end_s: Mapped[float | None] = mapped_column(info=PERSONAL)
+    cover_s: Mapped[float | None] = mapped_column(info=PUBLIC)
 
     renditions: Mapped[list[Rendition]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="Rendition.height.desc()")

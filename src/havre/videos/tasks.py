@@ -6,7 +6,6 @@ checks the row's state first, so a retried job never publishes twice.
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -26,8 +25,8 @@ from havre.media.errors import MediaError, MediaRejected
 from havre.media.types import media_type
 from havre.regions.changes import VIDEOS, announce
 from havre.regions.work import JobContext
-from havre.videos import DROP_FILES_JOB, LADDER_JOB, PROCESS_JOB, PURGE_FILES_JOB
-from havre.videos.models import FAILED, PROCESSING, READY, Rendition, Video
+from havre.videos import DROP_FILES_JOB, LADDER_JOB, POSTER_JOB, PROCESS_JOB, PUBLISH_JOB, PURGE_FILES_JOB, service
+from havre.videos.models import DRAFT, FAILED, PROCESSING, READY, Rendition, Video
 
 
 def _fail(ctx: JobContext, video_id: str, message: str) -> None:
@@ -47,7 +46,7 @@ def _fail_if_last(ctx: JobContext, video_id: str) -> None:
     not "processing" forever."""
     with ctx.region.session() as s:
         video = s.get(Video, video_id)
-        playable = video is not None and video.status == READY  # the remux plays; keep it
+        playable = video is not None and video.status in (READY, DRAFT)  # the remux plays; keep it
     if ctx.last_attempt and not playable:
         _fail(ctx, video_id, N_("We could not convert this video. Export it again from your editor "
                                 "(MP4, H.264) and upload it once more."))
@@ -76,6 +75,29 @@ def _fetch_original(ctx: JobContext, video: Video, workdir: Path,
         raise  # unreachable: _fail raises
 
 
+def _fetch_source(ctx: JobContext, video: Video, workdir: Path,
+                  known: dict[str, Any] | None = None) -> tuple[Path, media_probe.ProbeResult]:
+    """The original, cut to the part its owner kept (the same cut each time: see transcode.trim)."""
+    src, probed = _fetch_original(ctx, video, workdir, known)
+    if video.trim_start_s is None and video.trim_end_s is None:
+        return src, probed
+    end = video.trim_end_s if video.trim_end_s is not None else probed.duration_s
+    try:
+        cut = transcode.trim(src, workdir / "kept", probed, start_s=video.trim_start_s or 0.0, end_s=end,
+                             timeout_s=ctx.settings.media.transcode_timeout_s, probe=media_probe.probe)
+    except MediaRejected as exc:
+        _fail(ctx, video.id, str(exc))
+    except MediaError:
+        _fail_if_last(ctx, video.id)
+        raise
+    return workdir / "kept", cut
+
+
+def _done(video: Video) -> str:
+    """The status of a processed video: a draft stays its owner's until posted."""
+    return DRAFT if video.draft else READY
+
+
 @handler(PROCESS_JOB)
 def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Make the video playable as fast as possible: remux when we can, else the full ladder."""
@@ -86,7 +108,8 @@ def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
             return  # deleted meanwhile, or already done by an earlier attempt
     with tempfile.TemporaryDirectory(prefix="havre-") as tmp:
         workdir = Path(tmp)
-        src, probed = _fetch_original(ctx, video, workdir, payload.get("probe"))
+        original = payload.get("probe")
+        src, probed = _fetch_source(ctx, video, workdir, original)
         if not media_probe.can_remux(probed):
             _ladder(ctx, video_id, src=src, probed=probed)
             return
@@ -97,7 +120,8 @@ def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 remux = pool.submit(transcode.remux_faststart, src, workdir / "play.mp4", timeout_s=timeout,
                                     max_duration_s=ctx.settings.media.max_duration_s)
-                poster = pool.submit(transcode.make_poster, src, workdir / "poster.jpg", probed, timeout_s=timeout)
+                poster = pool.submit(transcode.make_poster, src, workdir / "poster.jpg", probed, timeout_s=timeout,
+                                     at_s=video.cover_s)
                 remux.result()
                 poster.result()
             _check_decoded_length(workdir / "play.mp4", probed, ctx.settings.media.max_duration_s)
@@ -116,10 +140,12 @@ def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
             return
         video.mp4_key = prefix + "play.mp4"
         video.poster_key = prefix + "poster.jpg"
-        video.status = READY
+        video.duration_s = probed.duration_s  # the kept part's, when trimmed
+        video.status = _done(video)
         announce(s, VIDEOS)  # playable: a feed may show it now
-        # Playable now; the adaptive ladder follows in the background and replaces it.
-        enqueue(s, LADDER_JOB, {"video_id": video_id, "probe": dataclasses.asdict(probed)}, priority=10)
+        # Playable now; the adaptive ladder follows in the background and replaces it. It cuts
+        # the original again, so it gets the original's probe.
+        enqueue(s, LADDER_JOB, {"video_id": video_id, "probe": original or None}, priority=10)
         s.commit()
 
 
@@ -137,7 +163,7 @@ def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
     with tempfile.TemporaryDirectory(prefix="havre-") as tmp:
         workdir = Path(tmp)
         if src is None or probed is None:
-            src, probed = _fetch_original(ctx, video, workdir, known_probe)
+            src, probed = _fetch_source(ctx, video, workdir, known_probe)
         out = workdir / "ladder"
         out.mkdir()
         timeout = ctx.settings.media.transcode_timeout_s
@@ -149,7 +175,7 @@ def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
             transcode.write_master_playlist(renditions, out / "master.m3u8",
                                             uri_for=lambda r: r.playlist.relative_to(out).as_posix())
             if not (out / "poster.jpg").exists():
-                transcode.make_poster(src, out / "poster.jpg", probed, timeout_s=timeout)
+                transcode.make_poster(src, out / "poster.jpg", probed, timeout_s=timeout, at_s=video.cover_s)
         except MediaRejected as exc:
             _fail(ctx, video_id, str(exc))
         except MediaError:
@@ -174,12 +200,64 @@ def _ladder(ctx: JobContext, video_id: str, *, src: Path | None = None,
         video.poster_key = video.poster_key or prefix + "poster.jpg"
         # The best rendition replaces the remuxed original for MP4 playback (smaller, faststart).
         video.mp4_key = prefix + renditions[0].mp4.relative_to(out).as_posix()
-        video.status = READY
+        video.duration_s = probed.duration_s
+        if video.status != _done(video):
+            video.status = _done(video)
+            announce(s, VIDEOS)
         # The remux served while the ladder was built is no longer referenced, but a player that
         # fetched the old URL just before the switch may still be reading it: drop it later.
         grace = timedelta(seconds=ctx.settings.media.replaced_file_grace_s)
         enqueue(s, DROP_FILES_JOB, {"keys": [keys.video_prefix(video_id) + "play.mp4"]},
                 run_after=utcnow() + grace, priority=20)
+        s.commit()
+
+
+@handler(PUBLISH_JOB)
+def publish_when_due(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Post a scheduled draft. The runner starts it at its time; it does nothing when the owner
+    posted, rescheduled or deleted the video meanwhile (the job names the time it was booked for)."""
+    with ctx.region.session() as s:
+        video = s.get(Video, payload["video_id"])
+        if video is None or not video.draft or video.publish_at is None:
+            return
+        if video.publish_at.isoformat() != payload["at"]:
+            return
+        service.publish(s, video)
+        s.commit()
+
+
+@handler(POSTER_JOB)
+def make_cover(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """The poster again, from the frame the owner chose; the old one goes after the grace time."""
+    video_id = payload["video_id"]
+    with ctx.region.session() as s:
+        video = s.get(Video, video_id)
+        if video is None or video.cover_s is None or video.cover_s != payload["cover_s"] \
+                or video.status not in (READY, DRAFT):
+            return  # deleted, or another cover chosen since (its own job makes it)
+    name = f"cover-{round(video.cover_s * 1000)}.jpg"
+    with tempfile.TemporaryDirectory(prefix="havre-") as tmp:
+        workdir = Path(tmp)
+        src, probed = _fetch_source(ctx, video, workdir)
+        try:
+            transcode.make_poster(src, workdir / name, probed, timeout_s=ctx.settings.media.transcode_timeout_s,
+                                  at_s=video.cover_s)
+        except MediaError:
+            if ctx.last_attempt:
+                raise PermanentJobError(N_("We could not make the cover from this frame.")) from None
+            raise
+        key = keys.video_prefix(video_id) + name
+        ctx.region.blobs.put_file(key, workdir / name, content_type="image/jpeg")
+    with ctx.region.session() as s:
+        video = s.get(Video, video_id)
+        if video is None:
+            ctx.region.blobs.delete_prefix(keys.video_prefix(video_id))
+            return
+        old, video.poster_key = video.poster_key, key
+        if old and old != key:  # a page loaded a moment ago may still show it
+            grace = timedelta(seconds=ctx.settings.media.replaced_file_grace_s)
+            enqueue(s, DROP_FILES_JOB, {"keys": [old]}, run_after=utcnow() + grace, priority=20)
+        announce(s, VIDEOS)  # the cards carry the poster
         s.commit()
 
 

@@ -22,12 +22,14 @@ from havre.portability import deletion
 from havre.portability.deletion_grace import WrongPassword
 from havre.portability.move import first_happened
 from havre.regions import audit
+from havre.social import profile as profiles
 from havre.social.service import following_ids
 from havre.videos.access import access_creator, access_video
 from havre.videos.cards import video_of_tiktok_id
 from havre.web import i18n, rate_limits
+from havre.web.api import accounts as accounts_api
 from havre.web.api.interests import suggested
-from havre.web.api.shapes import VideoOut, mp4_size, profile_out, serialize_cards
+from havre.web.api.shapes import VideoOut, mp4_size, serialize_cards
 from havre.web.client_address import client_address
 from havre.web.deps import (
     RequestContext,
@@ -92,14 +94,58 @@ def video_page(video_id: str, request: Request, ctx: RequestContext = Depends(ge
     return _feed_page(request, ctx, tab="video", api="/api/feed/foryou", title=title, first=[video], og=og)
 
 
-@router.get("/@{handle}")
-def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+PROFILE_TABS = ("videos", "liked", "saved", "followers", "following")
+
+
+def _profile_page(handle: str, request: Request, ctx: RequestContext, tab: str,
+                  cursor: str | None = None) -> Response:
+    """A profile: its header (counts, likes received, follow button) and one tab: the videos (the
+    pinned one first), the Liked tab (the member's, or anyone's once public), Saved (the member's
+    own only), or the people who follow them or whom they follow."""
     gw = ctx.gateway
     region, owner = access_creator(gw, handle)
-    videos = serialize_cards(gw, feed.by_owner(gw, region, owner, ctx.viewer, limit=60).videos, ctx.viewer_id)
+    is_me = ctx.viewer is not None and ctx.viewer.id == owner.id
+    user = accounts_api.user_out(ctx, owner)
     follows = owner.id in gw.read(gw.home, following_ids, ctx.viewer, [owner.id])
-    return render(request, ctx, "profile.html", owner=profile_out(owner), videos=videos, follows=follows,
-                  is_me=ctx.viewer is not None and ctx.viewer.id == owner.id)
+    cards, people, more = [], None, None
+    pinned_id = None
+    if tab == "videos":
+        pinned = profiles.pinned_card(gw, owner, user.pinned_video_id, ctx.viewer)
+        found = feed.by_owner(gw, region, owner, ctx.viewer, limit=60).videos
+        cards = ([pinned] if pinned else []) + [c for c in found if pinned is None or c.id != pinned.id]
+        pinned_id = pinned.id if pinned else None
+    elif tab == "liked":
+        if not (is_me or user.likes_public):
+            raise NotFound(N_("@%(handle)s keeps their liked videos private."), handle=owner.handle)
+        page = accounts_api.liked_page(ctx, owner, cursor=cursor, limit=60)
+        cards, more = page.videos, page.next_cursor
+    elif tab == "saved":
+        if ctx.viewer is None or not is_me:
+            if ctx.viewer is None:
+                return _login_redirect(f"/@{owner.handle}/saved")
+            raise NotFound(N_("Only @%(handle)s sees the videos they saved."), handle=owner.handle)
+        page = accounts_api.saved_page(ctx, ctx.viewer, cursor=cursor, limit=60)
+        cards, more = page.videos, page.next_cursor
+    else:
+        lister = profiles.followers if tab == "followers" else profiles.following
+        listed = accounts_api.people_out(ctx, lister(gw, owner.id, cursor=cursor, limit=60))
+        people, more = listed.items, listed.next_cursor
+    videos = serialize_cards(gw, cards, ctx.viewer_id)
+    return render(request, ctx, "profile.html", owner=user, videos=videos, follows=follows, is_me=is_me,
+                  tab=tab, people=people, more=more, pinned_id=pinned_id)
+
+
+@router.get("/@{handle}")
+def profile(handle: str, request: Request, ctx: RequestContext = Depends(get_ctx)) -> Response:
+    return _profile_page(handle, request, ctx, "videos")
+
+
+@router.get("/@{handle}/{tab}")
+def profile_tab(handle: str, tab: str, request: Request, cursor: str | None = None,
+                ctx: RequestContext = Depends(get_ctx)) -> Response:
+    if tab not in PROFILE_TABS[1:]:
+        raise NotFound(N_("There is nothing at this address. The link may be mistyped, or the page was removed."))
+    return _profile_page(handle, request, ctx, tab, cursor)
 
 
 @router.get("/@{handle}/video/{video_id}")

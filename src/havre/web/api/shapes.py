@@ -12,6 +12,7 @@ from havre.blobs import keys
 from havre.regions import Region
 from havre.regions.gateway import Gateway
 from havre.social import service as social
+from havre.social.profile import saved_ids
 from havre.videos.cards import OwnerCard, VideoCard, rendition_size
 
 
@@ -60,6 +61,7 @@ class VideoOut(VideoFacts):
     view_count: int
     liked_by_me: bool
     following_owner: bool
+    saved_by_me: bool = False  # in the viewer's Saved collection
     is_mine: bool
     allow_comments: bool = True
     sound: str | None = None
@@ -99,18 +101,21 @@ def owner_out(owner: User | OwnerCard) -> OwnerOut:
 
 
 def _viewer_marks(s: Session, viewer_id: str | None, video_ids: list[str],
-                  owner_ids: list[str]) -> tuple[set[str], set[str]]:
-    return social.marks_on_cards(s, viewer_id, video_ids, owner_ids)
+                  owner_ids: list[str]) -> tuple[set[str], set[str], set[str]]:
+    liked, followed = social.marks_on_cards(s, viewer_id, video_ids, owner_ids)
+    return liked, followed, saved_ids(s, viewer_id, video_ids)
 
 
 def serialize_cards(gw: Gateway, cards: list[VideoCard], viewer_id: str | None) -> list[VideoOut]:
     """Cards from any region; what the viewer liked and follows is read at home, where it lives."""
-    liked, followed = gw.read(gw.home, _viewer_marks, viewer_id, [c.id for c in cards],
-                              list({c.owner.id for c in cards}))
-    return [_video_out(c, viewer_id, liked=c.id in liked, following=c.owner.id in followed) for c in cards]
+    liked, followed, saved = gw.read(gw.home, _viewer_marks, viewer_id, [c.id for c in cards],
+                                     list({c.owner.id for c in cards}))
+    return [_video_out(c, viewer_id, liked=c.id in liked, following=c.owner.id in followed, saved=c.id in saved)
+            for c in cards]
 
 
-def _video_out(c: VideoCard, viewer_id: str | None, *, liked: bool, following: bool) -> VideoOut:
+def _video_out(c: VideoCard, viewer_id: str | None, *, liked: bool, following: bool,
+               saved: bool = False) -> VideoOut:
     mine = viewer_id == c.owner.id
     # The facts read straight off the card (VideoOut validates them once; a VideoFacts first would
     # be a second time), the error for the owner only.
@@ -120,6 +125,7 @@ def _video_out(c: VideoCard, viewer_id: str | None, *, liked: bool, following: b
         poster_url=media_url(c.id, c.poster_key), mp4_url=media_url(c.id, c.mp4_key),
         hls_url=media_url(c.id, c.hls_key), like_count=c.like_count, comment_count=c.comment_count,
         share_count=c.share_count, view_count=c.view_count, liked_by_me=liked, following_owner=following,
+        saved_by_me=saved,
         is_mine=mine, allow_comments=c.allow_comments, sound=c.sound_title, on_tiktok=c.legacy_counts,
         subtitles=[SubtitleOut(lang=lang, url=f"/media/v/{c.id}/subtitles/{lang}.vtt") for lang in c.subtitle_langs],
     )

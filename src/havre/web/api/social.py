@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
 from havre.accounts.models import User
-from havre.social import service
+from havre.social import profile, service
 from havre.videos.access import access_creator, access_video
 from havre.web import rate_limits
 from havre.web.api.shapes import OwnerOut, owner_out
@@ -42,6 +42,10 @@ class CommentList(BaseModel):
 class ShareOut(BaseModel):
     share_count: int
     url: str
+
+
+class SaveOut(BaseModel):
+    saved: bool
 
 
 class FollowOut(BaseModel):
@@ -109,6 +113,28 @@ def share(video_id: str, ctx: RequestContext = Depends(get_ctx)) -> ShareOut:
                                      visitor_allowed=rate_limits.visitor_allowance(ctx, s))
         s.commit()
     return ShareOut(share_count=count, url=ctx.absolute_url(f"/v/{video.id}"))
+
+
+def _save(video_id: str, ctx: RequestContext, viewer: User, saved: bool) -> SaveOut:
+    rate_limits.check(ctx, "save")
+    access_video(ctx.gateway, video_id, viewer)  # it exists and the viewer may see it
+    with ctx.db() as s:
+        profile.set_save(s, viewer.id, video_id, saved=saved)
+        s.commit()
+    return SaveOut(saved=saved)
+
+
+@router.post("/videos/{video_id}/save", response_model=SaveOut,
+             responses=errors(404, 429, unsafe=True, member=True, crosses=True))
+def save(video_id: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> SaveOut:
+    """Save a video to your private collection (Saved, on your profile); saving it again changes nothing."""
+    return _save(video_id, ctx, viewer, True)
+
+
+@router.delete("/videos/{video_id}/save", response_model=SaveOut,
+               responses=errors(404, 429, unsafe=True, member=True, crosses=True))
+def unsave(video_id: str, ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> SaveOut:
+    return _save(video_id, ctx, viewer, False)
 
 
 def _follow(handle: str, ctx: RequestContext, viewer: User, following: bool) -> FollowOut:

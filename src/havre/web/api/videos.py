@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
@@ -17,7 +18,7 @@ from havre.media.types import media_type
 from havre.regions.gateway import note_subjects, public_file_reader
 from havre.videos import service
 from havre.videos.access import access_video
-from havre.videos.cards import access_own_card, video_cards, visible_videos
+from havre.videos.cards import access_own_card, own_drafts, video_cards, visible_videos
 from havre.web.api.shapes import VideoOut, serialize_cards
 from havre.web.blob_response import PRIVATE_MEDIA, PUBLIC_MEDIA, blob_response
 from havre.web.deps import RequestContext, get_ctx, require_viewer
@@ -37,19 +38,60 @@ class VideoPatch(BaseModel):
     caption: str | None = None
     visibility: str | None = None
     allow_comments: bool | None = None
+    cover_s: float | None = None  # the poster's frame, in seconds of the video: made again by a job
+
+
+class PublishIn(BaseModel):
+    at: datetime | None = None  # ISO 8601 with a zone: schedule it then; left out: post it now
+
+
+class DraftOut(VideoOut):
+    publish_at: datetime | None  # when it posts itself; None: when its owner posts it
+
+
+class DraftList(BaseModel):
+    items: list[DraftOut]
 
 
 @router.post("", response_model=UploadOut, status_code=201, responses=errors(429, body=True, member=True))
 def upload_video(file: UploadFile = File(...), caption: str = Form(""), visibility: str = Form("public"),
-                 allow_comments: bool = Form(True), ctx: RequestContext = Depends(get_ctx),
-                 viewer: User = Depends(require_viewer)) -> UploadOut:
+                 allow_comments: bool = Form(True), draft: bool = Form(False),
+                 publish_at: datetime | None = Form(None), trim_start_s: float | None = Form(None),
+                 trim_end_s: float | None = Form(None), cover_s: float | None = Form(None),
+                 ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> UploadOut:
+    """Post a video now, keep it as a draft (``draft``) or schedule it (``publish_at``); keep part
+    of it (``trim_start_s``..``trim_end_s``, seconds of the file) and choose the poster's frame
+    (``cover_s``, seconds of the kept part)."""
+    posting = service.Posting(draft=draft, publish_at=publish_at, trim_start_s=trim_start_s,
+                              trim_end_s=trim_end_s, cover_s=cover_s)
     with tempfile.TemporaryDirectory(prefix="havre-upload-") as tmp:
         path = Path(tmp) / "upload"
         spool(file, ctx.settings.media.max_upload_bytes, path)
         video = service.upload(ctx.region, ctx.regions.directory, viewer, path, limits=ctx.settings.media,
                                caption=caption, visibility=visibility, original_name=file.filename or "",
-                               allow_comments=allow_comments)
+                               allow_comments=allow_comments, posting=posting)
         return UploadOut(id=video.id, status=video.status)
+
+
+@router.post("/{video_id}/publish", response_model=VideoOut, responses=errors(404, body=True, member=True))
+def publish_video(video_id: str, body: PublishIn | None = None, ctx: RequestContext = Depends(get_ctx),
+                  viewer: User = Depends(require_viewer)) -> VideoOut:
+    """Post one of your drafts now, or schedule it (``at``)."""
+    with ctx.db() as s:
+        video = service.publish(s, service.access_own_video(s, video_id, viewer), at=body.at if body else None)
+        s.commit()
+        card = video_cards(s, [video], with_error=True)[0]
+    return serialize_cards(ctx.gateway, [card], viewer.id)[0]
+
+
+@media_router.get("/api/me/drafts", response_model=DraftList, tags=["videos"], responses=errors(member=True))
+def my_drafts(ctx: RequestContext = Depends(get_ctx), viewer: User = Depends(require_viewer)) -> DraftList:
+    """Your drafts, scheduled ones with their time; no one else sees them."""
+    with ctx.db() as s:
+        cards = own_drafts(s, viewer.id)
+    outs = serialize_cards(ctx.gateway, cards, viewer.id)
+    return DraftList(items=[DraftOut(**out.model_dump(), publish_at=card.publish_at)
+                            for out, card in zip(outs, cards, strict=True)])
 
 
 @router.get("/{video_id}", response_model=VideoOut, responses=errors(404, crosses=True))
@@ -64,7 +106,7 @@ def patch_video(video_id: str, body: VideoPatch, ctx: RequestContext = Depends(g
     with ctx.db() as s:
         video = service.access_own_video(s, video_id, viewer)
         service.update_video(s, video, caption=body.caption, visibility=body.visibility,
-                             allow_comments=body.allow_comments)
+                             allow_comments=body.allow_comments, cover_s=body.cover_s)
         s.commit()
         card = video_cards(s, [video], with_error=True)[0]
     return serialize_cards(ctx.gateway, [card], viewer.id)[0]

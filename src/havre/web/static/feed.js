@@ -29,6 +29,7 @@
     muted: "M3 9v6h4l5 5V4L7 9H3zm13.6 3l2.7-2.7-1.4-1.4-2.7 2.7-2.7-2.7-1.4 1.4 2.7 2.7-2.7 2.7 1.4 1.4 2.7-2.7 2.7 2.7 1.4-1.4-2.7-2.7z",
     sound: "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z",
     play: "M8 5v14l11-7z",
+    bookmark: "M6 3h12a1 1 0 0 1 1 1v17l-7-4.5L5 21V4a1 1 0 0 1 1-1z",
   };
   function icon(name) {
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -148,6 +149,8 @@
       icon("comment"), el("span", { class: "n", text: fmt(v.comment_count) }));
     const shareBtn = el("button", { type: "button", class: "act share", "aria-label": S.share },
       icon("share"), el("span", { class: "n", text: fmt(v.share_count) }));
+    const saveBtn = el("button", { type: "button", class: "act save", "aria-pressed": String(!!v.saved_by_me),
+      "aria-label": v.saved_by_me ? S.unsave : S.save }, icon("bookmark"));
     const followBtn = el("button", { type: "button", class: "follow", "aria-pressed": String(v.following_owner),
       text: v.following_owner ? S.followingButton : S.follow });
     if (v.is_mine) followBtn.hidden = true;
@@ -174,11 +177,11 @@
         el("time", { class: "date", datetime: v.posted_at, text: " · " + dateFmt.format(new Date(v.posted_at)) }),
         caption, moreBtn,
         ...extras(v)),
-      el("div", { class: "actions" }, followBtn, likeBtn, commentBtn, shareBtn, editBtn),
+      el("div", { class: "actions" }, followBtn, likeBtn, commentBtn, saveBtn, shareBtn, editBtn),
       progress);
     const slide = { el: node, video, data: v, hls: null, attached: false, watchedMs: 0, lastTime: 0, completed: false,
       muteBtn, progress, bar: progress.querySelector(".bar"), caption, moreBtn, captionOpen: false };
-    wire(slide, { likeBtn, commentBtn, shareBtn, followBtn });
+    wire(slide, { likeBtn, commentBtn, shareBtn, followBtn, saveBtn });
     moreBtn.addEventListener("click", () => openCaption(slide, !slide.captionOpen));
     captionSlides.set(caption, slide);
     captionSizes.observe(caption);
@@ -229,7 +232,7 @@
     btn.querySelector(".n").textContent = fmt(res.like_count);
   }
 
-  function wire(slide, { likeBtn, commentBtn, shareBtn, followBtn }) {
+  function wire(slide, { likeBtn, commentBtn, shareBtn, followBtn, saveBtn }) {
     // Taps, sound and the progress bar are the player's; a double tap likes (with a heart).
     player.add(slide, () => {
       slide.el.classList.remove("pop"); void slide.el.offsetWidth; slide.el.classList.add("pop");
@@ -240,8 +243,23 @@
     shareBtn.addEventListener("click", async () => {
       const res = await api("POST", `/api/videos/${slide.data.id}/share`);
       shareBtn.querySelector(".n").textContent = fmt(res.share_count);
+      // The phone's share sheet where there is one; else the link is copied.
+      const shared = { url: res.url, title: "@" + slide.data.owner.handle, text: slide.data.caption || "" };
+      if (navigator.share && (!navigator.canShare || navigator.canShare(shared))) {
+        try { await navigator.share(shared); return; }
+        catch (e) { if (e && e.name === "AbortError") return; }  // dismissed: nothing more to do
+      }
       try { await navigator.clipboard.writeText(res.url); toast(S.copied); }
       catch (_) { window.prompt(S.copyFailed, res.url); }
+    });
+    saveBtn.addEventListener("click", async () => {
+      if (!cfg.viewer) return needLogin();
+      const on = saveBtn.getAttribute("aria-pressed") !== "true";
+      const res = await api(on ? "POST" : "DELETE", `/api/videos/${slide.data.id}/save`);
+      saveBtn.setAttribute("aria-pressed", String(res.saved));
+      saveBtn.setAttribute("aria-label", res.saved ? S.unsave : S.save);
+      slide.data.saved_by_me = res.saved;
+      if (res.saved) toast(S.savedToast);
     });
     followBtn.addEventListener("click", async () => {
       if (!cfg.viewer) return needLogin();
