@@ -22,6 +22,9 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+CREATOR_PASSWORD = "e2e creator password"
+
+
 @dataclass(frozen=True)
 class Creator:
     handle: str
@@ -41,7 +44,7 @@ def creator(live_server: str, clip_dir: Path) -> Creator:
     handle = "e2e.creator"
     with httpx.Client(base_url=live_server, timeout=60) as client:
         client.get("/api/feed/foryou")
-        signed = client.post("/api/auth/signup", json={"handle": handle, "password": "e2e creator password"},
+        signed = client.post("/api/auth/signup", json={"handle": handle, "password": CREATOR_PASSWORD},
                              headers={"X-CSRF-Token": client.cookies["havre_csrf"]})
         assert signed.status_code == 201, signed.text
         ids = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -24,6 +25,17 @@ def log_in(page: Page, base: str, handle: str = "demo", password: str = "havre-d
     page.fill("#password", password)
     page.click("form.form button[type=submit]")
     page.wait_for_url(base + "/")
+
+
+def sign_up(page: Page, base: str, *, prefix: str, password: str) -> str:
+    """A new member, signed up through the page with a handle of their own; returns the handle."""
+    handle = f"{prefix}{uuid.uuid4().hex[:8]}"
+    page.goto(f"{base}/signup")
+    page.fill("#handle", handle)
+    page.fill("#password", password)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(base + "/**")
+    return handle
 
 
 def flick_up(page: Page) -> None:

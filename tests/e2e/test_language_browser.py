@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Route, expect
 
-from tests.e2e.phone import PHONE
+from tests.e2e.phone import PHONE, sign_up
 
 pytestmark = pytest.mark.e2e
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
@@ -22,20 +21,10 @@ PASSWORD = "mes mots, ma langue"
 ZONE = "America/Montreal"  # not the server's UTC: the refusal must say the reader's own time
 
 
-def _sign_up(page: Page, base: str) -> str:
-    handle = f"lang{uuid.uuid4().hex[:8]}"
-    page.goto(f"{base}/signup")
-    page.fill("#handle", handle)
-    page.fill("#password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(base + "/**")
-    return handle
-
-
 def test_a_member_picks_french_in_settings_and_every_device_follows(browser: Browser, live_server: str) -> None:
     english = browser.new_context(**PHONE, locale="en-US")
     page = english.new_page()
-    handle = _sign_up(page, live_server)
+    handle = sign_up(page, live_server, prefix="lang", password=PASSWORD)
     page.goto(f"{live_server}/settings")
     expect(page.locator("h1")).to_have_text("Settings")
     expect(page.locator("#language")).to_have_value("")  # "Same as my browser" until chosen
@@ -103,7 +92,7 @@ def test_download_my_data_says_what_is_happening(browser: Browser, live_server: 
     context = browser.new_context(**PHONE, locale=locale, timezone_id=ZONE,
                                   extra_http_headers={"Accept-Language": locale})
     page = context.new_page()
-    _sign_up(page, live_server)
+    sign_up(page, live_server, prefix="lang", password=PASSWORD)
     page.goto(f"{live_server}/settings")
     expect(page.locator("main")).to_contain_text(words["takes"])
     expect(page.locator("main")).not_to_contain_text("It takes a few minutes" if locale == "en-US"

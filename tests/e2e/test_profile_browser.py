@@ -4,32 +4,21 @@ video comes first, and sharing without a share sheet copies the link."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.phone import PHONE, log_in, phone, wait_playing
+from tests.e2e.conftest import CREATOR_PASSWORD, Creator
+from tests.e2e.phone import PHONE, log_in, phone, sign_up, wait_playing
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "my profile, my rules"
-
-
-def _sign_up(page: Page, base: str) -> str:
-    handle = f"prof{uuid.uuid4().hex[:8]}"
-    page.goto(f"{base}/signup")
-    page.fill("#handle", handle)
-    page.fill("#password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(base + "/**")
-    return handle
 
 
 def test_saved_liked_and_shared_from_the_feed_show_on_the_profile(browser: Browser, live_server: str) -> None:
     context = browser.new_context(**PHONE, locale="en-US")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     page = context.new_page()
-    handle = _sign_up(page, live_server)
+    handle = sign_up(page, live_server, prefix="prof", password=PASSWORD)
     page.goto(live_server + "/")
     wait_playing(page, 0)
     first = page.locator(".slide").first
@@ -63,25 +52,26 @@ def test_saved_liked_and_shared_from_the_feed_show_on_the_profile(browser: Brows
     context.close()
 
 
-def test_a_creator_pins_a_video_and_their_followers_list_opens(browser: Browser, live_server: str) -> None:
+def test_a_creator_pins_a_video_and_their_followers_list_opens(
+        browser: Browser, live_server: str, creator: Creator) -> None:
     context = phone(browser)
     page = context.new_page()
-    log_in(page, live_server)  # demo, who has videos
-    page.goto(f"{live_server}/@demo")
+    log_in(page, live_server, creator.handle, CREATOR_PASSWORD)
+    page.goto(f"{live_server}/@{creator.handle}")
     tiles = page.locator(".grid li")
     expect(tiles.first).to_be_visible()
     assert tiles.count() >= 2
     second = tiles.nth(1).get_attribute("data-id")
     tiles.nth(1).locator(".pin-btn").click()
     page.wait_for_load_state("networkidle")
-    page.goto(f"{live_server}/@demo")
+    page.goto(f"{live_server}/@{creator.handle}")
     expect(page.locator(".grid li").first).to_have_attribute("data-id", second or "")
     expect(page.locator(".grid li").first.locator(".badge.pinned")).to_have_text("Pinned")
     page.locator(".grid li").first.locator(".pin-btn").click()  # unpinned again: as the other tests found it
     page.wait_for_load_state("networkidle")
-    page.goto(f"{live_server}/@demo")
+    page.goto(f"{live_server}/@{creator.handle}")
     expect(page.locator(".grid li .badge.pinned")).to_have_count(0)
     page.click("#followers-link")
-    page.wait_for_url(f"{live_server}/@demo/followers")
+    page.wait_for_url(f"{live_server}/@{creator.handle}/followers")
     expect(page.locator("h2.people-title")).to_have_text("Followers")
     context.close()
