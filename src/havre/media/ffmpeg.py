@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import resource
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from typing import cast
@@ -57,13 +57,17 @@ def ffmpeg_path() -> str:
     return cast(str, imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def limits(memory_bytes: int, cpu_s: int) -> Callable[[], None]:
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+# Sets the limits, then becomes the command: a small interpreter without site-packages. The limits
+# are not set by a ``preexec_fn``: that runs Python in the forked child of a threaded server, where
+# objects other threads held are freed (a PyAV scaler there waited forever on its worker threads).
+_LIMITED = ("import os, resource, sys; m, c = int(sys.argv[1]), int(sys.argv[2]); "
+            "resource.setrlimit(resource.RLIMIT_AS, (m, m)); resource.setrlimit(resource.RLIMIT_CPU, (c, c)); "
+            "resource.setrlimit(resource.RLIMIT_CORE, (0, 0)); os.execv(sys.argv[3], sys.argv[3:])")
 
-    return apply
+
+def limited(cmd: list[str], *, memory_bytes: int, cpu_s: int) -> list[str]:
+    """``cmd`` run with at most ``memory_bytes`` of address space, ``cpu_s`` of CPU and no core file."""
+    return [sys.executable, "-S", "-c", _LIMITED, str(memory_bytes), str(cpu_s), *cmd]
 
 
 def run_ffmpeg(args: list[str], *, timeout_s: float, memory_bytes: int = 3 << 30,
@@ -81,8 +85,8 @@ def run_ffmpeg(args: list[str], *, timeout_s: float, memory_bytes: int = 3 << 30
             cmd += ["-protocol_whitelist", "file"]
         cmd.append(arg)
     cpu = int(timeout_s * 4) + 10  # CPU seconds across threads; the wall-clock timeout is the real cap
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE if progress else subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, preexec_fn=limits(memory_bytes, cpu))
+    proc = subprocess.Popen(limited(cmd, memory_bytes=memory_bytes, cpu_s=cpu),
+                            stdout=subprocess.PIPE if progress else subprocess.DEVNULL, stderr=subprocess.PIPE)
     # A watchdog, because reading progress lines could otherwise wait forever on a stuck ffmpeg.
     fired = threading.Event()
 

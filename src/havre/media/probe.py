@@ -15,7 +15,7 @@ from typing import Any
 
 from havre.errors import N_
 from havre.media.errors import MediaRejected
-from havre.media.ffmpeg import limits
+from havre.media.ffmpeg import limited
 
 MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"}
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
@@ -81,8 +81,9 @@ def _probe_in_child(path: Path) -> dict[str, Any]:
 def probe(path: Path, *, timeout_s: float = 30, memory_bytes: int = 1 << 30) -> ProbeResult:
     sniff_container(path)
     try:
-        out = subprocess.run([sys.executable, "-m", "havre.media.probe", str(path)], capture_output=True,
-                             timeout=timeout_s, preexec_fn=limits(memory_bytes, int(timeout_s) + 5))
+        out = subprocess.run(limited([sys.executable, "-m", "havre.media.probe", str(path)],
+                                     memory_bytes=memory_bytes, cpu_s=int(timeout_s) + 5),
+                             capture_output=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise MediaRejected(N_("Reading this file took too long; it may be damaged. Try exporting it again."),
                             code="timeout") from None
