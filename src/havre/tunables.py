@@ -39,7 +39,7 @@ class Tunables(BaseSettings):
     trusted_proxies: str = Field(
         "", description="comma-separated IPs/CIDRs of reverse proxies whose `X-Forwarded-For` names the client")
     recommender: Literal["personal", "popular"] = Field("personal", description="For You's engine")
-    recs_train_interval_s: float = Field(3600.0, ge=10.0, le=30 * 86_400.0,
+    recs_train_interval_s: float = Field(3600.0, ge=1.0, le=30 * 86_400.0,
                                          description="how often the job runner trains each region's model again")
     recs_k_anonymity: int = Field(K_FLOOR, ge=K_FLOOR, le=1_000_000,
                                   description="the k of the item pairs a region's model shares with the others")
