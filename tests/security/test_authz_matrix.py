@@ -77,6 +77,16 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/interests/suggested"): ANYONE,
     ("GET", "/api/me/interests"): MEMBERS,
     ("PUT", "/api/me/interests"): MEMBERS,
+    ("GET", "/api/users/{handle}/followers"): ANYONE,
+    ("GET", "/api/users/{handle}/following"): ANYONE,
+    ("GET", "/api/users/{handle}/liked"): OWNER_ONLY,  # until the owner makes their likes public
+    ("PUT", "/api/me/pinned"): MEMBERS,  # one of their own videos, checked by the body
+    ("DELETE", "/api/me/pinned"): MEMBERS,
+    ("GET", "/api/me/saved"): MEMBERS,
+    ("POST", "/api/videos/{video_id}/save"): MEMBERS,
+    ("DELETE", "/api/videos/{video_id}/save"): MEMBERS,
+    ("GET", "/api/me/drafts"): MEMBERS,
+    ("POST", "/api/videos/{video_id}/publish"): OWNER_ONLY,
 }
 # Operations that change what the others may see or remove what they name run after the rest,
 # in this order (following the owner shows their followers-only video; logging out ends a session).

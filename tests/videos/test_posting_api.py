@@ -75,8 +75,10 @@ def test_a_draft_is_its_owners_alone_until_posted(client: ApiClient, make_client
     assert posted.json()["status"] == "ready"
     assert other.get(f"/api/videos/{vid}").json()["status"] == "ready"
     assert client.get("/api/me/drafts").json()["items"] == []
-    again = client.post(f"/api/videos/{vid}/publish")
-    assert again.status_code == 400 and again.json()["detail"] == "This video is already posted."
+    again = client.post(f"/api/videos/{vid}/publish")  # a double tap changes nothing
+    assert again.status_code == 200 and again.json()["posted_at"] == posted.json()["posted_at"]
+    later = client.post(f"/api/videos/{vid}/publish", json={"at": "2099-01-01T00:00:00Z"})
+    assert later.status_code == 400 and later.json()["detail"] == "This video is already posted."
 
 
 def test_a_draft_posted_while_still_processing_goes_live_when_ready(

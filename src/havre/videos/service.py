@@ -263,7 +263,10 @@ def _enqueue_publish(s: Session, video: Video) -> None:
 
 def publish(s: Session, video: Video, *, at: datetime | None = None) -> Video:
     """Post a draft now, or schedule it for ``at`` (it stays a draft until then). A video still
-    processing is posted as soon as it is ready. The caller commits."""
+    processing is posted as soon as it is ready. Posting a posted video again changes nothing (a
+    double tap); scheduling one is refused. The caller commits."""
+    if not video.draft and at is None:
+        return video
     if not video.draft:
         raise InvalidInput(N_("This video is already posted."), field="publish_at")
     if at is not None:
